@@ -1,0 +1,62 @@
+"""The project installs what it declares, in one place, and lints clean."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+
+import yaml
+
+from zzforecast.cli import main
+
+
+def _normalise(requirement: str) -> str:
+    return re.sub(r"\s+", "", requirement).lower()
+
+
+def test_environment_yml_matches_pyproject(root):
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = {_normalise(r) for r in project["dependencies"]}
+    for extra in project["optional-dependencies"].values():
+        declared |= {_normalise(r) for r in extra}
+    env = yaml.safe_load((root / "environment.yml").read_text(encoding="utf-8"))
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    listed = {_normalise(r) for r in pip_section if not r.startswith("-e")}
+    assert listed == declared, (
+        f"only in environment.yml: {sorted(listed - declared)}; "
+        f"only in pyproject.toml: {sorted(declared - listed)}"
+    )
+    python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
+    assert python.replace("python", "") == project["requires-python"]
+
+
+def test_ruff_is_clean(root):
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=root,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_help_lists_every_command(capsys):
+    try:
+        main(["--help"])
+    except SystemExit as exc:
+        assert exc.code == 0
+    out = capsys.readouterr().out
+    assert "zzforecast" in out
+
+
+def test_python_dash_m_runs_and_unknown_command_exits_2(root):
+    result = subprocess.run([sys.executable, "-m", "zzforecast", "no-such-command"],
+                            cwd=root, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "invalid choice" in result.stderr
+
+
+def test_kernel_zzforecast_is_registered():
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    specs = KernelSpecManager().find_kernel_specs()
+    assert "zzforecast" in specs, f"kernel 'zzforecast' not registered; found {sorted(specs)}"

@@ -1,0 +1,153 @@
+"""Column contracts of every data file zzforecast reads.
+
+These are the shapes that loaders validate and that every later stage trusts. See
+DESIGN.md section 1 for the statistical conventions behind them:
+
+- growth rates are fractions (0.13 for 13 %), stored as their own rows, never derived
+  from levels (规模以上 enterprise sets change every year, so published growth is on a
+  comparable basis);
+- monthly data are cumulative year-to-date (1–m月累计); the first release of a year is
+  January–February, so a month of ``01`` is an input error;
+- every series carries its unit and price basis; a series that mixes them is an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "CLUSTER_ID_PATTERN",
+    "CLUSTER_LEVELS",
+    "INDICATORS",
+    "Indicator",
+    "MEASURES",
+    "FREQUENCIES",
+    "PRICE_BASES",
+    "UNIT_FACTORS",
+    "GROWTH_UNIT",
+    "CLUSTERS_COLUMNS",
+    "OBSERVATIONS_COLUMNS",
+    "PROJECTS_COLUMNS",
+    "PROJECT_STATUSES",
+    "CLUSTER_TARGETS_COLUMNS",
+    "TARGET_KINDS",
+    "TARGET_COMPARISONS",
+    "TARGET_FIELDS",
+    "CITY_SCOPE",
+    "PROVINCIAL_SCOPE",
+    "MUNICIPAL_SCOPE",
+]
+
+# Cluster ids become file names (reports/<year>/<scenario>/<cluster_id>.html): lower-case
+# ASCII letters, digits and underscores, starting with a letter, at most 40 characters.
+CLUSTER_ID_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+
+# 省级产业集聚区 and 市级工业专业园区
+CLUSTER_LEVELS = ("provincial", "municipal")
+
+# Aggregate scopes used by targets and simulations.
+CITY_SCOPE = "city"  # 全市产业集聚区 (provincial clusters and municipal parks)
+PROVINCIAL_SCOPE = "provincial"  # 省级产业集聚区
+MUNICIPAL_SCOPE = "municipal"  # 市级工业专业园区
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One statistical indicator: its names, canonical unit and the price basis of each measure."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    unit: str  # canonical unit of the level
+    level_price_basis: str  # nominal / real / none
+    growth_price_basis: str
+
+
+INDICATORS: dict[str, Indicator] = {
+    ind.id: ind
+    for ind in (
+        # FAI growth is nominal.
+        Indicator("fai", "固定资产投资", "Fixed-asset investment", "亿元", "nominal", "nominal"),
+        # IAV level is nominal but its published growth is real (按可比价格计算).
+        Indicator("iav", "规模以上工业增加值", "Industrial value added (above designated size)",
+                  "亿元", "nominal", "real"),
+        Indicator("revenue", "规模以上工业主营业务收入",
+                  "Main-business revenue (above designated size)", "亿元", "nominal", "nominal"),
+        Indicator("employment", "从业人员", "Employment", "万人", "none", "none"),
+    )
+}
+
+MEASURES = ("level", "growth")
+FREQUENCIES = ("annual", "monthly_ytd")
+PRICE_BASES = ("nominal", "real", "none")
+
+# Accepted units -> factor that converts a value into the indicator's canonical unit.
+# Conversion is explicit; a series that mixes units is an input error.
+UNIT_FACTORS: dict[str, dict[str, float]] = {
+    "亿元": {"亿元": 1.0, "万元": 1e-4, "元": 1e-8},
+    "万人": {"万人": 1.0, "人": 1e-4},
+}
+GROWTH_UNIT = "fraction"
+
+# data/clusters.csv: the cluster registry.
+CLUSTERS_COLUMNS = (
+    "cluster_id",  # safe id, see CLUSTER_ID_PATTERN
+    "name_zh",
+    "name_en",
+    "level",  # provincial | municipal
+    "county",  # 县（市、区）, Chinese
+    "lead_industries",  # Chinese, separated by "、"
+    "star_target",  # star level the 2017 plan asks for (integer), blank when none
+    "founded",  # first year with statistics (integer)
+)
+
+# data/observations.csv (or .parquet): one value per row, long.
+OBSERVATIONS_COLUMNS = (
+    "cluster_id",
+    "indicator",  # key of INDICATORS
+    "measure",  # level | growth
+    "frequency",  # annual | monthly_ytd
+    "period",  # YYYY for annual, YYYY-MM for monthly year-to-date (MM from 02 to 12)
+    "value",  # level in `unit`, or growth as a fraction
+    "unit",  # a key of UNIT_FACTORS[indicator.unit] for levels, "fraction" for growth
+    "price_basis",  # nominal | real | none
+    "source",  # where the number comes from
+    "vintage",  # YYYY-MM-DD: when this number was published or generated
+    "synthetic",  # true | false
+)
+
+# data/projects.csv: major projects (重大项目).
+PROJECT_STATUSES = ("new", "continuing", "completed")  # 新开, 续建, 竣工
+PROJECTS_COLUMNS = (
+    "project_id",
+    "cluster_id",
+    "name_zh",
+    "name_en",
+    "status",
+    "total_investment",  # 亿元
+    "planned_investment",  # 亿元, planned for the target year
+    "planned_start",  # YYYY-MM
+    "planned_completion",  # YYYY-MM
+    "year",  # the plan year the row belongs to
+    "source",
+    "synthetic",
+)
+
+# params/targets/<year>_clusters.csv: per-cluster targets (annexes 2 and 3 of the plan).
+CLUSTER_TARGETS_COLUMNS = (
+    "cluster_id",
+    "indicator",
+    "kind",  # growth | level
+    "value",  # fraction for growth, canonical unit for level
+    "unit",
+    "derived",  # true when derived from the plan rather than entered from the annexes
+    "source",
+)
+
+# params/targets/<year>.yaml: the plan's targets.
+TARGET_KINDS = ("growth", "level", "count", "share", "date")
+TARGET_COMPARISONS = (">=", "<=", "==", "by")
+TARGET_FIELDS = (
+    "id", "indicator", "scope", "kind", "value", "unit", "comparison", "tolerance",
+    "section", "quote", "note",
+)
