@@ -1,0 +1,405 @@
+"""Read and write the files zzforecast takes in: tables (CSV, Parquet) and YAML.
+
+Every reader here turns a user's mistake into a :class:`~zzforecast.exceptions.DataError`
+or :class:`~zzforecast.exceptions.ParamsError` whose problems name the file, and the row
+where one is known, so that the command line can print one readable line per problem.
+
+CSV files are decoded by trying UTF-8 (with or without a byte-order mark) and then
+GB18030, the superset of GBK/GB2312 that Chinese spreadsheets save by default. A file that
+is neither (UTF-16, Latin-1, binary) is rejected with a message that says how to fix it.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from ..exceptions import DataError, ParamsError, Problem
+
+__all__ = [
+    "CSV_SUFFIXES",
+    "PARQUET_SUFFIXES",
+    "EXCEL_SUFFIXES",
+    "decode_text",
+    "read_table",
+    "read_yaml",
+    "write_csv_atomic",
+    "file_digest",
+]
+
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+# Encodings tried in order. utf-8-sig also reads plain UTF-8; gb18030 reads GBK and GB2312.
+_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+def _name(path: str | os.PathLike) -> str:
+    return str(path)
+
+
+def _read_bytes(path: Path, error: type[DataError]) -> bytes:
+    if not path.exists():
+        raise error(Problem(_name(path), None, None, "file not found"))
+    if path.is_dir():
+        raise error(Problem(_name(path), None, None, "is a folder, expected a file"))
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise error(Problem(_name(path), None, None,
+                            f"cannot read the file: {exc.strerror or exc}")) from None
+
+
+def decode_text(data: bytes, file: str, error: type[DataError] = DataError) -> tuple[str, str]:
+    """Decode the bytes of a text file written in UTF-8, UTF-8 with BOM, or GBK/GB18030.
+
+    Parameters
+    ----------
+    data : bytes
+        The raw content of the file.
+    file : str
+        The file name used in error messages.
+    error : type
+        The exception class to raise (``DataError`` for data, ``ParamsError`` for YAML).
+
+    Returns
+    -------
+    (text, encoding) : tuple of str
+        The decoded text (without a byte-order mark) and the encoding that read it.
+
+    Raises
+    ------
+    DataError
+        When the file is UTF-16/UTF-32, binary, or not valid in any supported encoding;
+        the message names the first byte that could not be read and its row.
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+        len(data) >= 2 and b"\x00" in data[:200]
+    ):
+        raise error(Problem(file, None, None,
+                            "looks like a UTF-16 or binary file; save it as CSV in UTF-8 "
+                            "(or GBK) text, e.g. Excel: Save As > 'CSV UTF-8'"))
+    first_error: UnicodeDecodeError | None = None
+    for encoding in _ENCODINGS:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError as exc:
+            first_error = first_error or exc
+    assert first_error is not None
+    pos = first_error.start
+    row = data.count(b"\n", 0, pos) + 1
+    raise error(Problem(
+        file, row, None,
+        f"cannot decode byte 0x{data[pos]:02x} at row {row} as UTF-8 or GBK/GB18030; "
+        "save the file as UTF-8 (Excel: Save As > 'CSV UTF-8') or as GBK"))
+
+
+def read_table(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a CSV or Parquet table as text, keeping the row numbers a user sees.
+
+    CSV values are returned as strings exactly as written (no type guessing, empty cells
+    as ``""``), so that loaders can report a bad cell by row and column. Parquet columns
+    keep their stored types. The frame's index holds each record's 1-based row number in
+    the file as an editor or spreadsheet shows it (the header is row 1; for Parquet,
+    record ``i`` is row ``i + 2``). Blank lines are skipped (row numbers stay true).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.csv`` (also ``.txt``; ``.tsv`` is tab-separated) or ``.parquet`` file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per header field, index = row numbers in the file.
+
+    Raises
+    ------
+    DataError
+        For a missing, empty, truncated or undecodable file, a malformed CSV (unterminated
+        quote, rows with more or fewer fields than the header), a blank or duplicated
+        header name, an unreadable Parquet file, or an unsupported suffix.
+    """
+    path = Path(path)
+    file = _name(path)
+    suffix = path.suffix.lower()
+    if suffix in PARQUET_SUFFIXES:
+        return _read_parquet(path)
+    if suffix in EXCEL_SUFFIXES:
+        raise DataError(Problem(
+            file, None, None,
+            "Excel workbooks are read by the monthly-ledger importer: run "
+            "'zzforecast validate --ledger FILE.xlsx', or save the sheet as CSV UTF-8"))
+    if suffix not in CSV_SUFFIXES:
+        raise DataError(Problem(file, None, None,
+                                f"unsupported file type '{path.suffix}'; expected one of "
+                                f"{', '.join(CSV_SUFFIXES + PARQUET_SUFFIXES)}"))
+    data = _read_bytes(path, DataError)
+    if not data.strip(b" \t\r\n" + codecs.BOM_UTF8):
+        raise DataError(Problem(file, None, None, "file is empty (expected a header row)"))
+    text, _ = decode_text(data, file)
+    return _parse_csv(text, file, delimiter="\t" if suffix == ".tsv" else ",")
+
+
+def _parse_csv(text: str, file: str, delimiter: str = ",") -> pd.DataFrame:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: list[list[str]] = []
+    line_numbers: list[int] = []
+    problems: list[Problem] = []
+    header: list[str] | None = None
+    header_row = 1
+    try:
+        for record in reader:
+            if not record or all(not cell.strip() for cell in record):
+                continue  # blank line
+            if header is None:
+                header = [cell.strip() for cell in record]
+                header_row = reader.line_num
+                continue
+            rows.append(record)
+            line_numbers.append(reader.line_num)
+    except csv.Error as exc:
+        message = str(exc)
+        if "unexpected end of data" in message:
+            message = "a quoted field is never closed (the file looks truncated)"
+        else:
+            message = f"malformed CSV: {message}"
+        raise DataError(Problem(file, reader.line_num, None, message)) from None
+    if header is None:
+        raise DataError(Problem(file, None, None, "file is empty (expected a header row)"))
+
+    seen: set[str] = set()
+    for i, name in enumerate(header, start=1):
+        if not name:
+            problems.append(Problem(file, header_row, None, f"column {i} of the header is blank"))
+        elif name in seen:
+            problems.append(Problem(file, header_row, name, "column name appears twice in the header"))
+        seen.add(name)
+
+    n = len(header)
+    ends_with_newline = text.endswith(("\n", "\r"))
+    for k, (record, line) in enumerate(zip(rows, line_numbers, strict=True)):
+        if len(record) == n:
+            continue
+        if len(record) > n and all(not c.strip() for c in record[n:]):
+            # trailing empty cells (a spreadsheet's stray commas) are harmless
+            rows[k] = record[:n]
+            continue
+        last = k == len(rows) - 1
+        if len(record) < n and last and not ends_with_newline:
+            msg = (f"the last row has {len(record)} of {n} fields and no line end: the file "
+                   "looks truncated")
+        else:
+            msg = f"has {len(record)} fields but the header has {n}"
+        problems.append(Problem(file, line, None, msg))
+    if problems:
+        raise DataError(_capped(problems))
+
+    frame = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(
+        {name: pd.Series([], dtype=object) for name in header})
+    frame.index = pd.Index(line_numbers, dtype="int64", name="row")
+    return frame
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    file = _name(path)
+    data = _read_bytes(path, DataError)
+    if not data:
+        raise DataError(Problem(file, None, None, "file is empty"))
+    if not (data[:4] == b"PAR1" and data[-4:] == b"PAR1"):
+        raise DataError(Problem(file, None, None,
+                                "not a complete Parquet file (missing the PAR1 markers: "
+                                "truncated, or not Parquet at all)"))
+    try:
+        frame = pd.read_parquet(io.BytesIO(data))
+    except Exception as exc:  # pyarrow raises several types for corrupt files
+        raise DataError(Problem(file, None, None,
+                                f"cannot read the Parquet file (corrupt?): {exc}")) from None
+    frame = frame.reset_index(drop=True)
+    frame.columns = [str(c) for c in frame.columns]
+    frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
+    return frame
+
+
+def _capped(problems: list[Problem], limit: int = 50) -> list[Problem]:
+    if len(problems) <= limit:
+        return problems
+    rest = len(problems) - limit
+    file = problems[limit].file
+    return [*problems[:limit], Problem(file, None, None, f"... and {rest} more problems")]
+
+
+# --------------------------------------------------------------------------- YAML
+
+class _StrictSafeLoader(yaml.SafeLoader):
+    """SafeLoader that also rejects duplicate mapping keys."""
+
+
+def _construct_mapping(loader: _StrictSafeLoader, node: yaml.MappingNode, deep: bool = False):
+    loader.flatten_mapping(node)
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a plain value", key_node.start_mark) from None
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None,
+                f"duplicate key {key!r} (first at line {seen[key]})", key_node.start_mark)
+        seen[key] = key_node.start_mark.line + 1
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictSafeLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _tag_problems(text: str, file: str) -> list[Problem]:
+    """Explicit tags (``!!python/object``, ``!custom``, even ``!!str``) are refused."""
+    problems = []
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        tag = getattr(event, "tag", None)
+        if tag is not None:  # the parser sets a tag only when the file writes one
+            if tag.startswith("tag:yaml.org,2002:"):
+                tag = "!!" + tag.removeprefix("tag:yaml.org,2002:")
+            problems.append(Problem(
+                file, event.start_mark.line + 1, None,
+                f"YAML tag '{tag}' is not allowed: parameter files hold plain values only "
+                "(safe loading, no tags)"))
+    return problems
+
+
+def read_yaml(path: str | os.PathLike) -> Any:
+    """Read a YAML parameter file safely: plain values only, no tags, no duplicate keys.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The YAML file (UTF-8, or GBK/GB18030).
+
+    Returns
+    -------
+    object
+        The parsed document (usually a dict).
+
+    Raises
+    ------
+    ParamsError
+        For a missing or empty file, broken YAML (with the line of the error), any
+        explicit tag (``!!python/object``, ``!custom``...), a duplicate key, or more
+        than one document.
+    """
+    path = Path(path)
+    file = _name(path)
+    data = _read_bytes(path, ParamsError)
+    text, _ = decode_text(data, file, ParamsError)
+    if not text.strip():
+        raise ParamsError(Problem(file, None, None, "file is empty"))
+    try:
+        problems = _tag_problems(text, file)
+        if problems:
+            raise ParamsError(problems)
+        documents = list(yaml.load_all(text, Loader=_StrictSafeLoader))  # noqa: S506
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        row = mark.line + 1 if mark is not None else None
+        what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
+        raise ParamsError(Problem(file, row, None, f"invalid YAML: {what}")) from None
+    except yaml.YAMLError as exc:
+        raise ParamsError(Problem(file, None, None, f"invalid YAML: {exc}")) from None
+    documents = [d for d in documents if d is not None]
+    if len(documents) > 1:
+        raise ParamsError(Problem(file, None, None,
+                                  "holds more than one YAML document ('---'); expected one"))
+    if not documents:
+        raise ParamsError(Problem(file, None, None, "file holds no values"))
+    return documents[0]
+
+
+# --------------------------------------------------------------------------- writing
+
+def write_csv_atomic(frame: pd.DataFrame, path: str | os.PathLike, *, force: bool = False,
+                     columns: Iterable[str] | None = None) -> Path:
+    """Write a frame as UTF-8 CSV so that the file appears complete or not at all.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table to write (its index is not written).
+    path : str or path-like
+        Destination file.
+    force : bool
+        Overwrite an existing file; without it an existing file is an error.
+    columns : iterable of str, optional
+        Columns to write, in order (default: all).
+
+    Returns
+    -------
+    pathlib.Path
+        The written path.
+
+    Raises
+    ------
+    UserError
+        When ``path`` exists and ``force`` is false, or its folder does not exist.
+    """
+    from ..exceptions import UserError
+
+    path = Path(path)
+    if path.exists() and not force:
+        raise UserError(f"{path}: already exists; pass --force to overwrite it")
+    if not path.parent.is_dir():
+        raise UserError(f"{path}: the folder {path.parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            frame.to_csv(handle, index=False, columns=list(columns) if columns else None,
+                         lineterminator="\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def file_digest(paths: Iterable[str | os.PathLike], root: str | os.PathLike | None = None) -> str:
+    """sha256 (hex) over the names and bytes of files, in the given order.
+
+    Parameters
+    ----------
+    paths : iterable of path-like
+        Files to hash; missing files are skipped.
+    root : path-like, optional
+        Names are hashed relative to this folder so that a digest does not depend on
+        where the project lives.
+
+    Returns
+    -------
+    str
+        The hex digest.
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for p in paths:
+        p = Path(p)
+        if not p.is_file():
+            continue
+        name = p.relative_to(root).as_posix() if root is not None else p.name
+        digest.update(name.encode("utf-8") + b"\0")
+        digest.update(p.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
