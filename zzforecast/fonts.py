@@ -1,0 +1,128 @@
+"""Chinese text in figures and PDFs: the bundled Noto Sans CJK font.
+
+The font comes from the PyPI package ``rinoh-typeface-notosanscjk`` (SIL Open Font
+Licence), a dependency of zzforecast, so no system font is needed. Matplotlib and
+WeasyPrint (through fontconfig) are separate font systems:
+
+- :func:`use_cjk_font` registers the font file with matplotlib's font manager and puts
+  it first in ``font.sans-serif``. Call it *after* ``seaborn.set_theme`` (which resets
+  the font settings); :func:`zzforecast.plots.set_style` does both in the right order.
+- :func:`font_face_css` declares the same file with ``@font-face`` for HTML and PDF, so
+  WeasyPrint finds it without fontconfig.
+
+The package is located without importing it (its ``__init__`` parses the font with
+rinohtype, which is slow and fails on recent versions).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import lru_cache
+from pathlib import Path
+
+from .exceptions import ZzforecastError
+
+__all__ = [
+    "FONT_FAMILY",
+    "CSS_FAMILY",
+    "font_path",
+    "font_paths",
+    "use_cjk_font",
+    "font_face_css",
+]
+
+FONT_PACKAGE = "rinoh_typeface_notosanscjk"
+# The family name inside the font files (the Japanese-default face of Noto Sans CJK; it
+# holds every simplified-Chinese glyph, only a few glyph shapes follow Japanese style).
+FONT_FAMILY = "Noto Sans CJK JP"
+# The name HTML/PDF stylesheets use for it (declared by font_face_css).
+CSS_FAMILY = "ZZ Noto Sans CJK"
+_FILES = {"regular": "notosanscjkjp-regular.otf", "bold": "notosanscjkjp-bold.otf"}
+
+
+@lru_cache(maxsize=1)
+def font_paths() -> dict[str, Path]:
+    """Return the absolute paths of the bundled CJK font files.
+
+    Returns
+    -------
+    dict
+        ``{"regular": Path, "bold": Path}``.
+
+    Raises
+    ------
+    ZzforecastError
+        If the font package is not installed or a file is missing.
+    """
+    spec = importlib.util.find_spec(FONT_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ZzforecastError(
+            f"the CJK font package {FONT_PACKAGE!r} is not installed; "
+            "install it with: pip install rinoh-typeface-notosanscjk"
+        )
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    paths = {style: (folder / name).resolve() for style, name in _FILES.items()}
+    missing = [str(p) for p in paths.values() if not p.is_file()]
+    if missing:
+        raise ZzforecastError(f"CJK font file(s) missing: {', '.join(missing)}")
+    return paths
+
+
+def font_path(style: str = "regular") -> Path:
+    """Return the absolute path of one bundled CJK font file (``regular`` or ``bold``)."""
+    paths = font_paths()
+    if style not in paths:
+        raise ValueError(f"style must be one of {sorted(paths)}, got {style!r}")
+    return paths[style]
+
+
+@lru_cache(maxsize=1)
+def _register() -> str:
+    from matplotlib import font_manager
+
+    for path in font_paths().values():
+        font_manager.fontManager.addfont(str(path))
+    return FONT_FAMILY
+
+
+def use_cjk_font() -> str:
+    """Make matplotlib draw Chinese text with the bundled font.
+
+    Registers the font files with matplotlib's font manager (once per process) and puts
+    the family first in ``font.sans-serif``, with ``axes.unicode_minus`` off (the CJK
+    font has no U+2212 minus sign). Call it after ``seaborn.set_theme``, which resets
+    these settings.
+
+    Returns
+    -------
+    str
+        The font family name now first in ``font.sans-serif``.
+    """
+    import matplotlib as mpl
+
+    family = _register()
+    current = [f for f in mpl.rcParams["font.sans-serif"] if f != family]
+    mpl.rcParams["font.sans-serif"] = [family, *current]
+    mpl.rcParams["font.family"] = "sans-serif"
+    mpl.rcParams["axes.unicode_minus"] = False
+    # Embed TrueType/OpenType outlines in vector outputs rather than Type 3 fonts.
+    mpl.rcParams["pdf.fonttype"] = 42
+    mpl.rcParams["svg.fonttype"] = "path"
+    return family
+
+
+def font_face_css() -> str:
+    """Return ``@font-face`` rules declaring the bundled font as :data:`CSS_FAMILY`.
+
+    The rules point at the font files by ``file://`` URL, for WeasyPrint (PDF). Browsers
+    viewing HTML reports do not need them: the HTML uses embedded images for figures and
+    falls back to the system's CJK fonts for text.
+    """
+    rules = []
+    for style, weight in (("regular", 400), ("bold", 700)):
+        url = font_path(style).as_uri()
+        rules.append(
+            f"@font-face {{ font-family: '{CSS_FAMILY}'; src: url('{url}') format('opentype'); "
+            f"font-weight: {weight}; font-style: normal; }}"
+        )
+    return "\n".join(rules)

@@ -1,0 +1,404 @@
+"""Turn executed notebooks and batch results into files people read.
+
+- :func:`notebook_to_html`: an executed notebook -> a standalone HTML page with no code
+  cells and without the cell papermill injects (nbconvert ``TagRemovePreprocessor`` plus
+  ``exclude_input``). Figures stay embedded as data URIs and the page loads nothing from
+  the network.
+- :func:`html_to_pdf`: HTML -> PDF through WeasyPrint, with the bundled CJK font declared
+  by ``@font-face`` (WeasyPrint silently draws boxes for glyphs it has no font for).
+- :func:`write_index`, :func:`write_summary`, :func:`write_json`: the batch's index page,
+  summary tables and JSON files, each written atomically (complete or not at all).
+
+Every data string that goes into generated HTML is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .exceptions import ZzforecastError
+
+__all__ = [
+    "REMOVE_TAGS",
+    "notebook_to_html",
+    "html_page",
+    "html_to_pdf",
+    "write_index",
+    "write_summary",
+    "summary_frame",
+    "write_json",
+    "atomic_write_bytes",
+    "atomic_write_text",
+]
+
+# Cells with these tags never reach an exported report.
+REMOVE_TAGS = ("injected-parameters", "parameters", "remove-cell", "remove_cell")
+
+_CSS = """
+:root { color-scheme: light; }
+body { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC",
+       "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif;
+       max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.6; color: #222; }
+h1, h2, h3 { line-height: 1.3; }
+table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.92rem; }
+th, td { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+thead th { background: #f3f3f3; }
+img { max-width: 100%; height: auto; }
+.notice { border: 2px solid #b00; background: #fff3f3; padding: 0.6rem 1rem; margin: 1rem 0; }
+.failed { color: #b00; }
+.meta { color: #555; font-size: 0.9rem; }
+pre { white-space: pre-wrap; }
+.jp-OutputPrompt, .jp-InputPrompt, .prompt, .anchor-link { display: none; }
+@page { size: A4; margin: 16mm 14mm; }
+"""
+
+
+def _umask() -> int:
+    """The process umask (read without changing it for long)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and rename.
+
+    Readers see either the old file or the complete new one, never a partial file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """Write UTF-8 ``text`` atomically (see :func:`atomic_write_bytes`)."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def write_json(path: str | Path, obj: Any) -> Path:
+    """Write ``obj`` as stable JSON (sorted keys, UTF-8, NaN -> null) atomically."""
+    return atomic_write_text(path, json.dumps(_json_safe(obj), ensure_ascii=False, indent=2,
+                                              sort_keys=True, allow_nan=False) + "\n")
+
+
+def _json_safe(obj: Any) -> Any:
+    """Convert numpy scalars/arrays, paths and NaN into plain JSON values."""
+    import math
+
+    if isinstance(obj, Mapping):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set)):
+        return [_json_safe(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    if hasattr(obj, "tolist") and not isinstance(obj, (str, bytes)):
+        return _json_safe(obj.tolist())
+    if hasattr(obj, "isoformat"):
+        return obj.isoformat()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def html_page(title: str, body: str, lang: str = "zh", css: str = "") -> str:
+    """Wrap an HTML fragment into a standalone page.
+
+    ``title`` is escaped here; ``body`` must already be safe HTML.
+    """
+    lang_attr = "zh-CN" if lang == "zh" else "en"
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{lang_attr}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n"
+        # An explicit empty icon: browsers otherwise request /favicon.ico and log an error.
+        '<link rel="icon" href="data:,">\n'
+        f"<style>{_CSS}{css}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def _strip_for_report(nb):
+    """Drop stderr streams and empty cells from a notebook copy (reports show results)."""
+    import copy
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [
+                o for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+    return nb
+
+
+def notebook_to_html(notebook, title: str | None = None, lang: str = "zh") -> str:
+    """Export an executed notebook as a standalone HTML report without code.
+
+    Parameters
+    ----------
+    notebook : path or nbformat.NotebookNode
+        The executed notebook.
+    title : str, optional
+        Page title; defaults to the notebook's first heading, else its file name.
+    lang : {"zh", "en"}
+        Language of the page (the ``lang`` attribute).
+
+    Returns
+    -------
+    str
+        The HTML document. Code cells' inputs, prompts, stderr output and cells tagged
+        with one of :data:`REMOVE_TAGS` (papermill's ``injected-parameters`` among them)
+        are absent; figures are embedded as data URIs; nothing is loaded from the network.
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+    from traitlets.config import Config
+
+    if isinstance(notebook, (str, Path)):
+        name = Path(notebook).stem
+        notebook = nbformat.read(str(notebook), as_version=4)
+    else:
+        name = "report"
+    notebook = _strip_for_report(notebook)
+    config = Config()
+    config.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_TAGS)
+    config.TagRemovePreprocessor.enabled = True
+    exporter = HTMLExporter(config=config, template_name="basic")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
+    body, _ = exporter.from_notebook_node(notebook)
+    if title is None:
+        title = _first_heading(notebook) or name
+    return html_page(title, body, lang=lang)
+
+
+def _first_heading(nb) -> str | None:
+    for cell in nb.cells:
+        if cell.get("cell_type") == "markdown":
+            for line in cell.get("source", "").splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+        for out in cell.get("outputs", []):
+            md = out.get("data", {}).get("text/markdown")
+            if md:
+                for line in str(md).splitlines():
+                    if line.startswith("#"):
+                        return line.lstrip("#").strip()
+    return None
+
+
+def html_to_pdf(html_text: str, pdf_path: str | Path, base_url: str | Path | None = None) -> Path:
+    """Render HTML to PDF with WeasyPrint, using the bundled CJK font.
+
+    Parameters
+    ----------
+    html_text : str
+        A standalone HTML document (e.g. from :func:`notebook_to_html`).
+    pdf_path : path
+        Where to write the PDF (atomically).
+    base_url : path, optional
+        Folder that relative links and images are resolved against.
+
+    Raises
+    ------
+    ZzforecastError
+        If WeasyPrint is not installed (it is in the ``pdf`` extra).
+    """
+    try:
+        from weasyprint import CSS, HTML
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ZzforecastError(
+            "PDF output needs WeasyPrint: pip install 'zzforecast[pdf]' "
+            f"(import failed: {exc})"
+        ) from exc
+    from .fonts import CSS_FAMILY, font_face_css
+
+    css = CSS(string=font_face_css() + "\nbody, table, pre, code, h1, h2, h3, h4 { "
+              f"font-family: '{CSS_FAMILY}', sans-serif; }}\n"
+              "pre, code { white-space: pre-wrap; }\n")
+    base = str(base_url) if base_url is not None else None
+    data = HTML(string=html_text, base_url=base).write_pdf(stylesheets=[css])
+    return atomic_write_bytes(pdf_path, data)
+
+
+# --------------------------------------------------------------------------- summaries
+
+SUMMARY_COLUMNS = (
+    "cluster_id", "name_zh", "name_en", "status", "target_id", "indicator", "scope", "kind",
+    "target", "p_attain", "p_attain_within_tolerance", "required_growth",
+    "q05", "q25", "q50", "q75", "q95",
+)
+
+
+def summary_frame(results: Sequence[Mapping[str, Any]], failures: Iterable[Mapping] = ()):
+    """Flatten cluster JSON results into one row per cluster and target.
+
+    Parameters
+    ----------
+    results : sequence of dict
+        Per-cluster JSON results (keys ``cluster_id``, ``name_zh``, ``name_en`` and
+        ``targets``, a list of dicts with the columns of :data:`SUMMARY_COLUMNS`).
+    failures : iterable of dict
+        Failed jobs (``cluster_id`` and optionally names); each gives one row with
+        ``status="failed"`` and empty figures.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`SUMMARY_COLUMNS`, sorted by cluster and target.
+    """
+    import pandas as pd
+
+    rows = []
+    for res in results:
+        base = {"cluster_id": res.get("cluster_id"), "name_zh": res.get("name_zh"),
+                "name_en": res.get("name_en"), "status": "ok"}
+        targets = res.get("targets") or [{}]
+        for t in targets:
+            rows.append({**base, **{k: t.get(k) for k in SUMMARY_COLUMNS if k not in base}})
+    for fail in failures:
+        rows.append({"cluster_id": fail.get("cluster_id"), "name_zh": fail.get("name_zh"),
+                     "name_en": fail.get("name_en"), "status": "failed"})
+    frame = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
+    return frame.sort_values(["cluster_id", "target_id"], na_position="last",
+                             kind="mergesort").reset_index(drop=True)
+
+
+def write_summary(frame, csv_path: str | Path, xlsx_path: str | Path | None = None,
+                  notice: str | None = None) -> None:
+    """Write the summary table as CSV (UTF-8 with BOM, for Excel) and as .xlsx.
+
+    When ``notice`` is given (the synthetic-data notice), the workbook gets a first sheet
+    holding it and the CSV a leading ``# ...`` comment line.
+    """
+    import io
+
+    buf = io.StringIO()
+    if notice:
+        buf.write("# " + notice.replace("\n", " ") + "\n")
+    frame.to_csv(buf, index=False, lineterminator="\n")
+    atomic_write_bytes(csv_path, ("\ufeff" + buf.getvalue()).encode("utf-8"))
+    if xlsx_path is not None:
+        import pandas as pd
+
+        out = io.BytesIO()
+        with pd.ExcelWriter(out, engine="openpyxl") as writer:
+            if notice:
+                pd.DataFrame({"notice": [notice]}).to_excel(writer, sheet_name="notice",
+                                                           index=False)
+            frame.to_excel(writer, sheet_name="summary", index=False)
+        atomic_write_bytes(xlsx_path, out.getvalue())
+
+
+# --------------------------------------------------------------------------- index page
+
+_INDEX_TEXT = {
+    "zh": {
+        "title": "{year}年产业集聚区目标达成报告（情景：{scenario}，数据截至{as_of}）",
+        "overview": "全市总览", "clusters": "各产业集聚区报告", "files": "汇总文件",
+        "cluster": "产业集聚区", "report": "报告", "status": "状态", "ok": "完成",
+        "failed": "失败", "why": "原因", "notebook": "已执行的笔记本", "json": "JSON结果",
+        "pdf": "PDF", "partial": "本批次部分失败：{n}个报告未生成，详见 run.json。",
+        "meta": "数据版本 {vintage}；数据摘要 {data}；参数摘要 {params}；随机种子 {seed}；"
+                "模拟路径 {n_paths}；zzforecast {version}",
+    },
+    "en": {
+        "title": "{year} cluster target attainment reports (scenario: {scenario}, data as of {as_of})",
+        "overview": "City overview", "clusters": "Cluster reports", "files": "Summary files",
+        "cluster": "Cluster", "report": "Report", "status": "Status", "ok": "done",
+        "failed": "failed", "why": "Reason", "notebook": "executed notebook", "json": "JSON",
+        "pdf": "PDF", "partial": "This batch finished in part: {n} report(s) failed; see run.json.",
+        "meta": "data vintage {vintage}; data digest {data}; params digest {params}; "
+                "seed {seed}; paths {n_paths}; zzforecast {version}",
+    },
+}
+
+
+def _link(href: str, text: str) -> str:
+    return f'<a href="{html.escape(href, quote=True)}">{html.escape(text)}</a>'
+
+
+def write_index(out_dir: str | Path, run: Mapping[str, Any], lang: str = "zh") -> Path:
+    """Write ``index.html`` for a batch folder from its ``run.json`` record.
+
+    Links only to files that exist in ``out_dir``; every name is escaped.
+    """
+    out_dir = Path(out_dir)
+    text = _INDEX_TEXT["en" if lang == "en" else "zh"]
+    prov = run.get("provenance", {})
+    esc = html.escape
+    title = text["title"].format(year=run.get("year"), scenario=run.get("scenario"),
+                                 as_of=run.get("as_of"))
+    parts = [f"<h1>{esc(title)}</h1>"]
+    if run.get("notice"):
+        parts.append(f'<p class="notice">{esc(run["notice"])}</p>')
+    failed = [j for j in run.get("jobs", []) if j.get("status") != "ok"]
+    if failed:
+        parts.append(f'<p class="notice failed">{esc(text["partial"].format(n=len(failed)))}</p>')
+    short = {k: (str(prov.get(k))[:12] if prov.get(k) else "-") for k in
+             ("data_digest", "params_digest")}
+    parts.append('<p class="meta">' + esc(text["meta"].format(
+        vintage=prov.get("vintage") or "-", data=short["data_digest"],
+        params=short["params_digest"], seed=prov.get("seed"), n_paths=prov.get("n_paths"),
+        version=prov.get("version"))) + "</p>")
+
+    def exists(name: str) -> bool:
+        return (out_dir / name).is_file()
+
+    overview = [j for j in run.get("jobs", []) if j.get("kind") == "overview"]
+    if overview and overview[0].get("status") == "ok" and exists(overview[0]["name"] + ".html"):
+        parts.append(f"<h2>{esc(text['overview'])}</h2><p>"
+                     + _link(overview[0]["name"] + ".html", text["overview"]) + "</p>")
+    parts.append(f"<h2>{esc(text['clusters'])}</h2>")
+    parts.append(f"<table><thead><tr><th>{esc(text['cluster'])}</th><th>{esc(text['report'])}"
+                 f"</th><th>{esc(text['status'])}</th><th>{esc(text['why'])}</th></tr></thead><tbody>")
+    for job in run.get("jobs", []):
+        if job.get("kind") != "cluster":
+            continue
+        name = job["name"]
+        label = job.get("name_zh" if lang != "en" else "name_en") or name
+        links = []
+        for suffix, key in ((".html", "report"), (".pdf", "pdf"), (".json", "json"),
+                            (".ipynb", "notebook")):
+            if job.get("status") == "ok" and exists(name + suffix):
+                links.append(_link(name + suffix, text[key]))
+        status = text["ok"] if job.get("status") == "ok" else text["failed"]
+        why = ""
+        if job.get("status") != "ok":
+            err = job.get("error") or {}
+            why = f"{err.get('ename') or ''}: {err.get('evalue') or ''}".strip(": ")
+        cls = ' class="failed"' if job.get("status") != "ok" else ""
+        parts.append(
+            f'<tr><td>{esc(str(label))} <span class="meta">({esc(name)})</span></td>'
+            f"<td>{' · '.join(links)}</td>"
+            f"<td{cls}>{esc(status)}</td>"
+            f"<td>{esc(why)}</td></tr>"
+        )
+    parts.append("</tbody></table>")
+    files = [f for f in ("summary.csv", "summary.xlsx", "run.json") if exists(f)]
+    if files:
+        parts.append(f"<h2>{esc(text['files'])}</h2><ul>"
+                     + "".join(f"<li>{_link(f, f)}</li>" for f in files) + "</ul>")
+    page = html_page(title, "\n".join(parts), lang=lang)
+    return atomic_write_text(out_dir / "index.html", page)

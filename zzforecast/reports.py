@@ -1,0 +1,638 @@
+"""Batch reports: run the joint simulation once, then one notebook per cluster.
+
+:func:`run_batch` is what ``zzforecast reports`` calls. It
+
+1. loads the data bundle and runs the joint simulation **once**, saving it to a work
+   folder, so every cluster report and the overview read the same paths and agree with
+   the city totals;
+2. executes ``notebooks/cluster_report.ipynb`` per cluster and
+   ``notebooks/city_overview.ipynb`` with papermill, on local worker processes or on an
+   existing Dask distributed cluster (:func:`run_notebooks`);
+3. writes the outputs listed in DESIGN.md "Report files" into a staging folder and moves
+   it into ``<out>/<year>/<scenario>/`` only when the batch is complete, so a rerun keeps
+   the last good reports until the new ones are ready.
+
+A failing or timed-out notebook does not stop the others; ``run.json`` records what
+failed and why. Kernels use IPC transport with an absolute connection-file path, so
+parallel kernels never race for TCP ports.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .exceptions import UserError, ZzforecastError
+
+__all__ = [
+    "KERNEL_NAME",
+    "NOTEBOOK_DIR",
+    "NotebookJob",
+    "BatchResult",
+    "EXIT_OK",
+    "EXIT_PARTIAL",
+    "EXIT_FAILED",
+    "execute_job",
+    "run_notebooks",
+    "run_batch",
+    "notebook_path",
+]
+
+KERNEL_NAME = "zzforecast"
+# The notebooks live in the repository beside the package (editable install).
+NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # nothing succeeded: the previous reports were kept
+EXIT_PARTIAL = 3  # some notebooks failed: the batch was installed, run.json says which
+
+
+def notebook_path(name: str) -> Path:
+    """Return the path of a bundled notebook (``cluster_report``, ``city_overview``, ...)."""
+    path = NOTEBOOK_DIR / f"{name}.ipynb"
+    if not path.is_file():
+        raise ZzforecastError(f"notebook not found: {path} (the notebooks ship with the "
+                              "source tree; install zzforecast from a clone with pip -e)")
+    return path
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    """One notebook to execute.
+
+    Attributes
+    ----------
+    name : str
+        Output stem: the batch writes ``<name>.ipynb``, ``<name>.html`` and the notebook
+        writes ``<name>.json`` (its ``results_path`` parameter).
+    notebook : str
+        Path of the template notebook.
+    parameters : dict
+        Papermill parameters (``results_path`` is added by the runner).
+    kind : str
+        ``cluster`` or ``overview`` (used by the index page).
+    labels : dict
+        Display names for the index (``name_zh``, ``name_en``).
+    """
+
+    name: str
+    notebook: str
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    kind: str = "cluster"
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class BatchResult:
+    """What a batch did.
+
+    Attributes
+    ----------
+    out_dir : Path
+        The final report folder (``<out>/<year>/<scenario>``), or where the failed attempt
+        was kept when nothing succeeded.
+    installed : bool
+        Whether the new reports replaced the previous ones.
+    jobs : list of dict
+        One record per notebook: ``name``, ``kind``, ``status`` (``ok`` / ``failed`` /
+        ``timeout``), ``seconds``, ``error`` (``ename``, ``evalue``, ``cell_index``,
+        ``traceback``) and ``files``.
+    run : dict
+        The content of ``run.json``.
+    """
+
+    out_dir: Path
+    installed: bool
+    jobs: list[dict]
+    run: dict
+
+    @property
+    def failed(self) -> list[dict]:
+        return [j for j in self.jobs if j["status"] != "ok"]
+
+    @property
+    def exit_code(self) -> int:
+        if not self.failed:
+            return EXIT_OK
+        return EXIT_PARTIAL if self.installed else EXIT_FAILED
+
+
+# --------------------------------------------------------------------------- one notebook
+
+def _short_tempdir() -> str:
+    """A private temp folder with a short path (Unix sockets allow ~107 bytes)."""
+    base = tempfile.gettempdir()
+    if len(base) > 60 and os.path.isdir("/tmp"):
+        base = "/tmp"
+    return tempfile.mkdtemp(prefix="zzf-", dir=base)
+
+
+def _error_record(exc: BaseException, output: Path | None, notebook=None) -> dict:
+    ename = getattr(exc, "ename", None) or type(exc).__name__
+    evalue = getattr(exc, "evalue", None)
+    if evalue is None:
+        evalue = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    cell_index = getattr(exc, "cell_index", None)
+    if cell_index is None and output is not None and output.is_file():
+        cell_index = _running_cell(output)
+    if cell_index is None and notebook is not None:
+        cell_index = _cell_from_preview(str(exc), notebook)
+    tb = getattr(exc, "traceback", None)
+    if isinstance(tb, list):
+        tb = "\n".join(tb)
+    if tb is None:
+        tb = "".join(traceback.format_exception_only(type(exc), exc))
+    return {"ename": str(ename), "evalue": str(evalue), "cell_index": cell_index,
+            "traceback": _strip_ansi(str(tb))[-4000:]}
+
+
+def _strip_ansi(text: str) -> str:
+    import re
+
+    return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)
+
+
+def _cell_from_preview(message: str, notebook) -> int | None:
+    """Index (in the executed notebook) of the cell whose source a timeout error quotes.
+
+    nbclient's ``CellTimeoutError`` carries only a preview of the cell's source; papermill
+    adds one injected-parameters cell after the cell tagged ``parameters``.
+    """
+    marker = "-------------------\n"
+    if message.count(marker) < 2:
+        return None
+    preview = message.split(marker)[1].strip()
+    try:
+        import nbformat
+
+        nb = nbformat.read(str(notebook), as_version=4)
+    except Exception:
+        return None
+    offset = 0
+    for i, cell in enumerate(nb.cells):
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            offset = 1
+        source = cell.get("source", "").strip()
+        if cell.get("cell_type") == "code" and source and (
+                source == preview or (len(preview) > 20 and source.startswith(preview))):
+            return i + offset
+    return None
+
+
+def _running_cell(output: Path) -> int | None:
+    """Index of the cell papermill marked as running or failed in a partial output."""
+    try:
+        import nbformat
+
+        nb = nbformat.read(str(output), as_version=4)
+    except Exception:
+        return None
+    for i, cell in enumerate(nb.cells):
+        status = cell.get("metadata", {}).get("papermill", {}).get("status")
+        if status in ("running", "failed"):
+            return i
+    return None
+
+
+def execute_job(job: NotebookJob, out_dir: str, kernel_name: str = KERNEL_NAME,
+                timeout: float | None = 600, pdf: bool = False, lang: str = "zh") -> dict:
+    """Execute one notebook with papermill and export it; never raises for notebook errors.
+
+    Runs in a worker process (local pool or Dask worker). The kernel uses IPC transport
+    with an absolute connection file in a private temporary folder, which is also the
+    kernel's working directory.
+
+    Parameters
+    ----------
+    job : NotebookJob
+    out_dir : str
+        Folder receiving ``<name>.ipynb``, ``<name>.html`` (and ``.pdf``); the notebook
+        itself writes ``<name>.json`` there. A failed notebook is kept as
+        ``_failed/<name>.ipynb`` and its partial outputs are removed.
+    kernel_name : str
+        Jupyter kernel to run (always named explicitly).
+    timeout : float, optional
+        Seconds any one cell may run before the notebook counts as timed out.
+    pdf : bool
+        Also write ``<name>.pdf`` through WeasyPrint.
+    lang : str
+        Language of the HTML page.
+
+    Returns
+    -------
+    dict
+        ``name``, ``kind``, ``status`` (``ok``, ``failed`` or ``timeout``), ``seconds``,
+        ``error`` (None or ``ename``, ``evalue``, ``cell_index``, ``traceback``) and
+        ``files`` (names written into ``out_dir``).
+    """
+    import papermill as pm
+    from traitlets.config import Config
+
+    from .render import atomic_write_text, html_to_pdf, notebook_to_html
+
+    start = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(_short_tempdir())
+    executed = work / f"{job.name}.ipynb"
+    results = out / f"{job.name}.json"
+    record: dict[str, Any] = {"name": job.name, "kind": job.kind, **dict(job.labels),
+                              "status": "ok", "error": None, "files": []}
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.connection_file = str(work / "kernel.json")
+    parameters = {**dict(job.parameters), "results_path": str(results)}
+    try:
+        pm.execute_notebook(
+            job.notebook, str(executed), parameters=parameters, kernel_name=kernel_name,
+            progress_bar=False, request_save_on_cell_execute=False, cwd=str(work),
+            execution_timeout=timeout, start_timeout=120, config=config,
+        )
+        shutil.move(str(executed), out / f"{job.name}.ipynb")
+        page = notebook_to_html(out / f"{job.name}.ipynb", lang=lang)
+        atomic_write_text(out / f"{job.name}.html", page)
+        if pdf:
+            html_to_pdf(page, out / f"{job.name}.pdf", base_url=out)
+        record["files"] = sorted(p.name for p in out.glob(f"{job.name}.*")
+                                 if p.suffix in (".ipynb", ".html", ".json", ".pdf"))
+    except BaseException as exc:  # noqa: BLE001 - a failed notebook must not stop the batch
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        timed_out = isinstance(exc, TimeoutError) or "Timeout" in type(exc).__name__
+        record["status"] = "timeout" if timed_out else "failed"
+        record["error"] = _error_record(exc, executed, job.notebook)
+        for suffix in (".ipynb", ".html", ".json", ".pdf"):
+            (out / f"{job.name}{suffix}").unlink(missing_ok=True)
+        if executed.is_file():
+            failed_dir = out / "_failed"
+            failed_dir.mkdir(exist_ok=True)
+            shutil.move(str(executed), failed_dir / f"{job.name}.ipynb")
+            record["files"] = [f"_failed/{job.name}.ipynb"]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    record["seconds"] = round(time.perf_counter() - start, 3)
+    return record
+
+
+# --------------------------------------------------------------------------- many notebooks
+
+def _pool_context():
+    import multiprocessing as mp
+
+    return mp.get_context("forkserver" if sys.platform != "win32" else "spawn")
+
+
+def _iter_local(jobs, out_dir, workers, **kwargs):
+    if workers <= 1:
+        for job in jobs:
+            yield execute_job(job, str(out_dir), **kwargs)
+        return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+        futures = {pool.submit(execute_job, job, str(out_dir), **kwargs): job for job in jobs}
+        for fut in as_completed(futures):
+            yield _result_or_crash(fut, futures[fut])
+
+
+def _iter_dask(jobs, out_dir, scheduler, **kwargs):
+    try:
+        from distributed import Client, as_completed
+    except ImportError as exc:  # pragma: no cover - distributed is a dependency
+        raise ZzforecastError("--scheduler needs dask.distributed installed") from exc
+    try:
+        client = Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise UserError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}") from exc
+    with client:
+        futures = {}
+        for job in jobs:
+            fut = client.submit(execute_job, job, str(out_dir), pure=False,
+                                key=f"zzforecast-{job.name}-{uuid.uuid4().hex[:8]}", **kwargs)
+            futures[fut] = job
+        for fut in as_completed(list(futures)):
+            yield _result_or_crash(fut, futures[fut])
+
+
+def _result_or_crash(fut, job) -> dict:
+    """A worker that died (not a notebook error) still yields a failure record."""
+    try:
+        return fut.result()
+    except Exception as exc:  # noqa: BLE001
+        return {"name": job.name, "kind": job.kind, **dict(job.labels), "status": "failed",
+                "seconds": None, "files": [],
+                "error": {"ename": type(exc).__name__, "evalue": str(exc), "cell_index": None,
+                          "traceback": _strip_ansi("".join(traceback.format_exception(exc)))[-4000:]}}
+
+
+def _progress_bar(total: int, enabled: bool | Callable | None):
+    if callable(enabled):
+        return enabled
+    if not enabled:
+        return lambda record: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, file=sys.stderr, unit="nb", desc="reports", leave=True)
+
+    def update(record):
+        bar.set_postfix_str(f"{record['name']}: {record['status']}", refresh=False)
+        bar.update(1)
+        if bar.n >= total:
+            bar.close()
+
+    return update
+
+
+def _install(staging: Path, final: Path) -> None:
+    """Replace ``final`` by ``staging`` with two renames (old reports survive until then)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
+        os.replace(final, old)
+    try:
+        os.replace(staging, final)
+    except BaseException:
+        if old is not None:
+            os.replace(old, final)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def run_notebooks(
+    jobs: Sequence[NotebookJob],
+    out_dir: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    kernel_name: str = KERNEL_NAME,
+    timeout: float | None = 600,
+    pdf: bool = False,
+    lang: str = "zh",
+    run_info: Mapping[str, Any] | None = None,
+    summary: bool = True,
+    progress: bool | Callable = False,
+    finalize: Callable[[Path, list[dict]], None] | None = None,
+) -> BatchResult:
+    """Execute notebooks in parallel into a staging folder, then install it.
+
+    Parameters
+    ----------
+    jobs : sequence of NotebookJob
+        Notebooks to run; their names must be unique.
+    out_dir : path
+        Final folder. Outputs are written to a hidden sibling staging folder and moved
+        here when every job has finished and at least one succeeded; otherwise the
+        previous contents stay and the attempt is kept as ``.<name>.failed``.
+    workers : int, optional
+        Local worker processes (default: the number of CPUs, at most the number of jobs).
+        ``1`` runs in this process.
+    scheduler : str, optional
+        Address of an existing Dask distributed scheduler (``tcp://host:8786``); its
+        workers must see the same file system paths.
+    kernel_name, timeout, pdf, lang :
+        Passed to :func:`execute_job`.
+    run_info : dict, optional
+        Extra fields for ``run.json`` (year, scenario, provenance, notice, ...).
+    summary : bool
+        Write ``summary.csv`` / ``summary.xlsx`` from the cluster JSON results.
+    progress : bool or callable
+        ``True`` shows a tqdm bar on stderr; a callable receives each job record.
+    finalize : callable, optional
+        ``finalize(staging_dir, records)`` runs after the notebooks, before installing.
+
+    Returns
+    -------
+    BatchResult
+    """
+    import datetime as dt
+
+    from .render import summary_frame, write_index, write_json, write_summary
+
+    names = [j.name for j in jobs]
+    if len(set(names)) != len(names):
+        raise UserError(f"job names must be unique, got {names}")
+    final = Path(out_dir).resolve()
+    staging = final.with_name(f".{final.name}.staging-{uuid.uuid4().hex[:8]}")
+    staging.mkdir(parents=True)
+    info = dict(run_info or {})
+    started = dt.datetime.now(dt.UTC)
+    t0 = time.perf_counter()
+    if workers is None:
+        workers = os.cpu_count() or 1
+    workers = max(1, min(int(workers), len(jobs) or 1))
+    kwargs = {"kernel_name": kernel_name, "timeout": timeout, "pdf": pdf, "lang": lang}
+    update = _progress_bar(len(jobs), progress)
+    records: list[dict] = []
+    try:
+        it = (_iter_dask(jobs, staging, scheduler, **kwargs) if scheduler
+              else _iter_local(jobs, staging, workers, **kwargs))
+        for record in it:
+            records.append(record)
+            update(record)
+        order = {name: i for i, name in enumerate(names)}
+        records.sort(key=lambda r: order[r["name"]])
+        if finalize is not None:
+            finalize(staging, records)
+        ok = [r for r in records if r["status"] == "ok"]
+        notice = info.get("notice")
+        if summary:
+            import json
+
+            results = []
+            for r in ok:
+                path = staging / f"{r['name']}.json"
+                if r["kind"] == "cluster" and path.is_file():
+                    results.append(json.loads(path.read_text(encoding="utf-8")))
+            failures = [r | {"cluster_id": r["name"]} for r in records
+                        if r["status"] != "ok" and r["kind"] == "cluster"]
+            write_summary(summary_frame(results, failures), staging / "summary.csv",
+                          staging / "summary.xlsx", notice=notice)
+        installed = bool(ok)
+        run = {
+            **info,
+            "started": started.isoformat(timespec="seconds"),
+            "seconds": round(time.perf_counter() - t0, 3),
+            "workers": None if scheduler else workers,
+            "scheduler": scheduler,
+            "kernel_name": kernel_name,
+            "timeout": timeout,
+            "pdf": pdf,
+            "lang": lang,
+            "status": "ok" if len(ok) == len(records) else ("partial" if ok else "failed"),
+            "n_ok": len(ok),
+            "n_failed": len(records) - len(ok),
+            "failed": [{"name": r["name"], "status": r["status"], **(r["error"] or {})}
+                       for r in records if r["status"] != "ok"],
+            "jobs": records,
+        }
+        run.setdefault("seconds_total", run["seconds"])
+        write_json(staging / "run.json", run)
+        write_index(staging, run, lang=lang)
+        if installed:
+            _install(staging, final)
+            where = final
+        else:
+            where = final.with_name(f".{final.name}.failed")
+            shutil.rmtree(where, ignore_errors=True)
+            os.replace(staging, where)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return BatchResult(out_dir=where, installed=installed, jobs=records, run=run)
+
+
+# --------------------------------------------------------------------------- the batch
+
+def _select_clusters(bundle, clusters: str | Iterable[str] | None) -> list[dict]:
+    table = bundle.clusters
+    rows = {r["cluster_id"]: r for r in table.to_dict("records")}
+    if clusters in (None, "all") or clusters == ["all"]:
+        return list(rows.values())
+    if isinstance(clusters, str):
+        clusters = [c.strip() for c in clusters.split(",") if c.strip()]
+    wanted = list(dict.fromkeys(clusters))
+    unknown = [c for c in wanted if c not in rows]
+    if unknown:
+        raise UserError(f"unknown cluster id(s): {', '.join(unknown)}; "
+                        f"known: {', '.join(sorted(rows))}")
+    if not wanted:
+        raise UserError("--clusters is empty; give 'all' or comma-separated ids")
+    return [rows[c] for c in wanted]
+
+
+def run_batch(
+    year: int,
+    as_of: str,
+    scenario: str = "baseline",
+    clusters: str | Iterable[str] | None = "all",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    out_dir: str | Path = "reports",
+    pdf: bool = False,
+    *,
+    lang: str = "zh",
+    n_paths: int = 10000,
+    seed: int = 0,
+    timeout: float | None = 600,
+    data_dir: str | Path = "data",
+    params_dir: str | Path = "params",
+    overview: bool = True,
+    kernel_name: str = KERNEL_NAME,
+    progress: bool | Callable = False,
+    cluster_notebook: str | Path | None = None,
+    overview_notebook: str | Path | None = None,
+) -> BatchResult:
+    """Build every report of one year and scenario.
+
+    Parameters
+    ----------
+    year : int
+        Target year (e.g. 2017).
+    as_of : str
+        Data vintage ``YYYY-MM``: only data published through that month are used.
+    scenario : str
+        Scenario name (a file in ``params/scenarios``).
+    clusters : "all", str or iterable of str
+        Clusters to report on (comma-separated ids accepted).
+    workers : int, optional
+        Local worker processes (default: CPU count).
+    scheduler : str, optional
+        Dask distributed scheduler address; notebook runs become tasks on its workers.
+    out_dir : path
+        Root folder; reports go to ``<out_dir>/<year>/<scenario>/``.
+    pdf : bool
+        Also write PDFs (WeasyPrint).
+    lang : {"zh", "en"}
+        Language of the reports.
+    n_paths, seed : int
+        Simulation size and seed (the joint simulation runs once, here).
+    timeout : float, optional
+        Seconds any one notebook cell may run.
+    data_dir, params_dir : path
+        Input folders.
+    overview : bool
+        Also run the city overview notebook.
+    kernel_name : str
+        Jupyter kernel (``zzforecast``, registered by ``make setup``).
+    progress : bool or callable
+        Progress bar on stderr (see :func:`run_notebooks`).
+    cluster_notebook, overview_notebook : path, optional
+        Alternative templates (tests use small ones).
+
+    Returns
+    -------
+    BatchResult
+        ``exit_code`` is 0 when everything succeeded, 3 for a partial batch and 1 when
+        nothing succeeded (the previous reports are then kept).
+
+    Raises
+    ------
+    UserError
+        Bad arguments, data or parameters (before any notebook runs).
+    """
+    from .data.loaders import load_bundle
+    from .provenance import Provenance, package_versions
+    from .simulate import simulate
+
+    if lang not in ("zh", "en"):
+        raise UserError(f"lang must be 'zh' or 'en', got {lang!r}")
+    if n_paths < 1:
+        raise UserError(f"n_paths must be positive, got {n_paths}")
+    data_dir = Path(data_dir).resolve()
+    params_dir = Path(params_dir).resolve()
+    bundle = load_bundle(data_dir, params_dir)
+    selected = _select_clusters(bundle, clusters)
+    final = Path(out_dir).resolve() / str(year) / scenario
+
+    t0 = time.perf_counter()
+    simulation = simulate(bundle, year, as_of, scenario, n_paths=n_paths, seed=seed)
+    sim_seconds = round(time.perf_counter() - t0, 3)
+    work = Path(tempfile.mkdtemp(prefix=f".{scenario}.work-", dir=final.parent
+                                 if final.parent.exists() else _mkdir(final.parent)))
+    try:
+        sim_path = work / "simulation.npz"
+        simulation.save(sim_path)
+        common = {"year": int(year), "as_of": str(as_of), "scenario": scenario,
+                  "n_paths": int(n_paths), "seed": int(seed), "lang": lang,
+                  "data_dir": str(data_dir), "params_dir": str(params_dir),
+                  "simulation_path": str(sim_path)}
+        cluster_nb = str(cluster_notebook or notebook_path("cluster_report"))
+        jobs = []
+        if overview:
+            jobs.append(NotebookJob("overview", str(overview_notebook
+                                                    or notebook_path("city_overview")),
+                                    common, kind="overview",
+                                    labels={"name_zh": "全市总览", "name_en": "City overview"}))
+        for row in selected:
+            jobs.append(NotebookJob(row["cluster_id"], cluster_nb,
+                                    {**common, "cluster_id": row["cluster_id"]},
+                                    labels={"name_zh": str(row.get("name_zh") or ""),
+                                            "name_en": str(row.get("name_en") or "")}))
+        prov = Provenance.from_objects(bundle, simulation, year=year, as_of=as_of,
+                                       scenario=scenario, seed=seed, n_paths=n_paths)
+        info = {"year": int(year), "as_of": str(as_of), "scenario": scenario,
+                "clusters": [r["cluster_id"] for r in selected],
+                "provenance": prov.to_dict(), "notice": prov.notice(lang),
+                "versions": package_versions(), "simulation_seconds": sim_seconds}
+        result = run_notebooks(jobs, final, workers=workers, scheduler=scheduler,
+                               kernel_name=kernel_name, timeout=timeout, pdf=pdf, lang=lang,
+                               run_info=info, progress=progress)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
