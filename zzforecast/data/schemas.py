@@ -61,6 +61,9 @@ class Indicator:
     unit: str  # canonical unit of the level
     level_price_basis: str  # nominal / real / none
     growth_price_basis: str
+    # True for flows (cumulative year-to-date levels never fall within a year); False for
+    # stocks such as employment at the end of the period, which may fall.
+    flow: bool = True
 
 
 INDICATORS: dict[str, Indicator] = {
@@ -73,7 +76,7 @@ INDICATORS: dict[str, Indicator] = {
                   "亿元", "nominal", "real"),
         Indicator("revenue", "规模以上工业主营业务收入",
                   "Main-business revenue (above designated size)", "亿元", "nominal", "nominal"),
-        Indicator("employment", "从业人员", "Employment", "万人", "none", "none"),
+        Indicator("employment", "从业人员", "Employment", "万人", "none", "none", flow=False),
     )
 }
 

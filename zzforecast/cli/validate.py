@@ -1,0 +1,189 @@
+"""``zzforecast validate``: check data and parameters, or a filled-in Excel ledger.
+
+Exit 0 with a short summary when everything is valid; exit 2 with one line per problem
+(file, row, field) otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+__all__ = ["add_parser", "run"]
+
+_REPLACE_HINT = (
+    "Replace it with real ledgers: docs/data.md explains the CSV/Parquet files, and the\n"
+    "    Excel template data/templates/monthly_ledger.xlsx imports with\n"
+    "    'zzforecast validate --ledger FILE.xlsx --write-observations data/observations.csv --force'."
+)
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "validate",
+        help="check data/ and params/ (or an Excel ledger); exit 2 listing every problem",
+        description=(
+            "Check the cluster registry, observations, projects, targets and scenarios. "
+            "Exit 0 with a summary when all is valid, 2 with one line per problem "
+            "(file, row, field) otherwise. With --ledger, check a filled-in copy of the "
+            "Excel monthly-ledger template instead, and optionally write it out as an "
+            "observations CSV."),
+    )
+    parser.add_argument("--data", default="data", metavar="DIR",
+                        help="data folder (default: data)")
+    parser.add_argument("--params", default="params", metavar="DIR",
+                        help="parameter folder (default: params)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="output format (json goes to stdout alone)")
+    ledger = parser.add_argument_group("Excel ledger")
+    ledger.add_argument("--ledger", metavar="FILE.xlsx",
+                        help="check a filled-in monthly ledger (cluster ids come from "
+                             "--data's clusters table)")
+    ledger.add_argument("--write-observations", metavar="OUT.csv",
+                        help="with --ledger: write the ledger's rows as an observations CSV "
+                             "(written atomically)")
+    ledger.add_argument("--force", action="store_true",
+                        help="allow --write-observations / --ledger-template to overwrite")
+    ledger.add_argument("--ledger-template", metavar="OUT.xlsx",
+                        help="write an empty ledger template (with --data's cluster list) "
+                             "and exit")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..exceptions import UserError
+
+    if args.write_observations and not args.ledger:
+        raise UserError("--write-observations needs --ledger FILE.xlsx")
+    if args.ledger_template:
+        return _write_template(args)
+    if args.ledger:
+        return _check_ledger(args)
+    from ..data.validate import check, summarize
+
+    bundle, problems = check(args.data, args.params)
+    if problems:
+        return _report_problems(problems, args.format)
+    summary = summarize(bundle)
+    if args.format == "json":
+        print(json.dumps({"valid": True, "summary": summary, "problems": []},
+                         ensure_ascii=False, indent=2))
+    else:
+        print(_summary_text(summary))
+    return 0
+
+
+def _report_problems(problems, fmt: str) -> int:
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    n_files = len({p.file for p in problems})
+    print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in "
+          f"{n_files} file{'s' if n_files != 1 else ''}", file=sys.stderr)
+    if fmt == "json":
+        print(json.dumps({"valid": False, "problems": [
+            {"file": p.file, "row": p.row, "field": p.field, "message": p.message}
+            for p in problems]}, ensure_ascii=False, indent=2))
+    return 2
+
+
+def _summary_text(s: dict) -> str:
+    obs = s["observations"]
+    levels = ", ".join(f"{v} {k}" for k, v in s["clusters"].items() if k != "total")
+    lines = [
+        f"valid: {s['data_dir']}/ and {s['params_dir']}/",
+        f"  clusters      {s['clusters']['total']} ({levels})",
+        f"  observations  {obs['rows']} rows in {obs['series']} series "
+        f"({', '.join(obs['indicators'])})",
+    ]
+    if obs["annual"]:
+        lines.append(f"  annual        {obs['annual'][0]} to {obs['annual'][1]}")
+    if obs["monthly_ytd"]:
+        lines.append(f"  monthly (YTD) {obs['monthly_ytd'][0]} to {obs['monthly_ytd'][1]}")
+    lines += [
+        f"  vintage       {s['vintage']} (latest publication date in the data)",
+        f"  projects      {s['projects']}",
+        f"  targets       {s['targets']} plan targets, {s['cluster_targets']} per-cluster rows",
+        f"  digests       data {s['data_digest'][:12]}  params {s['params_digest'][:12]}",
+    ]
+    if s["synthetic"]:
+        lines += [
+            "",
+            f"  *** SYNTHETIC DATA: {s['synthetic_rows']} rows are synthetic (generated, not "
+            "official statistics). ***",
+            "    Results computed from them illustrate the method only.",
+            f"    {_REPLACE_HINT}",
+        ]
+    return "\n".join(lines)
+
+
+def _clusters_for_ledger(data_dir: str):
+    from ..data.loaders import find_table, load_clusters
+    from ..exceptions import DataError
+
+    path, problems = find_table(data_dir, "clusters")
+    if problems:
+        raise DataError(problems)
+    if path is None:
+        raise DataError(f"{data_dir}: no clusters.csv or clusters.parquet (the registry of "
+                        "cluster ids the ledger must use); pass --data DIR")
+    return load_clusters(path)
+
+
+def _write_template(args) -> int:
+    from ..data.ledger import write_ledger_template
+    from ..exceptions import DataError, UserError
+
+    out = Path(args.ledger_template)
+    if out.exists() and not args.force:
+        raise UserError(f"{out}: already exists; pass --force to overwrite it")
+    try:
+        clusters = _clusters_for_ledger(args.data)
+    except DataError:
+        clusters = None  # an empty template is still useful
+    write_ledger_template(out, clusters=clusters)
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+def _check_ledger(args) -> int:
+    from ..data.io import write_csv_atomic
+    from ..data.ledger import import_ledger
+    from ..data.schemas import OBSERVATIONS_COLUMNS
+    from ..exceptions import DataError, UserError
+
+    if args.write_observations:
+        out = Path(args.write_observations)
+        if out.exists() and not args.force:
+            raise UserError(f"{out}: already exists; pass --force to overwrite it")
+    try:
+        clusters = _clusters_for_ledger(args.data)
+        observations = import_ledger(args.ledger, clusters)
+    except DataError as exc:
+        return _report_problems(exc.problems, args.format)
+    summary = {
+        "ledger": str(args.ledger),
+        "rows": int(len(observations)),
+        "clusters": int(observations["cluster_id"].nunique()),
+        "series": int(observations.groupby(
+            ["cluster_id", "indicator", "measure", "frequency"]).ngroups),
+        "periods": [min(observations["period"]), max(observations["period"])],
+        "vintage": max(observations["vintage"]),
+        "written": None,
+    }
+    if args.write_observations:
+        write_csv_atomic(observations, args.write_observations, force=args.force,
+                         columns=OBSERVATIONS_COLUMNS)
+        summary["written"] = str(args.write_observations)
+    if args.format == "json":
+        print(json.dumps({"valid": True, "summary": summary, "problems": []},
+                         ensure_ascii=False, indent=2))
+    else:
+        print(f"valid: {summary['ledger']}: {summary['rows']} observations in "
+              f"{summary['series']} series of {summary['clusters']} clusters, periods "
+              f"{summary['periods'][0]} to {summary['periods'][1]}, latest vintage "
+              f"{summary['vintage']}")
+        if summary["written"]:
+            print(f"wrote {summary['written']}")
+    return 0

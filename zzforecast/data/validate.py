@@ -1,0 +1,137 @@
+"""Check every data and parameter file at once and summarise what was found.
+
+:func:`validate` is what ``zzforecast validate`` runs: it never stops at the first bad
+file, so a user sees every problem of every file in one go (each file's list is capped).
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import DataError, Problem
+from .io import read_yaml
+from .loaders import Bundle, _collect, load_bundle
+
+__all__ = ["validate", "check", "summarize"]
+
+
+def _optional_module(name: str):
+    try:
+        return importlib.import_module(f"..{name}", __package__)
+    except ModuleNotFoundError as exc:
+        if exc.name == f"zzforecast.{name}":
+            return None
+        raise
+
+
+def _yaml_problems(params_dir: Path) -> list[Problem]:
+    """Every YAML under params/ must at least parse safely (no tags, no duplicates)."""
+    problems: list[Problem] = []
+    if not params_dir.is_dir():
+        return problems
+    for path in sorted([*params_dir.rglob("*.yaml"), *params_dir.rglob("*.yml")]):
+        try:
+            read_yaml(path)
+        except DataError as exc:
+            problems.extend(exc.problems)
+    return problems
+
+
+def _scenario_problems(params_dir: Path) -> list[Problem]:
+    module = _optional_module("scenarios")
+    if module is None or not params_dir.is_dir():
+        return []
+    problems: list[Problem] = []
+    try:
+        names = list(module.list_scenarios(params_dir))
+    except DataError as exc:
+        return list(exc.problems)
+    for name in names:
+        try:
+            module.load_scenario(params_dir, name)
+        except DataError as exc:
+            problems.extend(exc.problems)
+    return problems
+
+
+def check(data_dir: str | Path = "data",
+          params_dir: str | Path = "params") -> tuple[Bundle | None, list[Problem]]:
+    """Run every loader and check; return the bundle (when clean) and all problems.
+
+    Parameters
+    ----------
+    data_dir, params_dir : str or path-like
+        The data folder (clusters, observations, projects) and the parameter folder
+        (targets, scenarios).
+
+    Returns
+    -------
+    (bundle, problems)
+        ``bundle`` is None when there is any problem.
+    """
+    data_dir, params_dir = Path(data_dir), Path(params_dir)
+    problems = _yaml_problems(params_dir)
+    _, collected, _, _ = _collect(data_dir, params_dir)
+    problems.extend(collected)
+    problems.extend(_scenario_problems(params_dir))
+    problems = list(dict.fromkeys(problems))  # a broken YAML is reported once
+    if problems:
+        return None, problems
+    return load_bundle(data_dir, params_dir), []
+
+
+def validate(data_dir: str | Path = "data", params_dir: str | Path = "params") -> list[Problem]:
+    """Check clusters, observations, projects, targets and scenarios; list every problem.
+
+    Parameters
+    ----------
+    data_dir : str or path-like
+        Folder with ``clusters``, ``observations`` and ``projects`` (CSV or Parquet).
+    params_dir : str or path-like
+        Folder with ``targets/<year>.yaml``, ``targets/<year>_clusters.csv`` and
+        ``scenarios/*.yaml``.
+
+    Returns
+    -------
+    list of Problem
+        Empty when everything is valid. Each problem names file, row and field.
+    """
+    return check(data_dir, params_dir)[1]
+
+
+def summarize(bundle: Bundle) -> dict[str, Any]:
+    """Counts, period ranges, vintage and the synthetic flag of a loaded bundle.
+
+    Returns
+    -------
+    dict
+        Keys ``clusters`` (total and per level), ``observations`` (rows, series, annual
+        and monthly ranges), ``vintage``, ``synthetic`` (bool), ``synthetic_rows``,
+        ``projects``, ``targets``, ``cluster_targets``, ``data_digest``, ``params_digest``.
+    """
+    clusters, obs = bundle.clusters, bundle.observations
+    series = obs.groupby(["cluster_id", "indicator", "measure", "frequency"]).ngroups
+    annual = obs[obs["frequency"] == "annual"]["period"]
+    monthly = obs[obs["frequency"] == "monthly_ytd"]["period"]
+    return {
+        "data_dir": str(bundle.data_dir),
+        "params_dir": str(bundle.params_dir),
+        "clusters": {"total": int(len(clusters)),
+                     **{str(k): int(v) for k, v in clusters["level"].value_counts().items()}},
+        "observations": {
+            "rows": int(len(obs)), "series": int(series),
+            "indicators": sorted(obs["indicator"].unique().tolist()),
+            "annual": [min(annual), max(annual)] if len(annual) else None,
+            "monthly_ytd": [min(monthly), max(monthly)] if len(monthly) else None,
+        },
+        "vintage": bundle.vintage,
+        "synthetic": bundle.synthetic,
+        "synthetic_rows": int(obs["synthetic"].sum() + bundle.projects["synthetic"].sum()),
+        "projects": int(len(bundle.projects)),
+        "targets": int(len(bundle.targets)),
+        "cluster_targets": int(len(bundle.cluster_targets)),
+        "data_digest": bundle.data_digest,
+        "params_digest": bundle.params_digest,
+    }
