@@ -227,6 +227,7 @@ def html_to_pdf(html_text: str, pdf_path: str | Path, base_url: str | Path | Non
     """
     try:
         from weasyprint import CSS, HTML
+        from weasyprint.text.fonts import FontConfiguration
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise ZzforecastError(
             "PDF output needs WeasyPrint: pip install 'zzforecast[pdf]' "
@@ -234,11 +235,14 @@ def html_to_pdf(html_text: str, pdf_path: str | Path, base_url: str | Path | Non
         ) from exc
     from .fonts import CSS_FAMILY, font_face_css
 
+    # @font-face rules only take effect with a FontConfiguration shared by CSS and render.
+    font_config = FontConfiguration()
     css = CSS(string=font_face_css() + "\nbody, table, pre, code, h1, h2, h3, h4 { "
               f"font-family: '{CSS_FAMILY}', sans-serif; }}\n"
-              "pre, code { white-space: pre-wrap; }\n")
+              "pre, code { white-space: pre-wrap; }\n", font_config=font_config)
     base = str(base_url) if base_url is not None else None
-    data = HTML(string=html_text, base_url=base).write_pdf(stylesheets=[css])
+    data = HTML(string=html_text, base_url=base).write_pdf(stylesheets=[css],
+                                                           font_config=font_config)
     return atomic_write_bytes(pdf_path, data)
 
 

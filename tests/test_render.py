@@ -1,0 +1,108 @@
+"""Executed notebook -> HTML without code; HTML -> PDF keeps Chinese; index and summaries."""
+
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pandas as pd
+import pytest
+
+from zzforecast.render import (
+    html_page,
+    html_to_pdf,
+    notebook_to_html,
+    summary_frame,
+    write_index,
+    write_json,
+    write_summary,
+)
+
+EVIL = "<script>alert(1)</script>"
+
+
+def _executed_notebook():
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("cluster_id = 'alpha'  # PARAMS_SOURCE")
+    params.metadata["tags"] = ["parameters"]
+    injected = nbformat.v4.new_code_cell("cluster_id = 'beta'  # INJECTED_SOURCE")
+    injected.metadata["tags"] = ["injected-parameters"]
+    injected.outputs = [nbformat.v4.new_output("stream", name="stdout", text="INJECTED_OUT")]
+    code = nbformat.v4.new_code_cell("print('hello')  # CODE_SOURCE")
+    code.outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="产业集聚区 VISIBLE_OUT"),
+        nbformat.v4.new_output("stream", name="stderr", text="STDERR_NOISE"),
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("# 航空港产业集聚区报告"), params, injected, code]
+    return nb
+
+
+def test_notebook_html_has_outputs_but_no_code_and_no_parameters(tmp_path):
+    page = notebook_to_html(_executed_notebook())
+    assert "VISIBLE_OUT" in page and "产业集聚区" in page
+    for hidden in ("CODE_SOURCE", "PARAMS_SOURCE", "INJECTED_SOURCE", "INJECTED_OUT",
+                   "STDERR_NOISE", "In&nbsp;[", "http://", "https://"):
+        assert hidden not in page, hidden
+    assert "<title>航空港产业集聚区报告</title>" in page
+    assert page.startswith("<!DOCTYPE html>") and 'lang="zh-CN"' in page
+    path = tmp_path / "r.ipynb"
+    nbformat.write(_executed_notebook(), path)
+    assert "VISIBLE_OUT" in notebook_to_html(path, lang="en")
+
+
+def test_html_page_escapes_the_title():
+    page = html_page(EVIL, "<p>body</p>")
+    assert EVIL not in page and "&lt;script&gt;" in page
+
+
+@pytest.mark.slow
+def test_pdf_keeps_chinese_text(tmp_path):
+    from pypdf import PdfReader
+
+    sentence = "郑州航空港产业集聚区固定资产投资达标概率"
+    page = html_page("报告", f"<h1>{sentence}</h1><p>English too: probability 0.42</p>")
+    pdf = html_to_pdf(page, tmp_path / "r.pdf")
+    text = "".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert sentence in text.replace("\n", "").replace(" ", "")
+    assert "probability" in text
+
+
+def _results():
+    return [
+        {"cluster_id": "b_zone", "name_zh": "乙区", "name_en": "B", "targets": [
+            {"target_id": "fai_growth", "indicator": "fai", "p_attain": 0.4},
+            {"target_id": "iav_growth", "indicator": "iav", "p_attain": 0.9}]},
+        {"cluster_id": "a_zone", "name_zh": EVIL, "name_en": "A", "targets": [
+            {"target_id": "fai_growth", "indicator": "fai", "p_attain": 0.7}]},
+    ]
+
+
+def test_summary_tables_round_trip(tmp_path):
+    frame = summary_frame(_results(), failures=[{"cluster_id": "c_zone"}])
+    assert list(frame["cluster_id"]) == ["a_zone", "b_zone", "b_zone", "c_zone"]
+    assert list(frame["status"]) == ["ok", "ok", "ok", "failed"]
+    write_summary(frame, tmp_path / "s.csv", tmp_path / "s.xlsx", notice="合成数据")
+    raw = (tmp_path / "s.csv").read_bytes()
+    assert raw.startswith("\ufeff".encode())
+    back = pd.read_csv(tmp_path / "s.csv", comment="#", encoding="utf-8-sig")
+    assert back["p_attain"].tolist()[:3] == [0.7, 0.4, 0.9]
+    xlsx = pd.read_excel(tmp_path / "s.xlsx", sheet_name=None)
+    assert set(xlsx) == {"notice", "summary"} and len(xlsx["summary"]) == 4
+
+
+def test_index_escapes_names_and_links_only_existing_files(tmp_path):
+    (tmp_path / "a_zone.html").write_text("x")
+    (tmp_path / "overview.html").write_text("x")
+    write_json(tmp_path / "run.json", {"x": float("nan")})
+    assert json.loads((tmp_path / "run.json").read_text()) == {"x": None}
+    run = {"year": 2017, "scenario": "baseline", "as_of": "2017-07", "notice": "合成数据",
+           "provenance": {"seed": 0, "n_paths": 10},
+           "jobs": [{"name": "overview", "kind": "overview", "status": "ok"},
+                    {"name": "a_zone", "kind": "cluster", "status": "ok", "name_zh": EVIL},
+                    {"name": "b_zone", "kind": "cluster", "status": "failed", "name_zh": "乙区",
+                     "error": {"ename": "ValueError", "evalue": EVIL}}]}
+    page = write_index(tmp_path, run).read_text(encoding="utf-8")
+    assert EVIL not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert 'href="a_zone.html"' in page and 'href="overview.html"' in page
+    assert 'href="b_zone.html"' not in page and 'href="summary.csv"' not in page
+    assert 'href="run.json"' in page and "合成数据" in page
