@@ -1,0 +1,144 @@
+"""The batch machinery: parallel papermill runs, failures, staging, Dask, the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from zzforecast.reports import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, NotebookJob, run_notebooks
+
+TINY = str(Path(__file__).parent / "notebooks" / "tiny.ipynb")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _kernel():
+    from jupyter_client.kernelspec import find_kernel_specs
+
+    if "zzforecast" not in find_kernel_specs():
+        pytest.skip("the Jupyter kernel 'zzforecast' is not registered; run `make setup`")
+
+
+def _jobs(**modes):
+    return [NotebookJob(name, TINY, {"cluster_id": name, "mode": mode},
+                        labels={"name_zh": f"{name}区", "name_en": name})
+            for name, mode in modes.items()]
+
+
+def _json_results(folder: Path) -> dict:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.json"))
+            if p.name != "run.json"}
+
+
+@pytest.mark.slow
+def test_failing_and_timed_out_notebooks_do_not_stop_the_others(tmp_path):
+    out = tmp_path / "2017" / "baseline"
+    result = run_notebooks(_jobs(alpha="ok", beta="fail", gamma="sleep", delta="ok"), out,
+                           workers=2, timeout=4, run_info={"year": 2017})
+    assert result.exit_code == EXIT_PARTIAL and result.installed
+    status = {j["name"]: j["status"] for j in result.jobs}
+    assert status == {"alpha": "ok", "beta": "failed", "gamma": "timeout", "delta": "ok"}
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["status"] == "partial" and run["n_ok"] == 2 and run["year"] == 2017
+    failed = {f["name"]: f for f in run["failed"]}
+    assert failed["beta"]["ename"] == "ValueError"
+    assert "deliberate failure for beta" in failed["beta"]["evalue"]
+    assert failed["beta"]["cell_index"] == 4  # markdown, parameters, injected, import, raise
+    assert failed["gamma"]["ename"] == "CellTimeoutError" and failed["gamma"]["cell_index"] == 4
+    for name in ("alpha", "delta"):
+        for suffix in (".ipynb", ".html", ".json"):
+            assert (out / f"{name}{suffix}").is_file()
+    for name in ("beta", "gamma"):
+        assert not list(out.glob(f"{name}.*"))
+    assert (out / "_failed" / "beta.ipynb").is_file()
+    assert {"index.html", "summary.csv", "summary.xlsx", "run.json"} <= {p.name for p in out.iterdir()}
+    html = (out / "alpha.html").read_text(encoding="utf-8")
+    assert "write_json" not in html and "标题 集聚区" in html  # outputs without code
+    summary = (out / "summary.csv").read_text(encoding="utf-8-sig")
+    assert "beta" in summary and "failed" in summary
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]  # no staging left
+
+
+@pytest.mark.slow
+def test_a_rerun_keeps_the_last_good_reports_until_the_new_ones_are_complete(tmp_path):
+    out = tmp_path / "r"
+    first = run_notebooks(_jobs(alpha="ok"), out, workers=1)
+    assert first.exit_code == EXIT_OK
+    before = (out / "alpha.json").read_text(encoding="utf-8")
+
+    seen = {}
+
+    def during(staging, records):  # runs after the notebooks, before installing
+        seen["old_still_there"] = (out / "alpha.json").read_text(encoding="utf-8") == before
+        seen["staging"] = staging
+
+    second = run_notebooks(_jobs(alpha="fail"), out, workers=1, finalize=during)
+    assert seen["old_still_there"] and seen["staging"] != out
+    assert second.exit_code == EXIT_FAILED and not second.installed
+    assert (out / "alpha.json").read_text(encoding="utf-8") == before  # kept
+    failed_run = json.loads((second.out_dir / "run.json").read_text(encoding="utf-8"))
+    assert failed_run["status"] == "failed" and second.out_dir.name == ".r.failed"
+
+
+@pytest.mark.slow
+def test_dask_cluster_gives_the_same_results_as_local_workers(tmp_path):
+    from distributed import LocalCluster
+
+    jobs = _jobs(alpha="ok", beta="ok", gamma="fail")
+    local = run_notebooks(jobs, tmp_path / "local", workers=2)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None, memory_limit="1GiB") as cluster:
+        remote = run_notebooks(jobs, tmp_path / "dask", scheduler=cluster.scheduler_address)
+    assert remote.exit_code == local.exit_code == EXIT_PARTIAL
+    assert remote.run["scheduler"] == cluster.scheduler_address
+    assert _json_results(tmp_path / "dask") == _json_results(tmp_path / "local")
+    assert len(_json_results(tmp_path / "local")) == 2
+
+
+def test_duplicate_job_names_are_rejected(tmp_path):
+    from zzforecast.exceptions import UserError
+
+    with pytest.raises(UserError, match="unique"):
+        run_notebooks(_jobs(alpha="ok") * 2, tmp_path / "x")
+
+
+def test_cli_passes_arguments_and_maps_partial_batches_to_exit_3(monkeypatch, tmp_path, capsys):
+    import zzforecast.reports as reports
+    from zzforecast.cli import main
+    from zzforecast.reports import BatchResult
+
+    calls = {}
+
+    def fake_run_batch(**kwargs):
+        calls.update(kwargs)
+        run = {"status": "partial", "n_ok": 1, "n_failed": 1, "seconds": 1.0,
+               "failed": [{"name": "b", "ename": "ValueError", "evalue": "boom", "cell_index": 5}]}
+        return BatchResult(out_dir=tmp_path, installed=True,
+                           jobs=[{"status": "ok"}, {"status": "failed"}], run=run)
+
+    monkeypatch.setattr(reports, "run_batch", fake_run_batch)
+    code = main(["reports", "--year", "2017", "--as-of", "2017-07", "--scenario", "baseline",
+                 "--clusters", "a,b", "--workers", "2", "--out", str(tmp_path), "--pdf",
+                 "--lang", "en", "--n-paths", "500", "--seed", "7", "--timeout", "30",
+                 "--no-progress"])
+    assert code == EXIT_PARTIAL
+    assert calls["clusters"] == "a,b" and calls["workers"] == 2 and calls["pdf"] is True
+    assert calls["lang"] == "en" and calls["n_paths"] == 500 and calls["seed"] == 7
+    assert calls["timeout"] == 30 and calls["scheduler"] is None and calls["year"] == 2017
+    err = capsys.readouterr().err
+    assert "failed: b: ValueError: boom (cell 5)" in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["--as-of", "2017-13"], ["--workers", "0"], ["--n-paths", "-5"], ["--lang", "fr"],
+    ["--timeout", "0"],
+])
+def test_cli_rejects_bad_arguments_with_exit_2(argv, capsys):
+    from zzforecast.cli import main
+
+    base = ["reports", "--year", "2017", "--as-of", "2017-07"]
+    with pytest.raises(SystemExit) as exc:
+        main(base + argv)
+    assert exc.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err

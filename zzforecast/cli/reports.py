@@ -1,0 +1,134 @@
+"""``zzforecast reports``: build every cluster report of a year and scenario.
+
+Exit codes: 0 every report built; 3 the batch finished in part (some notebooks failed;
+the new reports were installed and ``run.json`` says which failed and why); 1 nothing
+succeeded (the previous reports were kept) or an internal error; 2 bad arguments or data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+
+__all__ = ["add_parser", "run"]
+
+
+def _as_of(value: str) -> str:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM, got {value!r}")
+    return value
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
+    return number
+
+
+def _non_negative_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value!r}") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value!r}")
+    return number
+
+
+def _positive_float(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {value!r}") from None
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {value!r}")
+    return number
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``reports`` on the top-level parser."""
+    parser = subparsers.add_parser(
+        "reports",
+        help="build the cluster reports (papermill), index, summaries and run.json",
+        description=(
+            "Run the joint simulation once, then execute notebooks/cluster_report.ipynb "
+            "for each cluster and notebooks/city_overview.ipynb with papermill (kernel "
+            "'zzforecast'), writing <out>/<year>/<scenario>/: <cluster>.ipynb, .html, "
+            ".json (and .pdf), index.html, summary.csv, summary.xlsx and run.json. The "
+            "folder is replaced only when the new batch is complete. Exit codes: 0 all "
+            "built, 3 partial (see run.json), 1 nothing built, 2 bad input."
+        ),
+    )
+    parser.add_argument("--year", type=int, required=True, help="target year, e.g. 2017")
+    parser.add_argument("--as-of", type=_as_of, required=True,
+                        help="data vintage YYYY-MM (data published through that month)")
+    parser.add_argument("--scenario", default="baseline",
+                        help="scenario name from params/scenarios (default: baseline)")
+    parser.add_argument("--clusters", default="all",
+                        help="'all' (default) or comma-separated cluster ids")
+    parser.add_argument("--workers", type=_positive_int, default=None,
+                        help="local worker processes (default: number of CPUs)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run the notebooks on an existing Dask distributed scheduler, "
+                             "e.g. tcp://10.0.0.5:8786 (workers must see the same paths)")
+    parser.add_argument("--out", default="reports", metavar="DIR",
+                        help="output root (default: reports)")
+    parser.add_argument("--pdf", action="store_true", help="also write PDFs (WeasyPrint)")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
+                        help="report language (default: zh)")
+    parser.add_argument("--n-paths", type=_positive_int, default=10000,
+                        help="simulated paths (default: 10000)")
+    parser.add_argument("--seed", type=_non_negative_int, default=0,
+                        help="random seed (default: 0)")
+    parser.add_argument("--timeout", type=_positive_float, default=600,
+                        help="seconds any one notebook cell may run (default: 600)")
+    parser.add_argument("--data", default="data", metavar="DIR", help="data folder")
+    parser.add_argument("--params", default="params", metavar="DIR", help="parameters folder")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="json prints run.json's summary on stdout")
+    parser.set_defaults(handler=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the reports; return the exit code (0, 3 partial, 1 nothing built)."""
+    import json
+
+    from ..reports import run_batch
+
+    result = run_batch(
+        year=args.year, as_of=args.as_of, scenario=args.scenario, clusters=args.clusters,
+        workers=args.workers, scheduler=args.scheduler, out_dir=args.out, pdf=args.pdf,
+        lang=args.lang, n_paths=args.n_paths, seed=args.seed, timeout=args.timeout,
+        data_dir=args.data, params_dir=args.params, progress=not args.no_progress,
+    )
+    run_info = result.run
+    if args.format == "json":
+        keys = ("year", "as_of", "scenario", "status", "n_ok", "n_failed", "failed",
+                "seconds", "provenance")
+        summary = {k: run_info.get(k) for k in keys}
+        summary["out_dir"] = str(result.out_dir)
+        summary["exit_code"] = result.exit_code
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    n_ok, n_failed = run_info.get("n_ok", 0), run_info.get("n_failed", 0)
+    print(f"reports: {n_ok} built, {n_failed} failed in {run_info.get('seconds')} s -> "
+          f"{result.out_dir}", file=sys.stderr)
+    for fail in run_info.get("failed", []):
+        cell = fail.get("cell_index")
+        where = f" (cell {cell})" if cell is not None else ""
+        print(f"failed: {fail['name']}: {fail.get('ename')}: {fail.get('evalue')}{where}",
+              file=sys.stderr)
+    if result.exit_code == 1:
+        print(f"nothing was built; the previous reports were kept. See {result.out_dir}/run.json",
+              file=sys.stderr)
+    elif result.exit_code == 3:
+        print("the batch finished in part (exit code 3); see run.json", file=sys.stderr)
+    elif result.installed:
+        print(f"open {result.out_dir / 'index.html'}", file=sys.stderr)
+    return result.exit_code
