@@ -1,0 +1,552 @@
+"""Target attainability from a joint simulation: probabilities, drivers, star ratings.
+
+Every statistic is computed on the simulated paths of :class:`~zzforecast.simulate.Simulation`
+(aggregates are sums of cluster paths, path by path), so the same seed gives the same
+numbers to the last digit. The functions return plain pandas frames; :func:`to_json`
+turns them into the shape DESIGN.md gives for ``zzforecast attain --format json``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .data.schemas import CITY_SCOPE, INDICATORS, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
+from .exceptions import ParamsError, Problem, UserError
+
+__all__ = [
+    "assess",
+    "joint_attainment",
+    "drivers",
+    "star_ratings",
+    "load_star_rules",
+    "required_growth",
+    "to_json",
+    "QUANTILES",
+    "DEFAULT_TOLERANCE",
+    "ASSESS_COLUMNS",
+]
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+DEFAULT_TOLERANCE = 0.005  # 0.5 percentage point: what "左右" allows when the plan gives none
+_AGG_SCOPES = (CITY_SCOPE, PROVINCIAL_SCOPE, MUNICIPAL_SCOPE)
+ASSESS_COLUMNS = (
+    "target_id", "indicator", "scope", "kind", "target", "unit", "comparison", "tolerance",
+    "p_attain", "p_attain_within_tolerance", "required_growth", "mean",
+    "q05", "q25", "q50", "q75", "q95", "expected_shortfall", "derived", "source",
+)
+
+
+def required_growth(target_growth, cum_now, annual_last, cum_last):
+    """Growth the rest of the year must deliver over the same months last year.
+
+    ``[(1 + g*) A(t-1) - C(m, t)] / [A(t-1) - C(m, t-1)] - 1`` (DESIGN.md section 1);
+    numpy arrays in, array out. Uses :func:`zzforecast.nowcast.required_growth` when the
+    nowcast module provides it.
+    """
+    try:
+        from .nowcast import required_growth as _rg
+    except ImportError:
+        _rg = None
+    if _rg is not None:
+        return _rg(target_growth, cum_now, annual_last, cum_last)
+    g = np.asarray(target_growth, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return ((1 + g) * np.asarray(annual_last, float) - np.asarray(cum_now, float)) / (
+            np.asarray(annual_last, float) - np.asarray(cum_last, float)) - 1
+
+
+# --------------------------------------------------------------------------- helpers
+
+class _Outcomes:
+    """Caches aggregate paths per scope."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        self._totals: dict[str, Any] = {}
+
+    def totals(self, scope: str):
+        if scope not in self._totals:
+            self._totals[scope] = self.sim.total(scope)
+        return self._totals[scope]
+
+    def outcome(self, scope: str, indicator: str, kind: str) -> np.ndarray:
+        j = self.sim.indicator_index(indicator)
+        t = self.totals(scope)
+        return t.growth[:, j] if kind == "growth" else t.annual[:, j]
+
+    def scope_required(self, scope: str, indicator: str, growth_target: float) -> float | None:
+        """Required growth of the remaining months for a scope, on the comparable basis."""
+        sim = self.sim
+        j = sim.indicator_index(indicator)
+        if indicator not in ("fai", "iav"):
+            return None
+        idx = sim.cluster_index(scope)
+        base = sim.base[idx, j]
+        ok = np.isfinite(base)
+        if not ok.any():
+            return None
+        m = sim.ytd_month[idx, j][ok]
+        if not (m >= 2).any() or (m >= 12).all():
+            return None
+        a = base[ok].sum()
+        c_last = sim.cum_last[idx, j][ok]
+        c_now = ((1 + sim.ytd_growth[idx, j][ok]) * c_last)
+        value = required_growth(growth_target, c_now.sum(), a, c_last.sum())
+        value = float(np.asarray(value))
+        return value if math.isfinite(value) else None
+
+
+def _probabilities(x: np.ndarray, value: float, comparison: str) -> float:
+    if comparison == "<=":
+        return float(np.mean(x <= value))
+    return float(np.mean(x >= value))
+
+
+def _row_stats(x: np.ndarray, value: float, comparison: str, tol: float | None,
+               kind: str) -> dict:
+    x = np.asarray(x, dtype=np.float64)
+    finite = np.isfinite(x)
+    if not finite.all():
+        x = x[finite]
+    if x.size == 0:
+        return {}
+    p = _probabilities(x, value, comparison)
+    p_tol = None
+    if tol is not None:
+        slack = tol  # in the target's unit (fraction points for growth)
+        if comparison == "<=":
+            p_tol = float(np.mean(x <= value + slack))
+        elif comparison == "==":
+            p_tol = float(np.mean(np.abs(x - value) <= slack))
+        else:
+            p_tol = float(np.mean(x >= value - slack))
+    q = np.quantile(x, QUANTILES)
+    if comparison == "<=":
+        miss = x[x > value] - value
+    else:
+        miss = value - x[x < value]
+    return {
+        "p_attain": p, "p_attain_within_tolerance": p_tol, "mean": float(x.mean()),
+        **{f"q{int(round(level * 100)):02d}": float(v) for level, v in zip(QUANTILES, q, strict=True)},
+        "expected_shortfall": float(miss.mean()) if miss.size else None,
+    }
+
+
+def _growth_equivalent(sim, scope: str, indicator: str, kind: str, value: float) -> float | None:
+    """Growth that reaching ``value`` means for the scope (level targets -> growth)."""
+    if kind == "growth":
+        return float(value)
+    j = sim.indicator_index(indicator)
+    base = sim.total(scope).base[j]
+    if not np.isfinite(base) or base <= 0:
+        return None
+    deflated = (INDICATORS[indicator].level_price_basis == "nominal"
+                and INDICATORS[indicator].growth_price_basis == "real")
+    price = 1 + float(np.mean(sim.deflator)) if deflated else 1.0
+    return float(value) / (base * price) - 1
+
+
+def _target_rows(sim, bundle, tolerance: float):
+    """(target_id, indicator, scope, kind, value, unit, comparison, tol, derived, source)."""
+    rows, skipped = [], []
+    for t in getattr(bundle, "targets", []) or []:
+        reason = None
+        if t.indicator not in sim.indicators:
+            reason = ("no data on this indicator: the simulation covers "
+                      + ", ".join(sim.indicators))
+        elif t.kind not in ("growth", "level"):
+            reason = f"kind '{t.kind}' is not a simulated quantity"
+        elif t.scope not in _AGG_SCOPES and t.scope not in sim.cluster_ids:
+            reason = f"scope '{t.scope}' is not simulated"
+        if reason:
+            skipped.append({"target_id": t.id, "indicator": t.indicator, "scope": t.scope,
+                            "reason": reason})
+            continue
+        tol = t.tolerance
+        if tol is None and "左右" in (t.quote or ""):
+            tol = tolerance if t.kind == "growth" else None
+        rows.append((t.id, t.indicator, t.scope, t.kind, float(t.value), t.unit, t.comparison,
+                     tol, bool(getattr(t, "derived", False)), "plan"))
+    try:
+        from .targets import cluster_growth_targets
+
+        table = cluster_growth_targets(bundle, sim.year)
+    except Exception:  # noqa: BLE001 - fall back to the bundle's own table
+        table = getattr(bundle, "cluster_targets", None)
+    if table is not None and len(table):
+        if "year" in table.columns:
+            table = table[pd.to_numeric(table["year"], errors="coerce").fillna(sim.year) == sim.year]
+        for rec in table.itertuples(index=False):
+            if rec.cluster_id not in sim.cluster_ids or rec.indicator not in sim.indicators:
+                continue
+            if rec.kind not in ("growth", "level"):
+                continue
+            rows.append((f"{rec.cluster_id}_{rec.indicator}_{rec.kind}", rec.indicator,
+                         rec.cluster_id, rec.kind, float(rec.value), rec.unit, ">=", None,
+                         bool(rec.derived), "cluster_targets"))
+    return rows, skipped
+
+
+# --------------------------------------------------------------------------- assess
+
+def assess(simulation, bundle, *, tolerance: float = DEFAULT_TOLERANCE,
+           clusters: bool = True) -> pd.DataFrame:
+    """Assess every registered target the simulation can speak to.
+
+    Parameters
+    ----------
+    simulation : Simulation
+    bundle : Bundle
+        Supplies ``targets`` (the plan registry) and per-cluster targets.
+    tolerance : float
+        Tolerance for "左右" targets whose registry entry gives none (fraction points).
+    clusters : bool
+        Include per-cluster targets.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per target and scope, columns :data:`ASSESS_COLUMNS`:
+        ``p_attain`` = P(outcome meets the target), ``p_attain_within_tolerance`` (NaN
+        where the plan is exact), ``required_growth`` (growth the remaining months must
+        deliver over the same months last year; NaN where not applicable),
+        ``q05..q95`` and ``mean`` of the outcome (growth as a fraction or level in the
+        target's unit), ``expected_shortfall`` = E[target - outcome | missed].
+        ``frame.attrs["not_assessed"]`` lists the registry targets left out and why.
+    """
+    if tolerance is None or not 0 <= float(tolerance) < 0.5:
+        raise UserError(f"tolerance must be a fraction in [0, 0.5), got {tolerance!r}")
+    rows, skipped = _target_rows(simulation, bundle, float(tolerance))
+    if not clusters:
+        rows = [r for r in rows if r[2] in _AGG_SCOPES]
+    out = _Outcomes(simulation)
+    records = []
+    for (tid, ind, scope, kind, value, unit, comp, tol, derived, source) in rows:
+        x = out.outcome(scope, ind, kind)
+        stats = _row_stats(x, value, comp, tol, kind)
+        if not stats:
+            skipped.append({"target_id": tid, "indicator": ind, "scope": scope,
+                            "reason": "no simulated data for this scope"})
+            continue
+        g_eq = _growth_equivalent(simulation, scope, ind, kind, value)
+        req = out.scope_required(scope, ind, g_eq) if g_eq is not None else None
+        records.append({"target_id": tid, "indicator": ind, "scope": scope, "kind": kind,
+                        "target": value, "unit": unit, "comparison": comp, "tolerance": tol,
+                        **stats, "required_growth": req, "derived": derived, "source": source})
+    frame = pd.DataFrame.from_records(records, columns=list(ASSESS_COLUMNS))
+    for col in ("p_attain_within_tolerance", "required_growth", "expected_shortfall", "tolerance"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce")
+    frame.attrs["not_assessed"] = skipped
+    return frame
+
+
+def joint_attainment(simulation, bundle, *, indicators=None) -> pd.DataFrame:
+    """P(the city and the provincial-subset growth targets are all met on the same path).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``joint_id, target_ids, p_joint, p_if_independent`` for each indicator with both
+        targets, and ``all`` for every such target together. ``p_if_independent`` (the
+        product of the single probabilities) shows what ignoring correlation would say.
+    """
+    targets = [t for t in getattr(bundle, "targets", []) or []
+               if t.kind == "growth" and t.scope in (CITY_SCOPE, PROVINCIAL_SCOPE)
+               and t.indicator in simulation.indicators
+               and (indicators is None or t.indicator in indicators)]
+    out = _Outcomes(simulation)
+    hits, by_ind = {}, {}
+    for t in targets:
+        x = out.outcome(t.scope, t.indicator, "growth")
+        hits[t.id] = (x <= t.value) if t.comparison == "<=" else (x >= t.value)
+        by_ind.setdefault(t.indicator, []).append(t.id)
+    rows = []
+    groups = [(ind, ids) for ind, ids in by_ind.items() if len(ids) >= 2]
+    if len(hits) >= 2 and len(groups) != 1:
+        groups.append(("all", list(hits)))
+    for name, ids in groups:
+        both = np.logical_and.reduce([hits[i] for i in ids])
+        rows.append({"joint_id": name, "target_ids": ",".join(ids),
+                     "p_joint": float(both.mean()),
+                     "p_if_independent": float(np.prod([hits[i].mean() for i in ids]))})
+    return pd.DataFrame(rows, columns=["joint_id", "target_ids", "p_joint", "p_if_independent"])
+
+
+# --------------------------------------------------------------------------- drivers
+
+def drivers(simulation, bundle=None, *, indicator: str = "fai", target: float | None = None,
+            scope: str = CITY_SCOPE) -> pd.DataFrame:
+    """Each cluster's part in the scope's expected gap, and the growth each would need.
+
+    With weights ``w_c`` = the cluster's share of last year's scope total, the scope's
+    expected growth is ``sum(w_c * E[G_c])``, so ``contribution_c = w_c * (E[G_c] - g*)``
+    adds up exactly to the expected gap ``E[G] - g*`` (negative = short of target).
+
+    Two rules spread the missing growth over the months still to come:
+
+    - equal uplift: every cluster's remaining-months growth rises by the same ``delta``;
+    - proportional: every cluster's remaining-months level rises by the same percentage,
+      so larger expected remaining investment carries more of the burden.
+
+    Parameters
+    ----------
+    simulation : Simulation
+    bundle : Bundle, optional
+        Supplies the target (``<indicator>`` growth at ``scope``) when ``target`` is None.
+    indicator : str
+    target : float, optional
+        Growth target of the scope (fraction).
+    scope : str
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cluster_id, level, weight, share_done, expected_growth, expected_remaining,
+        contribution_to_gap, required_growth_equal, required_remaining_equal,
+        required_growth_proportional, required_remaining_proportional``, sorted by
+        contribution (most negative first). ``attrs`` carry ``target``, ``expected_growth``
+        and ``expected_gap`` of the scope.
+    """
+    sim = simulation
+    j = sim.indicator_index(indicator)
+    if target is None:
+        found = [t for t in (getattr(bundle, "targets", []) or [])
+                 if t.indicator == indicator and t.scope == scope and t.kind == "growth"]
+        if not found:
+            raise UserError(f"no growth target for {indicator} at scope '{scope}'; pass target=")
+        target = float(found[0].value)
+    idx = sim.cluster_index(scope)
+    base = sim.base[idx, j]
+    ok = np.isfinite(base)
+    idx, base = idx[ok], base[ok]
+    w = base / base.sum()
+    eg = sim.growth[:, idx, j].astype(np.float64).mean(axis=0)
+    m = sim.ytd_month[idx, j]
+    s = np.where((m >= 2), sim.share[idx, j], 0.0)
+    g = np.where((m >= 2), sim.ytd_growth[idx, j], 0.0)
+    rem = 1 - s
+    with np.errstate(invalid="ignore", divide="ignore"):
+        er = np.where(rem > 1e-9, (eg - s * g) / np.where(rem > 1e-9, rem, 1), np.nan)
+    expected = float((w * eg).sum())
+    gap = expected - target
+    need = -gap  # growth the scope still needs in expectation (negative = room to spare)
+    denom_eq = float((w * rem).sum())
+    delta = need / denom_eq if denom_eq > 0 else np.nan
+    denom_prop = float((w * rem * (1 + np.nan_to_num(er))).sum())
+    k = need / denom_prop if denom_prop > 0 else np.nan
+    frame = pd.DataFrame({
+        "cluster_id": np.asarray(sim.cluster_ids)[idx],
+        "level": np.asarray(sim.cluster_levels)[idx],
+        "weight": w, "share_done": s, "expected_growth": eg, "expected_remaining": er,
+        "contribution_to_gap": w * (eg - target),
+        "required_growth_equal": eg + rem * delta,
+        "required_remaining_equal": er + delta,
+        "required_growth_proportional": eg + rem * (1 + er) * k,
+        "required_remaining_proportional": (1 + er) * (1 + k) - 1,
+    })
+    frame = frame.sort_values("contribution_to_gap", kind="stable").reset_index(drop=True)
+    frame.attrs.update({"indicator": indicator, "scope": scope, "target": float(target),
+                        "expected_growth": expected, "expected_gap": gap})
+    return frame
+
+
+# --------------------------------------------------------------------------- stars
+
+_STAR_KEYS = ("assumption", "note_zh", "note_en", "indicator", "levels")
+_LEVEL_KEYS = ("revenue_min", "iav_growth_min", "fai_growth_min")
+
+
+def load_star_rules(params_dir: str | os.PathLike = "params") -> dict:
+    """Read and validate ``<params_dir>/stars.yaml`` (star-rating rules, an ASSUMPTION).
+
+    Returns
+    -------
+    dict
+        ``{"assumption": True, "note_zh": ..., "note_en": ..., "levels": {1: {...}, ...}}``.
+
+    Raises
+    ------
+    ParamsError
+        Naming the file and key for unknown keys, wrong types or thresholds that do not
+        rise with the star level.
+    """
+    from .data.io import read_yaml
+
+    path = Path(params_dir) / "stars.yaml"
+    file = str(path)
+    raw = read_yaml(path)
+    problems: list[Problem] = []
+
+    def bad(key, msg):
+        problems.append(Problem(file, None, key, msg))
+
+    if not isinstance(raw, dict):
+        raise ParamsError(Problem(file, None, None, "expected a mapping at the top"))
+    for k in raw:
+        if k not in _STAR_KEYS:
+            bad(str(k), f"unknown key; expected one of: {', '.join(_STAR_KEYS)}")
+    if raw.get("assumption") is not True:
+        bad("assumption", "must be `true`: the plan gives no rating rules, so these are "
+                          "assumptions and must say so")
+    levels_raw = raw.get("levels")
+    levels: dict[int, dict[str, float]] = {}
+    if not isinstance(levels_raw, dict) or not levels_raw:
+        bad("levels", "expected a mapping of star level (1..6) to thresholds")
+        levels_raw = {}
+    for lvl, rule in levels_raw.items():
+        key = f"levels.{lvl}"
+        if isinstance(lvl, bool) or not isinstance(lvl, int) or not 1 <= lvl <= 6:
+            bad(key, "star level must be an integer from 1 to 6")
+            continue
+        if not isinstance(rule, dict):
+            bad(key, "expected a mapping of thresholds")
+            continue
+        clean = {}
+        for name, v in rule.items():
+            if name not in _LEVEL_KEYS:
+                bad(f"{key}.{name}", f"unknown key; expected one of: {', '.join(_LEVEL_KEYS)}")
+            elif isinstance(v, bool) or not isinstance(v, (int, float)):
+                bad(f"{key}.{name}", f"expected a number, got {v!r}")
+            elif name.endswith("growth_min") and abs(v) >= 1:
+                bad(f"{key}.{name}", f"{v!r} looks like a percent; write a fraction "
+                                     f"(e.g. {v / 100:g})")
+            elif name == "revenue_min" and v < 0:
+                bad(f"{key}.{name}", "must not be negative (亿元)")
+            else:
+                clean[name] = float(v)
+        levels[lvl] = clean
+    ordered = sorted(levels)
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        ra, rb = levels[a].get("revenue_min"), levels[b].get("revenue_min")
+        if ra is not None and rb is not None and rb < ra:
+            bad(f"levels.{b}.revenue_min", f"{rb:g} is below level {a}'s {ra:g}: thresholds "
+                                           f"must rise with the star level")
+    if problems:
+        raise ParamsError(problems)
+    return {"assumption": True, "note_zh": str(raw.get("note_zh", "")),
+            "note_en": str(raw.get("note_en", "")), "levels": levels}
+
+
+def star_ratings(simulation, bundle, *, rules: dict | None = None) -> pd.DataFrame:
+    """P(each named cluster reaches the star level the plan asks for).
+
+    A simulated path earns level L when it meets every threshold of L (and, since
+    thresholds rise, of the levels below). The rules are an ASSUMPTION kept in
+    ``params/stars.yaml``: the plan names target levels but gives no rating rules.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cluster_id, star_target, p_reach_target, expected_stars, p_stars_<k>`` for
+        k = 0..6; ``attrs["assumption"]`` is True.
+    """
+    sim = simulation
+    if rules is None:
+        rules = load_star_rules(getattr(bundle, "params_dir", "params"))
+    reg = bundle.clusters
+    named = reg[reg["star_target"].notna()] if "star_target" in reg.columns else reg.iloc[:0]
+    rows = []
+    for rec in named.itertuples(index=False):
+        if rec.cluster_id not in sim.cluster_ids:
+            continue
+        c = sim.cluster_ids.index(rec.cluster_id)
+        stars = np.zeros(sim.n_paths or sim.annual.shape[0], dtype=np.int8)
+        passes = np.ones_like(stars, dtype=bool)
+        for lvl in sorted(rules["levels"]):
+            rule = rules["levels"][lvl]
+            ok = passes.copy()
+            for name, v in rule.items():
+                ind = {"revenue_min": "revenue", "iav_growth_min": "iav",
+                       "fai_growth_min": "fai"}[name]
+                if ind not in sim.indicators:
+                    continue
+                jj = sim.indicators.index(ind)
+                x = sim.annual[:, c, jj] if name == "revenue_min" else sim.growth[:, c, jj]
+                ok &= np.nan_to_num(x, nan=-np.inf) >= v
+            stars = np.where(ok, lvl, stars).astype(np.int8)
+            passes = ok
+        row = {"cluster_id": rec.cluster_id, "star_target": int(rec.star_target),
+               "p_reach_target": float(np.mean(stars >= int(rec.star_target))),
+               "expected_stars": float(stars.mean())}
+        for k in range(7):
+            row[f"p_stars_{k}"] = float(np.mean(stars == k))
+        rows.append(row)
+    cols = ["cluster_id", "star_target", "p_reach_target", "expected_stars"] + [
+        f"p_stars_{k}" for k in range(7)]
+    frame = pd.DataFrame(rows, columns=cols)
+    frame.attrs["assumption"] = True
+    return frame
+
+
+# --------------------------------------------------------------------------- JSON
+
+def _clean(v):
+    if isinstance(v, (float, np.floating)):
+        v = float(v)
+        return None if not math.isfinite(v) else float(f"{v:.6g}")
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.bool_,)):
+        return bool(v)
+    if v is pd.NA or v is None:
+        return None
+    return v
+
+
+def _records(frame: pd.DataFrame, cols) -> list[dict]:
+    return [{c: _clean(v) for c, v in zip(cols, rec, strict=True)}
+            for rec in frame[list(cols)].itertuples(index=False, name=None)]
+
+
+def to_json(simulation, assessment: pd.DataFrame, *, joint: pd.DataFrame | None = None,
+            driver_frames: dict[str, pd.DataFrame] | None = None,
+            stars: pd.DataFrame | None = None) -> dict:
+    """The ``attain --format json`` document: targets, joint, drivers, stars, provenance.
+
+    Numbers are rounded to 6 significant digits; NaN becomes null. Nothing depends on the
+    clock, so the same inputs and seed give byte-identical JSON.
+    """
+    sim = simulation
+    from .provenance import SYNTHETIC_NOTICE
+
+    targets = []
+    for rec in _records(assessment, ASSESS_COLUMNS):
+        q = {k: rec.pop(k) for k in ("q05", "q25", "q50", "q75", "q95")}
+        rec["quantiles"] = q
+        targets.append(rec)
+    doc: dict[str, Any] = {
+        "year": sim.year, "as_of": sim.as_of, "scenario": sim.scenario,
+        "synthetic": bool(sim.synthetic),
+        "notice": SYNTHETIC_NOTICE["en"] if sim.synthetic else None,
+        "targets": targets,
+        "not_assessed": list(assessment.attrs.get("not_assessed", [])),
+        "joint": [] if joint is None else _records(joint, joint.columns),
+        "drivers": {},
+        "stars": None,
+        "provenance": {
+            "seed": sim.seed, "n_paths": sim.n_paths, "data_digest": sim.data_digest,
+            "params_digest": sim.params_digest, "scenario_digest": sim.scenario_digest,
+            "version": sim.version, "as_of": sim.as_of, "scenario": sim.scenario,
+            "synthetic": bool(sim.synthetic),
+            "method": {k: (str(v) if not isinstance(v, dict) else v) for k, v in sim.method.items()},
+        },
+    }
+    for ind, frame in (driver_frames or {}).items():
+        doc["drivers"][ind] = {
+            "scope": frame.attrs.get("scope"), "target": _clean(frame.attrs.get("target")),
+            "expected_growth": _clean(frame.attrs.get("expected_growth")),
+            "expected_gap": _clean(frame.attrs.get("expected_gap")),
+            "clusters": _records(frame, frame.columns),
+        }
+    if stars is not None:
+        doc["stars"] = {"assumption": True,
+                        "note": "star-rating rules are assumptions in params/stars.yaml; "
+                                "the plan gives none",
+                        "clusters": _records(stars, stars.columns)}
+    return doc

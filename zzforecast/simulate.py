@@ -1,0 +1,880 @@
+"""Joint Monte-Carlo simulation of every cluster and indicator through the target year.
+
+As of a data vintage (say 2017-07) each cluster's year is part observed, part unknown.
+For an indicator published monthly as year-to-date cumulative values (FAI, IAV), the
+full-year growth G splits exactly into the months already published and the months to
+come (DESIGN.md section 1)::
+
+    G = s * g + (1 - s) * r
+
+where ``s = C(m, t-1) / A(t-1)`` is the share of last year's total that fell in January to
+month m (the cumulative seasonal share), ``g`` the published year-to-date growth and
+``r`` the growth of the remaining months over the same months last year. Only ``r`` is
+unknown. Its centre is the year-to-date growth plus the cluster's average "surprise"
+``r - g`` in past years at the same month, its spread the standard deviation of those
+surprises; both are shrunk toward the pooled values of all clusters when a cluster's
+history is short. Indicators published only annually (revenue, employment), and clusters
+with no year-to-date data, use their annual growth history instead.
+
+Shocks are correlated across clusters and indicators: the correlation of standardised
+surprises is estimated from history with Ledoit-Wolf shrinkage toward a constant
+correlation (scikit-learn supplies the shrinkage intensity), with a documented fallback
+(one-factor equicorrelation, ``DEFAULT_RHO``) when fewer than ``MIN_YEARS_FOR_CORR``
+years of history exist. Each month still to come gets its own correlated draw, so the
+monthly paths are random walks whose year-end spread is the calibrated one. City and
+provincial totals are sums of the jointly simulated cluster paths, path by path.
+
+IAV growth is real; its nominal level is ``base * (1 + real growth) * (1 + deflator)``
+with the deflator drawn per path from the scenario's assumption.
+
+The hot loop is numpy only (float32, one vectorised draw per chunk of paths, no per-path
+Python loops, no pandas).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .data.schemas import CITY_SCOPE, INDICATORS, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
+from .exceptions import DataError, UserError
+
+__all__ = [
+    "Simulation",
+    "SimInputs",
+    "Totals",
+    "prepare_inputs",
+    "simulate",
+    "simulate_arrays",
+    "parse_as_of",
+    "DEFAULT_RHO",
+    "MIN_YEARS_FOR_CORR",
+    "MONTHLY_INDICATORS",
+    "ANNUAL_INDICATORS",
+]
+
+MONTHLY_INDICATORS = ("fai", "iav")  # simulated month by month from year-to-date data
+ANNUAL_INDICATORS = ("revenue", "employment")  # simulated from annual history
+DEFAULT_RHO = 0.5  # equicorrelation used when history is too short to estimate one
+MIN_YEARS_FOR_CORR = 3  # distinct past years needed to estimate the correlation
+DEFAULT_SURPRISE_SD = 0.05  # sd of remaining-months growth surprise with no history
+DEFAULT_ANNUAL_SD = 0.05  # sd of annual growth with no history
+SHRINK_K = 3.0  # pseudo-observations of the pooled value in per-cluster estimates
+ANNUAL_WINDOW = 5  # years of annual growth used for the centre of annual growth
+_CHUNK_ELEMENTS = 8_000_000  # float32 draws per chunk of paths (about 32 MB)
+_FORMAT_VERSION = 1
+
+
+# --------------------------------------------------------------------------- inputs
+
+def parse_as_of(as_of: str | Any) -> tuple[int, int]:
+    """Parse an as-of vintage ``YYYY-MM`` (or a date/Timestamp) into ``(year, month)``.
+
+    Raises
+    ------
+    UserError
+        When the text is not a valid ``YYYY-MM`` month.
+    """
+    if hasattr(as_of, "year") and hasattr(as_of, "month"):
+        return int(as_of.year), int(as_of.month)
+    text = str(as_of).strip()
+    parts = text.split("-")
+    try:
+        if len(parts) < 2 or len(parts[0]) != 4:
+            raise ValueError
+        year, month = int(parts[0]), int(parts[1])
+    except ValueError:
+        raise UserError(f"as-of '{text}' is not a month in the form YYYY-MM (e.g. 2017-07)") from None
+    if not 1 <= month <= 12:
+        raise UserError(f"as-of '{text}': month {month} is not between 01 and 12")
+    if not 1900 <= year <= 2200:
+        raise UserError(f"as-of '{text}': year {year} is out of range")
+    return year, month
+
+
+@dataclass(frozen=True)
+class SimInputs:
+    """Everything the numpy engine needs, estimated from history (no scenario applied).
+
+    Arrays are indexed ``[cluster, indicator]`` (and ``[..., month]`` with month 1..12 at
+    index 0..11). ``ytd_month`` is the last published month of the target year used for
+    a series (0 when the series is simulated from its annual history instead).
+    """
+
+    cluster_ids: tuple[str, ...]
+    cluster_levels: tuple[str, ...]
+    indicators: tuple[str, ...]
+    year: int
+    as_of_month: int
+    base: np.ndarray  # A(t-1): last year's annual level (canonical units; NaN unknown)
+    ytd_month: np.ndarray  # int, m per series (0: annual model)
+    share: np.ndarray  # s = C(m, t-1) / A(t-1)
+    ytd_growth: np.ndarray  # g, published year-to-date growth (indicator's basis)
+    profile_last: np.ndarray  # C(k, t-1) for k = 1..12 (pooled shares where missing)
+    observed: np.ndarray  # C(k, t) published this year for k <= m, NaN elsewhere
+    mu: np.ndarray  # centre of r (year-to-date series) or of G (annual model)
+    sigma: np.ndarray  # spread of r or of G
+    corr: np.ndarray  # correlation of shocks, series flattened indicator-major
+    corr_method: str
+    n_history: np.ndarray  # years of history behind mu/sigma per series
+    deflated: tuple[bool, ...]  # indicator's level is nominal and growth real (IAV)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.cluster_ids), len(self.indicators)
+
+
+def _period_parts(period) -> tuple[np.ndarray, np.ndarray]:
+    text = np.asarray(period, dtype=str)
+    years = np.array([int(p[:4]) for p in text], dtype=int)
+    months = np.array([int(p[5:7]) if len(p) >= 7 else 12 for p in text], dtype=int)
+    return years, months
+
+
+def _tables(observations, cluster_ids, indicators, year, as_of_month):
+    """Dense arrays of the observations we may use as of (year, as_of_month)."""
+    obs = observations
+    index = {cid: i for i, cid in enumerate(cluster_ids)}
+    ind_index = {ind: j for j, ind in enumerate(indicators)}
+    years_all, months_all = _period_parts(obs["period"])
+    first_year = int(years_all.min()) if len(years_all) else year - 1
+    first_year = min(first_year, year - 1)
+    n_years = year - first_year + 1
+    shape_m = (len(cluster_ids), len(indicators), n_years, 12)
+    mlevel = np.full(shape_m, np.nan)
+    mgrowth = np.full(shape_m, np.nan)
+    alevel = np.full(shape_m[:3], np.nan)
+    agrowth = np.full(shape_m[:3], np.nan)
+    c_idx = obs["cluster_id"].map(index)
+    i_idx = obs["indicator"].map(ind_index)
+    keep = c_idx.notna().to_numpy() & i_idx.notna().to_numpy()
+    freq = obs["frequency"].to_numpy()
+    measure = obs["measure"].to_numpy()
+    values = obs["value"].to_numpy(dtype=float)
+    monthly = freq == "monthly_ytd"
+    # What was known as of the vintage: this year's months up to as_of, and last
+    # year's annual figures (this year's annual figure only once the year is over).
+    visible = np.where(monthly, (years_all < year) | ((years_all == year) & (months_all <= as_of_month)),
+                       (years_all < year) | ((years_all == year) & (as_of_month == 12)))
+    keep &= visible & (years_all >= first_year) & (years_all <= year)
+    c = c_idx.to_numpy()[keep].astype(int)
+    i = i_idx.to_numpy()[keep].astype(int)
+    y = years_all[keep] - first_year
+    mo = months_all[keep] - 1
+    mon = monthly[keep]
+    lev = measure[keep] == "level"
+    val = values[keep]
+    mlevel[c[mon & lev], i[mon & lev], y[mon & lev], mo[mon & lev]] = val[mon & lev]
+    mgrowth[c[mon & ~lev], i[mon & ~lev], y[mon & ~lev], mo[mon & ~lev]] = val[mon & ~lev]
+    alevel[c[~mon & lev], i[~mon & lev], y[~mon & lev]] = val[~mon & lev]
+    agrowth[c[~mon & ~lev], i[~mon & ~lev], y[~mon & ~lev]] = val[~mon & ~lev]
+    # Annual level from December's cumulative value where the annual row is missing.
+    alevel = np.where(np.isnan(alevel), mlevel[..., 11], alevel)
+    # Growth from levels where the published growth is missing (same scope assumed).
+    prev_a = np.concatenate([np.full(alevel[..., :1].shape, np.nan), alevel[..., :-1]], axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        agrowth = np.where(np.isnan(agrowth), alevel / prev_a - 1.0, agrowth)
+        prev_m = np.concatenate([np.full(mlevel[:, :, :1].shape, np.nan), mlevel[:, :, :-1]], axis=2)
+        mgrowth = np.where(np.isnan(mgrowth), mlevel / prev_m - 1.0, mgrowth)
+    return first_year, mlevel, mgrowth, alevel, agrowth
+
+
+def _shrunk(values: np.ndarray, pooled: float, k: float = SHRINK_K) -> tuple[float, int]:
+    v = values[np.isfinite(values)]
+    n = v.size
+    if n == 0:
+        return pooled, 0
+    return (n * float(v.mean()) + k * pooled) / (n + k), n
+
+
+def _shrunk_sd(values: np.ndarray, pooled_sd: float, k: float = SHRINK_K) -> float:
+    v = values[np.isfinite(values)]
+    n = v.size
+    var = float(v.var(ddof=1)) if n >= 2 else pooled_sd**2
+    return float(np.sqrt(((n - 1) * var + k * pooled_sd**2) / (n - 1 + k))) if n >= 2 else pooled_sd
+
+
+def _corr_from_rows(rows: np.ndarray) -> tuple[np.ndarray, str]:
+    """Correlation of columns of ``rows`` (NaN = missing), shrunk toward constant correlation.
+
+    ``rows`` is (n_obs, n_cols) of surprises; each column is standardised. The shrinkage
+    intensity is scikit-learn's Ledoit-Wolf estimate; the target is the equicorrelation
+    matrix at the average sample correlation (so shrinkage does not pull the aggregate
+    risk toward independence, as LW's scaled-identity target would).
+    """
+    from sklearn.covariance import LedoitWolf
+
+    n_cols = rows.shape[1]
+    x = rows.copy()
+    mean = np.nanmean(np.where(np.isfinite(x), x, np.nan), axis=0) if x.size else np.zeros(n_cols)
+    mean = np.where(np.isfinite(mean), mean, 0.0)
+    x = x - mean
+    sd = np.sqrt(np.nanmean(x**2, axis=0)) if x.size else np.ones(n_cols)
+    sd = np.where(np.isfinite(sd) & (sd > 0), sd, 1.0)
+    x = np.where(np.isfinite(x), x / sd, 0.0)
+    if n_cols == 1:
+        return np.ones((1, 1)), "single series"
+    lw = LedoitWolf(assume_centered=True).fit(x)
+    cov = lw.covariance_
+    d = np.sqrt(np.clip(np.diag(cov), 1e-12, None))
+    sample = cov / np.outer(d, d)
+    # The sample correlation (before LW's shrinkage toward the identity).
+    emp = (x.T @ x) / max(x.shape[0], 1)
+    de = np.sqrt(np.clip(np.diag(emp), 1e-12, None))
+    emp = emp / np.outer(de, de)
+    off = emp[~np.eye(n_cols, dtype=bool)]
+    rho = float(np.clip(off.mean(), 0.0, 0.95))
+    target = np.full((n_cols, n_cols), rho)
+    np.fill_diagonal(target, 1.0)
+    delta = float(lw.shrinkage_)
+    corr = (1 - delta) * emp + delta * target
+    np.fill_diagonal(corr, 1.0)
+    del sample
+    return corr, f"ledoit-wolf shrinkage {delta:.2f} toward constant correlation {rho:.2f}"
+
+
+def _equicorr(n: int, rho: float = DEFAULT_RHO) -> np.ndarray:
+    corr = np.full((n, n), rho)
+    np.fill_diagonal(corr, 1.0)
+    return corr
+
+
+def prepare_inputs(clusters, observations, year: int, as_of: str, *,
+                   indicators: tuple[str, ...] | None = None) -> SimInputs:
+    """Estimate the simulation's inputs from the clusters and observations frames.
+
+    Parameters
+    ----------
+    clusters : pandas.DataFrame
+        The cluster registry (``cluster_id``, ``level``).
+    observations : pandas.DataFrame
+        Long observations (schemas.OBSERVATIONS_COLUMNS) in canonical units, growth as
+        fractions; ``period`` is ``YYYY`` (annual) or ``YYYY-MM`` (monthly year-to-date).
+    year : int
+        The target year.
+    as_of : str
+        Data vintage ``YYYY-MM`` within ``year``; only data published through it is used.
+    indicators : tuple of str, optional
+        Indicators to simulate; by default every indicator with data.
+
+    Returns
+    -------
+    SimInputs
+
+    Raises
+    ------
+    UserError
+        For an as-of outside the target year or after the latest data.
+    DataError
+        When a cluster lacks last year's level for an indicator it has data for.
+    """
+    as_year, as_month = parse_as_of(as_of)
+    if as_year != int(year):
+        raise UserError(f"as-of {as_of} is not in the target year {year}; "
+                        f"use a month of {year} (e.g. {year}-07)")
+    year = int(year)
+    cluster_ids = tuple(str(c) for c in clusters["cluster_id"])
+    levels = tuple(str(v) for v in clusters["level"])
+    if indicators is None:
+        present = set(observations["indicator"].unique())
+        indicators = tuple(i for i in INDICATORS if i in present)
+    indicators = tuple(indicators)
+    if not indicators:
+        raise DataError("no observations for any indicator: nothing to simulate")
+    first_year, mlevel, mgrowth, alevel, agrowth = _tables(
+        observations, cluster_ids, indicators, year, as_month)
+    ty = year - first_year  # index of the target year
+    n_c, n_i = len(cluster_ids), len(indicators)
+    base = alevel[:, :, ty - 1].copy()
+    ytd_month = np.zeros((n_c, n_i), dtype=int)
+    share = np.zeros((n_c, n_i))
+    ytd_growth = np.zeros((n_c, n_i))
+    observed = np.full((n_c, n_i, 12), np.nan)
+    profile_last = np.full((n_c, n_i, 12), np.nan)
+    mu = np.zeros((n_c, n_i))
+    sigma = np.zeros((n_c, n_i))
+    n_history = np.zeros((n_c, n_i), dtype=int)
+    # Seasonal shares s(k) = C(k, y) / A(y) of every past year, pooled across clusters.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares_hist = mlevel[:, :, :ty, :] / alevel[:, :, :ty, None]
+    surprise_rows: dict[int, list[np.ndarray]] = {}
+    annual_dev: dict[int, np.ndarray] = {}
+    for j, ind in enumerate(indicators):
+        monthly_ind = ind in MONTHLY_INDICATORS and np.isfinite(mlevel[:, j]).any()
+        pooled_share = np.nanmean(shares_hist[:, j], axis=(0, 1)) if monthly_ind else np.full(12, np.nan)
+        pooled_share = np.where(np.isfinite(pooled_share), pooled_share, (np.arange(1, 13)) / 12.0)
+        pooled_share[11] = 1.0
+        # Annual growth history (for the annual model and as a fallback).
+        ag = agrowth[:, j, :ty]
+        window = ag[:, -ANNUAL_WINDOW:]
+        pooled_mu = float(np.nanmean(window)) if np.isfinite(window).any() else 0.0
+        dev = ag - np.nanmean(ag, axis=1, keepdims=True)
+        pooled_sd_a = float(np.sqrt(np.nanmean(dev**2))) if np.isfinite(dev).sum() > n_c else DEFAULT_ANNUAL_SD
+        if not np.isfinite(pooled_sd_a) or pooled_sd_a <= 0:
+            pooled_sd_a = DEFAULT_ANNUAL_SD
+        annual_dev[j] = dev
+        # Surprises u = r - g by (cluster, past year, month), where
+        # r = (G - s*g) / (1 - s) with s the previous year's share.
+        if monthly_ind:
+            prev_share = np.concatenate([np.full(shares_hist[:, j, :1].shape, np.nan),
+                                         shares_hist[:, j, :-1]], axis=1)  # s_{y-1}(k)
+            g_hist = mgrowth[:, j, :ty, :]
+            G_hist = agrowth[:, j, :ty, None]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rem = 1.0 - prev_share
+                r_hist = (G_hist - prev_share * g_hist) / rem
+                u = np.where(rem > 0.02, r_hist - g_hist, np.nan)  # (c, y, k)
+            u[:, :, 11] = np.nan
+        for c in range(n_c):
+            if not np.isfinite(base[c, j]):
+                if np.isfinite(mlevel[c, j]).any() or np.isfinite(alevel[c, j]).any():
+                    raise DataError(
+                        f"cluster '{cluster_ids[c]}', indicator '{ind}': no level for {year - 1} "
+                        f"(last year's total is needed to simulate {year})")
+                continue  # the cluster does not report this indicator at all
+            m_c = 0
+            if monthly_ind:
+                seen = np.where(np.isfinite(mlevel[c, j, ty, :]) | np.isfinite(mgrowth[c, j, ty, :]))[0]
+                if seen.size and np.isfinite(mgrowth[c, j, ty, seen[-1]]):
+                    m_c = int(seen[-1]) + 1
+                observed[c, j, :] = mlevel[c, j, ty, :]
+                last = mlevel[c, j, ty - 1, :]
+                prof = np.where(np.isfinite(last), last, pooled_share * base[c, j])
+                prof[11] = base[c, j]
+                profile_last[c, j] = prof
+            if m_c >= 2:
+                ytd_month[c, j] = m_c
+                share[c, j] = profile_last[c, j, m_c - 1] / base[c, j]
+                ytd_growth[c, j] = mgrowth[c, j, ty, m_c - 1]
+                if m_c < 12:
+                    pooled_u = u[:, :, m_c - 1]
+                    pu_mean = float(np.nanmean(pooled_u)) if np.isfinite(pooled_u).any() else 0.0
+                    pu_sd = (float(np.nanstd(pooled_u)) if np.isfinite(pooled_u).sum() >= 3
+                             else DEFAULT_SURPRISE_SD)
+                    if not pu_sd > 0:
+                        pu_sd = DEFAULT_SURPRISE_SD
+                    own = u[c, :, m_c - 1]
+                    b, n = _shrunk(own, pu_mean)
+                    mu[c, j] = ytd_growth[c, j] + b
+                    sigma[c, j] = _shrunk_sd(own, pu_sd)
+                    n_history[c, j] = n
+                    for k in range(11):
+                        surprise_rows.setdefault(k, []).append((j, c))
+                else:
+                    mu[c, j] = ytd_growth[c, j]
+            else:
+                m, n = _shrunk(ag[c, -ANNUAL_WINDOW:], pooled_mu, k=2.0)
+                mu[c, j] = m
+                s_pred = _shrunk_sd(dev[c], pooled_sd_a) * np.sqrt(1 + 1 / max(n, 1))
+                sigma[c, j] = s_pred
+                n_history[c, j] = n
+                if ind in MONTHLY_INDICATORS:
+                    profile_last[c, j] = pooled_share * base[c, j]
+    # ---- correlation of shocks across every simulated series
+    n_cols = n_c * n_i
+    cols_u = []
+    years_seen = set()
+    for j in range(n_i):
+        for c in range(n_c):
+            col = np.full((ty, 11), np.nan)
+            if ytd_month[c, j] >= 2 and indicators[j] in MONTHLY_INDICATORS:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    prev_share = np.concatenate([[np.full(12, np.nan)], shares_hist[c, j, :-1]])
+                    g_hist = mgrowth[c, j, :ty, :]
+                    G_hist = agrowth[c, j, :ty, None]
+                    rem = 1.0 - prev_share
+                    r_hist = (G_hist - prev_share * g_hist) / rem
+                    uu = np.where(rem > 0.02, r_hist - g_hist, np.nan)[:, :11]
+                # Standardise per month so months with different spreads mix.
+                with np.errstate(invalid="ignore"):
+                    mm = np.nanmean(uu, axis=0)
+                    ss = np.nanstd(uu, axis=0)
+                col = np.where(ss > 0, (uu - mm) / np.where(ss > 0, ss, 1), np.nan)
+            else:
+                d = annual_dev[j][c]
+                col[:, :] = d[:, None] if np.isfinite(base[c, j]) else np.nan
+            years_seen.update(np.where(np.isfinite(col).any(axis=1))[0].tolist())
+            cols_u.append(col.reshape(-1))
+    rows = np.stack(cols_u, axis=1) if cols_u else np.zeros((0, 0))
+    good_rows = np.isfinite(rows).any(axis=1)
+    rows = rows[good_rows]
+    if len(years_seen) >= MIN_YEARS_FOR_CORR and n_cols > 1 and rows.shape[0] >= 2:
+        corr, method = _corr_from_rows(rows)
+    else:
+        corr = _equicorr(n_cols)
+        method = (f"fallback: one-factor equicorrelation rho={DEFAULT_RHO} "
+                  f"({len(years_seen)} past years < {MIN_YEARS_FOR_CORR})")
+    deflated = tuple(INDICATORS[i].level_price_basis == "nominal"
+                     and INDICATORS[i].growth_price_basis == "real" for i in indicators)
+    return SimInputs(
+        cluster_ids=cluster_ids, cluster_levels=levels, indicators=indicators, year=year,
+        as_of_month=as_month, base=base, ytd_month=ytd_month, share=share,
+        ytd_growth=ytd_growth, profile_last=profile_last, observed=observed, mu=mu,
+        sigma=sigma, corr=corr, corr_method=method, n_history=n_history, deflated=deflated,
+    )
+
+
+# --------------------------------------------------------------------------- engine
+
+@dataclass(frozen=True)
+class Totals:
+    """Paths of an aggregate: ``annual`` and ``growth`` are (n_paths, n_indicators)."""
+
+    annual: np.ndarray
+    growth: np.ndarray
+    base: np.ndarray  # (n_indicators,) last year's total of the clusters included
+
+
+def _cholesky(corr: np.ndarray) -> np.ndarray:
+    corr = (corr + corr.T) / 2
+    for jitter in (0.0, 1e-8, 1e-6, 1e-4, 1e-2):
+        try:
+            return np.linalg.cholesky(corr + jitter * np.eye(len(corr)))
+        except np.linalg.LinAlgError:
+            continue
+    w, v = np.linalg.eigh(corr)  # last resort: clip eigenvalues
+    fixed = (v * np.clip(w, 1e-6, None)) @ v.T
+    d = np.sqrt(np.diag(fixed))
+    return np.linalg.cholesky(fixed / np.outer(d, d))
+
+
+def simulate_arrays(inputs: SimInputs, n_paths: int = 10_000, seed: int = 0, *,
+                    shift: np.ndarray | None = None, volatility: float = 1.0,
+                    deflator_mean: float = 0.0, deflator_sd: float = 0.0,
+                    keep_monthly: bool = True) -> dict[str, np.ndarray]:
+    """Draw joint paths from prepared inputs: the numpy engine behind :func:`simulate`.
+
+    Parameters
+    ----------
+    inputs : SimInputs
+    n_paths : int
+    seed : int
+        Seed of ``np.random.default_rng``; the same seed gives the same paths.
+    shift : array (n_clusters, n_indicators), optional
+        Added to the growth of the months still to come (for annual-model series, scaled
+        by the share of the year still to come).
+    volatility : float
+        Multiplier of every spread.
+    deflator_mean, deflator_sd : float
+        Price change applied to the nominal level of real-growth indicators (IAV).
+    keep_monthly : bool
+        Also return the monthly cumulative paths (n_paths x clusters x indicators x 12).
+
+    Returns
+    -------
+    dict
+        ``growth``, ``annual`` (float32, n_paths x n_clusters x n_indicators),
+        ``remaining`` (growth of the months to come), ``deflator`` (n_paths,) and,
+        when asked, ``monthly``.
+    """
+    if int(n_paths) < 1:
+        raise UserError(f"n_paths must be a positive integer, got {n_paths}")
+    n_paths = int(n_paths)
+    n_c, n_i = inputs.shape
+    n_cols = n_c * n_i
+    rng = np.random.default_rng(seed)
+    f32 = np.float32
+    # Flatten series indicator-major: column = j * n_c + c.
+    def flat(a):
+        return np.ascontiguousarray(np.asarray(a).T.reshape(-1))
+
+    m = flat(inputs.ytd_month).astype(int)
+    valid = np.isfinite(flat(inputs.base))
+    ytd = (m >= 2) & (m < 12) & valid
+    done = (m == 12) & valid
+    annual_model = valid & (m < 2)
+    m_min = int(m[ytd].min()) if ytd.any() else (inputs.as_of_month if inputs.as_of_month >= 2 else 0)
+    m_min = min(m_min, 11)
+    n_draw = 12 - m_min
+    m_eff = np.where(ytd, m, m_min)  # annual-model series use every draw
+    n_rem = (12 - m_eff).astype(f32)
+    shift_f = np.zeros(n_cols) if shift is None else flat(shift)
+    frac_left = (12 - inputs.as_of_month) / 12.0
+    mu = flat(inputs.mu) + np.where(annual_model, shift_f * frac_left, shift_f)
+    sigma = flat(inputs.sigma) * float(volatility)
+    mu = np.where(valid, mu, 0.0).astype(f32)
+    sigma = np.where(valid & ~done, sigma, 0.0).astype(f32)
+    s = np.where(ytd | done, flat(inputs.share), 0.0).astype(f32)
+    g = np.where(ytd | done, flat(inputs.ytd_growth), 0.0).astype(f32)
+    base = np.where(valid, flat(inputs.base), np.nan).astype(f32)
+    L = _cholesky(inputs.corr).astype(f32)
+    deflated_col = np.repeat(np.asarray(inputs.deflated, dtype=bool), n_c)
+
+    growth = np.empty((n_paths, n_cols), dtype=f32)
+    remaining = np.empty((n_paths, n_cols), dtype=f32)
+    monthly = np.full((n_paths, n_cols, 12), np.nan, dtype=f32) if keep_monthly else None
+    deflator = (deflator_mean + deflator_sd * rng.standard_normal(n_paths, dtype=f32)).astype(f32)
+    chunk = max(1, _CHUNK_ELEMENTS // max(1, n_draw * n_cols))
+    months_after = np.arange(1, 13)[None, :] > m_eff[:, None]  # (cols, 12)
+    # For year-to-date series, index of the last observed month in the draw axis.
+    prof = inputs.profile_last.transpose(1, 0, 2).reshape(n_cols, 12).astype(f32)
+    obs = inputs.observed.transpose(1, 0, 2).reshape(n_cols, 12).astype(f32)
+    c_m_last = np.where(ytd | done, np.take_along_axis(prof, np.clip(m - 1, 0, 11)[:, None], 1)[:, 0], 0)
+    prof_share = prof / np.where(np.isfinite(base) & (base != 0), base, 1)[:, None]
+    offset = (m_eff - m_min).astype(int)  # draws to skip (stale series)
+    for start in range(0, n_paths, chunk):
+        stop = min(n_paths, start + chunk)
+        z = rng.standard_normal((stop - start, n_draw, n_cols), dtype=f32)
+        z = z @ L.T  # correlate across series, every month at once
+        w = np.cumsum(z, axis=1)  # random walk over the months to come
+        if (offset > 0).any():
+            pad = np.concatenate([np.zeros_like(w[:, :1]), w], axis=1)
+            w = w - np.take_along_axis(pad, offset[None, None, :].repeat(stop - start, 0), 1)
+        w = w / np.sqrt(n_rem)[None, None, :]  # variance 1 at year end
+        r_path = mu[None, None, :] + sigma[None, None, :] * w  # (p, n_draw, cols)
+        r_path = np.maximum(r_path, f32(-0.95))
+        r_end = r_path[:, -1, :]
+        remaining[start:stop] = r_end
+        growth[start:stop] = np.where(ytd | done, s * g + (1 - s) * r_end, r_end)
+        growth[start:stop, done] = g[done]
+        if monthly is not None:
+            price = np.where(deflated_col[None, :], 1 + deflator[start:stop, None], f32(1))
+            # Year-to-date series: C(k,t) = (1+g) C(m,t-1) + (1+r_k) (C(k,t-1) - C(m,t-1)).
+            mon = monthly[start:stop]
+            k_idx = np.arange(m_min + 1, 13)
+            inc = prof[:, k_idx - 1] - c_m_last[:, None]  # (cols, n_draw)
+            level_k = ((1 + g)[None, :, None] * c_m_last[None, :, None]
+                       + (1 + r_path.transpose(0, 2, 1)) * inc[None]) * price[:, :, None]
+            level_ann = (base * (1 + growth[start:stop]))[:, :, None] * price[:, :, None] \
+                * prof_share[None, :, k_idx - 1]
+            level_k = np.where(annual_model[None, :, None], level_ann, level_k)
+            after = months_after[:, k_idx - 1]
+            mon[:, :, k_idx - 1] = np.where(after[None], level_k, mon[:, :, k_idx - 1])
+            mon[:] = np.where(~months_after[None] & np.isfinite(obs)[None], obs[None], mon)
+            mon[:, ~valid, :] = np.nan
+    price_all = np.where(deflated_col[None, :], 1 + deflator[:, None], f32(1))
+    annual = (base[None, :] * (1 + growth) * price_all).astype(f32)
+    if monthly is not None:
+        # Annual-only indicators: no monthly releases; December is the annual level.
+        monthly_ind = np.repeat(np.array([i in MONTHLY_INDICATORS for i in inputs.indicators]), n_c)
+        monthly[:, ~monthly_ind, :11] = np.nan
+        monthly[:, :, 11] = annual
+    growth[:, ~valid] = np.nan
+    remaining[:, ~(ytd | annual_model)] = np.nan
+
+    def unflat(a):
+        rest = a.shape[2:]
+        return a.reshape((a.shape[0], n_i, n_c) + rest).swapaxes(1, 2)
+
+    out = {"growth": unflat(growth), "annual": unflat(annual),
+           "remaining": unflat(remaining), "deflator": deflator}
+    if monthly is not None:
+        out["monthly"] = unflat(monthly)
+    return out
+
+
+# --------------------------------------------------------------------------- Simulation
+
+_ARRAYS = ("annual", "growth", "remaining", "monthly", "deflator", "base", "share",
+           "ytd_growth", "ytd_month", "cum_last", "mu", "sigma", "corr", "project_adjustment")
+
+
+@dataclass
+class Simulation:
+    """Joint paths of every cluster and indicator for one year, scenario and vintage.
+
+    Attributes
+    ----------
+    cluster_ids, cluster_levels, indicators : tuple of str
+    annual : ndarray (n_paths, n_clusters, n_indicators), float32
+        Full-year levels in canonical units (nominal for IAV).
+    growth : ndarray, same shape
+        Full-year growth on the indicator's growth basis (real for IAV).
+    monthly : ndarray (n_paths, n_clusters, n_indicators, 12) or None
+        Cumulative year-to-date levels; published months as published, NaN where an
+        indicator has no monthly release.
+    remaining : ndarray (n_paths, n_clusters, n_indicators)
+        Growth of the months still to come over the same months last year.
+    deflator : ndarray (n_paths,)
+        Price change turning real IAV growth into the nominal level.
+    base, share, ytd_growth, ytd_month, cum_last : ndarray (n_clusters, n_indicators)
+        Last year's level A(t-1), the seasonal share s, year-to-date growth g, its month
+        m and last year's cumulative C(m, t-1).
+    """
+
+    cluster_ids: tuple[str, ...]
+    cluster_levels: tuple[str, ...]
+    indicators: tuple[str, ...]
+    annual: np.ndarray
+    growth: np.ndarray
+    remaining: np.ndarray
+    deflator: np.ndarray
+    base: np.ndarray
+    share: np.ndarray
+    ytd_growth: np.ndarray
+    ytd_month: np.ndarray
+    cum_last: np.ndarray
+    mu: np.ndarray
+    sigma: np.ndarray
+    corr: np.ndarray
+    monthly: np.ndarray | None = None
+    project_adjustment: np.ndarray | None = None
+    year: int = 0
+    as_of: str = ""
+    scenario: str = ""
+    seed: int = 0
+    n_paths: int = 0
+    data_digest: str = ""
+    params_digest: str = ""
+    scenario_digest: str = ""
+    version: str = ""
+    synthetic: bool = False
+    method: dict = field(default_factory=dict)
+
+    # ---- aggregation
+    def cluster_index(self, scope: str) -> np.ndarray:
+        """Indices of the clusters in a scope: ``city``, ``provincial``, ``municipal`` or a cluster id.
+
+        Raises
+        ------
+        UserError
+            For an unknown scope.
+        """
+        levels = np.asarray(self.cluster_levels)
+        if scope == CITY_SCOPE:
+            return np.arange(len(self.cluster_ids))
+        if scope in (PROVINCIAL_SCOPE, MUNICIPAL_SCOPE):
+            return np.where(levels == scope)[0]
+        if scope in self.cluster_ids:
+            return np.array([self.cluster_ids.index(scope)])
+        raise UserError(f"unknown scope '{scope}': expected city, provincial, municipal "
+                        f"or a cluster id")
+
+    def total(self, scope: str) -> Totals:
+        """Aggregate paths of a scope, summing cluster paths path by path.
+
+        Growth of a total is ``sum(base * (1 + growth)) / sum(base) - 1`` over the clusters
+        reporting the indicator (so for IAV it stays real), and the level is the sum of
+        cluster levels.
+        """
+        idx = self.cluster_index(scope)
+        base = self.base[idx]  # (k, n_i)
+        ok = np.isfinite(base)
+        b = np.where(ok, base, 0.0).astype(np.float64)
+        g = np.where(ok[None], self.growth[:, idx, :], 0.0).astype(np.float64)
+        a = np.where(ok[None], self.annual[:, idx, :], 0.0).astype(np.float64)
+        total_base = b.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            growth = (b[None] * (1 + g)).sum(axis=1) / total_base - 1
+        annual = a.sum(axis=1)
+        none = total_base == 0
+        growth[:, none] = np.nan
+        annual[:, none] = np.nan
+        return Totals(annual=annual, growth=growth, base=np.where(none, np.nan, total_base))
+
+    def indicator_index(self, indicator: str) -> int:
+        if indicator not in self.indicators:
+            raise UserError(f"indicator '{indicator}' was not simulated; simulated: "
+                            f"{', '.join(self.indicators)}")
+        return self.indicators.index(indicator)
+
+    # ---- persistence
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "format_version": _FORMAT_VERSION,
+            "cluster_ids": list(self.cluster_ids), "cluster_levels": list(self.cluster_levels),
+            "indicators": list(self.indicators), "year": self.year, "as_of": self.as_of,
+            "scenario": self.scenario, "seed": self.seed, "n_paths": self.n_paths,
+            "data_digest": self.data_digest, "params_digest": self.params_digest,
+            "scenario_digest": self.scenario_digest, "version": self.version,
+            "synthetic": self.synthetic, "method": self.method,
+        }
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the simulation to ``path`` (.npz) and ``path`` + ``.json``, atomically.
+
+        Each file is written to a temporary file in the same folder and renamed, so a
+        reader sees the old or the new version, never half a file.
+        """
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays = {k: getattr(self, k) for k in _ARRAYS if getattr(self, k) is not None}
+        meta = json.dumps(self.metadata(), ensure_ascii=False, indent=2, sort_keys=True)
+        _atomic_write(path, lambda f: np.savez_compressed(f, **arrays))
+        _atomic_write(Path(str(path) + ".json"), lambda f: f.write(meta.encode("utf-8")))
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Simulation:
+        """Read a simulation written by :meth:`save`.
+
+        Raises
+        ------
+        DataError
+            When the files are missing or not a zzforecast simulation.
+        """
+        path = Path(path)
+        meta_path = Path(str(path) + ".json")
+        if not path.is_file() or not meta_path.is_file():
+            raise DataError(f"{path}: simulation file (and its .json metadata) not found")
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+        except (OSError, ValueError) as exc:
+            raise DataError(f"{path}: not a readable zzforecast simulation ({exc})") from None
+        if meta.get("format_version") != _FORMAT_VERSION:
+            raise DataError(f"{path}: simulation format {meta.get('format_version')!r}, "
+                            f"expected {_FORMAT_VERSION}")
+        meta.pop("format_version")
+        meta["cluster_ids"] = tuple(meta["cluster_ids"])
+        meta["cluster_levels"] = tuple(meta["cluster_levels"])
+        meta["indicators"] = tuple(meta["indicators"])
+        return cls(**arrays, **meta)
+
+
+def _atomic_write(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- entry point
+
+def _scenario_shift(scenario, inputs: SimInputs) -> np.ndarray:
+    n_c, n_i = inputs.shape
+    shift = np.zeros((n_c, n_i))
+    shifts = getattr(scenario, "growth_shift", {}) or {}
+    levels = np.asarray(inputs.cluster_levels)
+    for j, ind in enumerate(inputs.indicators):
+        by_scope = shifts.get(ind, {}) or {}
+        shift[:, j] += float(by_scope.get(CITY_SCOPE, 0.0))
+        for scope in (PROVINCIAL_SCOPE, MUNICIPAL_SCOPE):
+            shift[levels == scope, j] += float(by_scope.get(scope, 0.0))
+        for c, cid in enumerate(inputs.cluster_ids):
+            shift[c, j] += float(by_scope.get(cid, 0.0))
+    return shift
+
+
+def simulate(bundle, year: int, as_of: str, scenario="baseline", n_paths: int = 10_000,
+             seed: int = 0, *, clusters: list[str] | None = None,
+             keep_monthly: bool = True) -> Simulation:
+    """Simulate every cluster and indicator of ``year`` jointly, as of a data vintage.
+
+    Parameters
+    ----------
+    bundle : zzforecast.data.loaders.Bundle
+        Loaded data and parameters (``clusters``, ``observations``, ``projects``,
+        ``params_dir``, digests, ``synthetic``).
+    year : int
+        Target year.
+    as_of : str
+        Vintage ``YYYY-MM`` inside ``year``: data published through that month are used.
+    scenario : str or Scenario
+        Scenario name (read from ``<params_dir>/scenarios/<name>.yaml``) or object.
+    n_paths : int
+        Number of joint paths.
+    seed : int
+        Seed of the random generator; the same seed gives identical paths.
+    clusters : list of str, optional
+        Restrict to these cluster ids (totals then cover only them).
+    keep_monthly : bool
+        Keep the monthly cumulative paths (memory: n_paths x clusters x indicators x 12).
+
+    Returns
+    -------
+    Simulation
+
+    Raises
+    ------
+    UserError
+        For bad arguments (unknown cluster, as-of outside the year or after the data,
+        non-positive n_paths) and bad scenario files (``ParamsError``).
+    """
+    from . import __version__
+    from .projects import project_adjustment
+    from .scenarios import Scenario, load_scenario
+
+    if isinstance(n_paths, bool) or int(n_paths) != n_paths or int(n_paths) < 1:
+        raise UserError(f"n_paths must be a positive integer, got {n_paths}")
+    if isinstance(scenario, Scenario):
+        scen = scenario
+    else:
+        scen = load_scenario(getattr(bundle, "params_dir", "params"), str(scenario))
+    as_year, as_month = parse_as_of(as_of)
+    as_of = f"{as_year:04d}-{as_month:02d}"
+    registry = bundle.clusters
+    if clusters:
+        unknown = [c for c in clusters if c not in set(registry["cluster_id"])]
+        if unknown:
+            raise UserError(f"unknown cluster id(s): {', '.join(unknown)}; known: "
+                            f"{', '.join(registry['cluster_id'])}")
+        registry = registry[registry["cluster_id"].isin(clusters)]
+    obs = bundle.observations
+    _check_as_of_vs_data(obs, year, as_year, as_month)
+    inputs = prepare_inputs(registry, obs, year, as_of)
+    paths = simulate_arrays(
+        inputs, n_paths=n_paths, seed=seed, shift=_scenario_shift(scen, inputs),
+        volatility=scen.volatility_multiplier, deflator_mean=scen.deflator_mean,
+        deflator_sd=scen.deflator_sd, keep_monthly=keep_monthly)
+    adj = None
+    projects = getattr(bundle, "projects", None)
+    if "fai" in inputs.indicators and projects is not None and len(projects):
+        reference = None
+        if scen.name != "baseline":
+            try:
+                reference = load_scenario(getattr(bundle, "params_dir", "params"), "baseline")
+            except UserError:
+                reference = None
+        adj = project_adjustment(projects, inputs.cluster_ids, year, as_month, scen,
+                                 n_paths=n_paths, seed=seed, reference=reference)
+        if adj is not None:
+            _apply_adjustment(paths, inputs, adj)
+    cum_last = inputs.share * np.where(np.isfinite(inputs.base), inputs.base, 0.0)
+    digest = getattr(scen, "digest", "")
+    return Simulation(
+        cluster_ids=inputs.cluster_ids, cluster_levels=inputs.cluster_levels,
+        indicators=inputs.indicators, annual=paths["annual"], growth=paths["growth"],
+        remaining=paths["remaining"], deflator=paths["deflator"], base=inputs.base,
+        share=inputs.share, ytd_growth=inputs.ytd_growth, ytd_month=inputs.ytd_month,
+        cum_last=cum_last, mu=inputs.mu, sigma=inputs.sigma, corr=inputs.corr,
+        monthly=paths.get("monthly"), project_adjustment=adj, year=int(year), as_of=as_of,
+        scenario=scen.name, seed=int(seed), n_paths=int(n_paths),
+        data_digest=str(getattr(bundle, "data_digest", "")),
+        params_digest=str(getattr(bundle, "params_digest", "")), scenario_digest=digest,
+        version=__version__, synthetic=bool(getattr(bundle, "synthetic", False)),
+        method={"correlation": inputs.corr_method,
+                "deflator": {"mean": scen.deflator_mean, "sd": scen.deflator_sd},
+                "volatility_multiplier": scen.volatility_multiplier,
+                "projects": "adjusted" if adj is not None else "none"},
+    )
+
+
+def _check_as_of_vs_data(obs, year: int, as_year: int, as_month: int) -> None:
+    if as_year != int(year):
+        raise UserError(f"as-of {as_year}-{as_month:02d} is not in the target year {year}")
+    monthly = obs[obs["frequency"] == "monthly_ytd"]
+    if len(monthly):
+        latest = max(str(p) for p in monthly["period"])
+        if f"{as_year:04d}-{as_month:02d}" > latest:
+            raise UserError(f"as-of {as_year}-{as_month:02d} is after the latest data "
+                            f"({latest}); use {latest} or earlier")
+
+
+def _apply_adjustment(paths: dict, inputs: SimInputs, adj: np.ndarray) -> None:
+    """Add project investment deviations (n_paths, n_clusters) to FAI paths in place."""
+    j = inputs.indicators.index("fai")
+    base = inputs.base[:, j].astype(np.float32)
+    ok = np.isfinite(base) & (base > 0)
+    adj = np.where(ok[None], adj, 0).astype(np.float32)
+    paths["annual"][:, :, j] += adj
+    with np.errstate(invalid="ignore", divide="ignore"):
+        paths["growth"][:, :, j] += np.where(ok[None], adj / np.where(ok, base, 1)[None], 0)
+    if "monthly" in paths:
+        m = inputs.as_of_month
+        k = np.arange(1, 13)
+        ramp = np.clip((k - m) / max(12 - m, 1), 0, 1).astype(np.float32)
+        paths["monthly"][:, :, j, :] += adj[:, :, None] * ramp[None, None, :]
