@@ -425,6 +425,8 @@ def cluster_growth_targets(bundle, year: int | None = None) -> pd.DataFrame:
     given = getattr(bundle, "cluster_targets", None)
     if given is None or len(given) == 0:
         return derived
+    if "year" in given.columns:
+        given = given[given["year"] == year]
     given = given[given["kind"] == "growth"][list(CLUSTER_TARGETS_COLUMNS)]
     keys = set(zip(given["cluster_id"], given["indicator"], strict=True))
     keep = [(c, i) not in keys for c, i in zip(derived["cluster_id"], derived["indicator"],

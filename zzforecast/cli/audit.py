@@ -1,0 +1,86 @@
+"""``zzforecast audit``: the plan-consistency audit (Chinese by default, ``--lang en``).
+
+Reads ``params/targets/<year>.yaml`` and, when present, ``data/clusters`` and
+``data/observations`` (for last year's levels and the provincial share; flagged when
+synthetic). Exit 2 with one line per problem when an input is invalid.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "audit",
+        help="plan-consistency audit: conflicts and what the plan's numbers imply",
+        description=(
+            "Check the plan's targets against each other: the two employment targets, the "
+            "base each level-and-growth pair implies (with the IAV deflator), the growth the "
+            "municipal parks need given the provincial targets, the industry revenue targets "
+            "against the total, and smaller implications. Figures taken from the data are "
+            "labelled when the data are synthetic."),
+    )
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
+                        help="language of the text (default: zh)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="output format (json goes to stdout alone)")
+    parser.add_argument("--params", default="params", metavar="DIR",
+                        help="parameter folder holding targets/<year>.yaml (default: params)")
+    parser.add_argument("--data", default="data", metavar="DIR",
+                        help="data folder; figures from it are added when it exists "
+                             "(default: data)")
+    parser.add_argument("--no-data", action="store_true",
+                        help="audit the targets alone, without data")
+    parser.add_argument("--year", type=int, default=2017, help="plan year (default: 2017)")
+    parser.set_defaults(handler=run)
+
+
+def _load_data(data_dir: Path):
+    """Clusters and observations from ``data_dir`` (None where absent)."""
+    from ..data.loaders import find_table, load_clusters, load_observations
+    from ..exceptions import DataError
+
+    if not data_dir.is_dir():
+        return None, None
+    problems = []
+    path, found = find_table(data_dir, "clusters")
+    problems += found
+    clusters = load_clusters(path) if path is not None else None
+    obs = None
+    path, found = find_table(data_dir, "observations")
+    problems += found
+    if problems:
+        raise DataError(problems)
+    if path is not None:
+        obs = load_observations(path, clusters)
+    return clusters, obs
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..audit import audit_plan, render_text, to_json
+    from ..exceptions import UserError
+    from ..targets import load_targets
+
+    path = Path(args.params) / "targets" / f"{args.year}.yaml"
+    if not path.is_file():
+        raise UserError(f"{path}: target registry not found (pass --params DIR or --year)")
+    targets = load_targets(path)
+    clusters = obs = None
+    if not args.no_data:
+        clusters, obs = _load_data(Path(args.data))
+    findings = audit_plan(targets, clusters, obs, year=args.year)
+    synthetic = bool(obs is not None and obs["synthetic"].astype(bool).any())
+    if args.year == 2017:
+        source = ("2017年郑州市产业集聚区建设专项工作方案（郑政〔2017〕26号）" if args.lang == "zh"
+                  else "Zhengzhou 2017 industrial-cluster work plan (郑政〔2017〕26号)")
+    else:
+        source = str(path)
+    if args.format == "json":
+        print(to_json(findings, args.lang, synthetic=synthetic, source=source, year=args.year))
+    else:
+        print(render_text(findings, args.lang, synthetic=synthetic, source=source), end="")
+    return 0
