@@ -36,6 +36,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -278,7 +279,14 @@ def prepare_inputs(clusters, observations, year: int, as_of: str, *,
     if as_year != int(year):
         raise UserError(f"as-of {as_of} is not in the target year {year}; "
                         f"use a month of {year} (e.g. {year}-07)")
-    year = int(year)
+    with warnings.catch_warnings():
+        # nan-aware means over empty slices (clusters or months without history) are
+        # expected here and handled explicitly below.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _prepare(clusters, observations, int(year), as_month, indicators)
+
+
+def _prepare(clusters, observations, year: int, as_month: int, indicators) -> SimInputs:
     cluster_ids = tuple(str(c) for c in clusters["cluster_id"])
     levels = tuple(str(v) for v in clusters["level"])
     if indicators is None:

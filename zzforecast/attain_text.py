@@ -1,0 +1,191 @@
+"""Readable text of an attainability run, in Chinese (default) or English.
+
+Used by ``zzforecast attain``; pure string building, no printing.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+
+import pandas as pd
+
+from .data.schemas import INDICATORS
+
+__all__ = ["render_text", "format_table"]
+
+_T = {
+    "zh": {
+        "title": "{year}年目标实现概率（数据截至{as_of}，{scenario}，{n:,}条联合模拟路径，种子{seed}）",
+        "plan": "一、全市及省级产业集聚区目标",
+        "clusters": "二、各集聚区目标（{n}项；目标为{derived}）",
+        "derived_yes": "由方案推算的默认值，待附件2、3录入后替换",
+        "derived_no": "附件录入值",
+        "joint": "三、联合概率（同一路径上同时实现）",
+        "drivers_head": "四、主要拖累与各集聚区所需增速（等幅：余下月份各加同样百分点；等比：余下月份各按同样比例放大）",
+        "drivers": "{ind}：全市目标{target}，预期{expected}，缺口{gap}",
+        "stars": "五、星级目标（评定规则为假设，见 params/stars.yaml）",
+        "not_assessed": "另有{n}项目标无相应数据，未评估（如专利、项目个数等），详见 --format json。",
+        "cols_plan": ["目标", "范围", "目标值", "实现概率", "容差内概率", "余下月份需增长", "中位数", "90%区间", "未达时平均差距"],
+        "cols_cluster": ["集聚区", "指标", "目标", "实现概率", "余下月份需增长", "中位数"],
+        "cols_joint": ["组合", "联合概率", "若相互独立"],
+        "cols_drivers": ["集聚区", "权重", "预期增速", "对缺口贡献", "需增速(等幅)", "需增速(等比)"],
+        "cols_stars": ["集聚区", "目标星级", "达到概率", "期望星级"],
+        "scope": {"city": "全市", "provincial": "省级集聚区", "municipal": "市级专业园区"},
+        "kind": {"growth": "增速", "level": "总量"},
+        "method": "方法：余下月份增速以1—{m}月累计增速为中心，按各集聚区历年同期偏差校准；集聚区间冲击相关（{corr}）；全市、省级合计为各集聚区路径逐条加总。",
+        "provenance": "来源：数据摘要 {data}…，参数摘要 {params}…，版本 {version}",
+        "none": "—",
+    },
+    "en": {
+        "title": "Probability of reaching the {year} targets (data through {as_of}, {scenario}, {n:,} joint paths, seed {seed})",
+        "plan": "1. City and provincial-subset targets",
+        "clusters": "2. Cluster targets ({n}; targets are {derived})",
+        "derived_yes": "defaults derived from the plan until annexes 2 and 3 are entered",
+        "derived_no": "as entered",
+        "joint": "3. Joint probabilities (all met on the same path)",
+        "drivers_head": "4. Main drags and the growth each cluster would need (equal: the same points added to every cluster's remaining months; proportional: the same percentage)",
+        "drivers": "{ind}: city target {target}, expected {expected}, gap {gap}",
+        "stars": "5. Star-rating goals (rules are an ASSUMPTION, see params/stars.yaml)",
+        "not_assessed": "{n} further targets have no data behind them and are not assessed (patents, project counts, ...); see --format json.",
+        "cols_plan": ["target", "scope", "target value", "P(attain)", "P(within tol.)", "rest of year needs", "median", "90% range", "mean shortfall if missed"],
+        "cols_cluster": ["cluster", "indicator", "target", "P(attain)", "rest of year needs", "median"],
+        "cols_joint": ["combination", "P(joint)", "if independent"],
+        "cols_drivers": ["cluster", "weight", "expected growth", "part of gap", "needs (equal)", "needs (proport.)"],
+        "cols_stars": ["cluster", "target stars", "P(reach)", "expected stars"],
+        "scope": {"city": "city", "provincial": "provincial clusters", "municipal": "municipal parks"},
+        "kind": {"growth": "growth", "level": "level"},
+        "method": "Method: growth of the months to come is centred on the Jan-{m} year-to-date growth and calibrated on each cluster's past surprises at the same month; shocks are correlated across clusters ({corr}); city and provincial totals sum cluster paths path by path.",
+        "provenance": "Provenance: data digest {data}..., params digest {params}..., version {version}",
+        "none": "-",
+    },
+}
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    gap = " " * max(0, width - _width(text))
+    return gap + text if right else text + gap
+
+
+def format_table(header: list[str], rows: list[list[str]]) -> str:
+    """Align a table of strings (CJK characters count double), numbers right-aligned."""
+    cols = len(header)
+    widths = [max([_width(header[i])] + [_width(r[i]) for r in rows]) for i in range(cols)]
+    right = [i > 0 for i in range(cols)]
+    lines = ["  ".join(_pad(h, w, r) for h, w, r in zip(header, widths, right, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in rows:
+        lines.append("  ".join(_pad(c, w, r) for c, w, r in zip(row, widths, right, strict=True)))
+    return "\n".join(lines)
+
+
+def _pct(x, digits: int = 1, none: str = "-") -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)) or pd.isna(x):
+        return none
+    return f"{100 * float(x):.{digits}f}%"
+
+
+def _num(x, unit: str, none: str = "-") -> str:
+    if x is None or pd.isna(x):
+        return none
+    return f"{float(x):,.1f}{unit}"
+
+
+def _unit(unit: str | None, lang: str) -> str:
+    unit = unit or ""
+    return _UNITS_EN.get(unit, f" {unit}") if lang == "en" else unit
+
+
+def _value(row, none: str, lang: str = "zh") -> tuple[str, str, str]:
+    """(target, median, 90% range) as text in the target's unit."""
+    if row.kind == "growth":
+        return _pct(row.target), _pct(row.q50), f"{_pct(row.q05)}~{_pct(row.q95)}"
+    unit = _unit(row.unit, lang)
+    return (_num(row.target, unit), _num(row.q50, unit),
+            f"{_num(row.q05, '')}~{_num(row.q95, '')}")
+
+
+_SHORT = {
+    "zh": {"fai": "固定资产投资", "iav": "工业增加值", "revenue": "主营业务收入", "employment": "从业人员"},
+    "en": {"fai": "FAI", "iav": "IAV", "revenue": "revenue", "employment": "employment"},
+}
+_UNITS_EN = {"亿元": " 100m yuan", "万人": " 10k persons"}
+
+
+def _name(ind: str, lang: str) -> str:
+    if ind in _SHORT[lang]:
+        return _SHORT[lang][ind]
+    meta = INDICATORS.get(ind)
+    if meta is None:
+        return ind
+    return meta.name_zh if lang == "zh" else meta.name_en
+
+
+def render_text(sim, table: pd.DataFrame, joint: pd.DataFrame | None,
+                driver_frames: dict, stars: pd.DataFrame | None, *, lang: str = "zh",
+                top: int = 3) -> str:
+    """The attain report as text: plan targets, clusters, joint, drivers, stars, notice."""
+    from .provenance import SYNTHETIC_NOTICE
+
+    t = _T[lang]
+    none = t["none"]
+    out = []
+    if sim.synthetic:
+        out += [SYNTHETIC_NOTICE[lang], ""]
+    out.append(t["title"].format(year=sim.year, as_of=sim.as_of, scenario=sim.scenario,
+                                 n=sim.n_paths, seed=sim.seed))
+    out.append("")
+    plan = table[table["source"] == "plan"]
+    rows = []
+    for r in plan.itertuples(index=False):
+        target, median, rng = _value(r, none, lang)
+        shortfall = (_pct(r.expected_shortfall, 2, none) if r.kind == "growth"
+                     else _num(r.expected_shortfall, _unit(r.unit, lang), none))
+        sep = " " if lang == "en" else ""
+        rows.append([f"{_name(r.indicator, lang)}{sep}{t['kind'].get(r.kind, r.kind)}",
+                     t["scope"].get(r.scope, r.scope), target, _pct(r.p_attain, 1, none),
+                     _pct(r.p_attain_within_tolerance, 1, none),
+                     _pct(r.required_growth, 1, none), median, rng, shortfall])
+    out += [t["plan"], format_table(t["cols_plan"], rows), ""]
+    clusters = table[table["source"] != "plan"]
+    if len(clusters):
+        derived = t["derived_yes"] if clusters["derived"].all() else t["derived_no"]
+        rows = []
+        for r in clusters.itertuples(index=False):
+            target, median, _ = _value(r, none, lang)
+            rows.append([r.scope, _name(r.indicator, lang), target, _pct(r.p_attain, 1, none),
+                         _pct(r.required_growth, 1, none), median])
+        out += [t["clusters"].format(n=len(clusters), derived=derived),
+                format_table(t["cols_cluster"], rows), ""]
+    if joint is not None and len(joint):
+        rows = [[r.target_ids.replace(",", " + "), _pct(r.p_joint, 2, none),
+                 _pct(r.p_if_independent, 2, none)] for r in joint.itertuples(index=False)]
+        out += [t["joint"], format_table(t["cols_joint"], rows), ""]
+    if driver_frames:
+        out.append(t["drivers_head"])
+    for ind, frame in (driver_frames or {}).items():
+        a = frame.attrs
+        head = t["drivers"].format(ind=_name(ind, lang), target=_pct(a["target"]),
+                                   expected=_pct(a["expected_growth"]),
+                                   gap=_pct(a["expected_gap"], 2))
+        worst = frame.head(top)
+        rows = [[r.cluster_id, _pct(r.weight, 1), _pct(r.expected_growth, 1),
+                 _pct(r.contribution_to_gap, 2), _pct(r.required_growth_equal, 1),
+                 _pct(r.required_growth_proportional, 1)] for r in worst.itertuples(index=False)]
+        out += [head, format_table(t["cols_drivers"], rows), ""]
+    if stars is not None and len(stars):
+        rows = [[r.cluster_id, str(r.star_target), _pct(r.p_reach_target, 1),
+                 f"{r.expected_stars:.1f}"] for r in stars.itertuples(index=False)]
+        out += [t["stars"], format_table(t["cols_stars"], rows), ""]
+    skipped = table.attrs.get("not_assessed", [])
+    if skipped:
+        out += [t["not_assessed"].format(n=len(skipped)), ""]
+    m = int(sim.as_of[5:7]) if sim.as_of else 0
+    out.append(t["method"].format(m=m, corr=sim.method.get("correlation", "")))
+    out.append(t["provenance"].format(data=sim.data_digest[:12], params=sim.params_digest[:12],
+                                      version=sim.version))
+    return "\n".join(out)

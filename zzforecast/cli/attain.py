@@ -1,0 +1,140 @@
+"""``zzforecast attain``: the probability that each target of the plan is reached.
+
+Runs the joint simulation once (as of a data vintage, under a scenario), assesses every
+target the data can speak to, and prints a Chinese (default) or English table, or the
+JSON document of DESIGN.md section 4 (identical on a rerun with the same seed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+__all__ = ["add_parser", "run"]
+
+MAX_PATHS = 1_000_000
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    if value > MAX_PATHS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_PATHS:,} paths, got {value:,}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    return value
+
+
+def _year(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a year such as 2017, got '{text}'") from None
+    if not 1990 <= value <= 2100:
+        raise argparse.ArgumentTypeError(f"year {value} is out of range")
+    return value
+
+
+def _tolerance(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a fraction such as 0.005, got '{text}'") from None
+    if not math.isfinite(value) or not 0 <= value < 0.5:
+        hint = f" (for {value:g} points write {value / 100:g})" if 1 <= value < 50 else ""
+        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 0.5), got {text}{hint}")
+    return value
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "attain",
+        help="probability that each plan target is reached (joint simulation)",
+        description=(
+            "Simulate every cluster jointly as of a data vintage under a scenario, then "
+            "report for each target the probability of reaching it (and within the "
+            "tolerance where the plan says 左右), the growth the rest of the year must "
+            "deliver, the outcome's quantiles, the main drivers of the city's gap and "
+            "the star-rating outlook. Text in Chinese by default; --format json for data."),
+    )
+    parser.add_argument("--year", type=_year, default=2017, help="target year (default 2017)")
+    parser.add_argument("--as-of", required=True, metavar="YYYY-MM",
+                        help="data vintage: use data published through this month (e.g. 2017-07)")
+    parser.add_argument("--scenario", default="baseline",
+                        help="scenario name in params/scenarios/ (default baseline)")
+    parser.add_argument("--n-paths", type=_positive_int, default=10_000, metavar="N",
+                        help="number of joint paths (default 10000)")
+    parser.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    parser.add_argument("--clusters", default=None, metavar="ID,...",
+                        help="restrict to these cluster ids (comma-separated; totals then "
+                             "cover only them)")
+    parser.add_argument("--tolerance", type=_tolerance, default=0.005,
+                        help="tolerance of '左右' targets without one in the registry "
+                             "(fraction, default 0.005 = 0.5 point)")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="text language")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="output format (json goes to stdout alone)")
+    parser.add_argument("--data", default="data", metavar="DIR", help="data folder")
+    parser.add_argument("--params", default="params", metavar="DIR", help="parameter folder")
+    parser.add_argument("--save", default=None, metavar="PATH.npz",
+                        help="also save the joint simulation (for notebooks and reports)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..attain import assess, drivers, joint_attainment, star_ratings, to_json
+    from ..data.loaders import load_bundle
+    from ..exceptions import UserError
+    from ..simulate import parse_as_of, simulate
+
+    as_year, _ = parse_as_of(args.as_of)
+    if as_year != args.year:
+        raise UserError(f"--as-of {args.as_of} is not in --year {args.year}; "
+                        f"use a month of {args.year} (e.g. {args.year}-07)")
+    clusters = None
+    if args.clusters:
+        clusters = [c.strip() for c in args.clusters.split(",") if c.strip()]
+        if not clusters:
+            raise UserError("--clusters is empty; give cluster ids separated by commas")
+    bundle = load_bundle(args.data, args.params)
+    sim = simulate(bundle, args.year, args.as_of, args.scenario, n_paths=args.n_paths,
+                   seed=args.seed, clusters=clusters, keep_monthly=bool(args.save))
+    if args.save:
+        path = sim.save(args.save)
+        print(f"simulation saved to {path}", file=sys.stderr)
+    table = assess(sim, bundle, tolerance=args.tolerance)
+    joint = joint_attainment(sim, bundle)
+    driver_frames = {}
+    for ind in ("fai", "iav"):
+        if ind in sim.indicators:
+            try:
+                driver_frames[ind] = drivers(sim, bundle, indicator=ind)
+            except UserError:
+                continue
+    try:
+        stars = star_ratings(sim, bundle)
+    except UserError as exc:  # missing or bad stars.yaml: say so, keep the rest
+        print(f"warning: star ratings skipped: {exc}", file=sys.stderr)
+        stars = None
+    if args.format == "json":
+        doc = to_json(sim, table, joint=joint, driver_frames=driver_frames, stars=stars)
+        print(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False))
+        return 0
+    from ..attain_text import render_text
+
+    print(render_text(sim, table, joint, driver_frames, stars, lang=args.lang))
+    return 0
