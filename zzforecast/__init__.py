@@ -22,5 +22,10 @@ __all__ = ["__version__", *_PUBLIC]
 
 def __getattr__(name: str):
     if name in _PUBLIC:
-        return getattr(importlib.import_module(_PUBLIC[name], __name__), name)
+        value = getattr(importlib.import_module(_PUBLIC[name], __name__), name)
+        # Importing the submodule ``nowcast`` binds the module to this name; bind the
+        # function instead (zzforecast/nowcast.py is also callable, for imports in the
+        # other order).
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'zzforecast' has no attribute {name!r}")
