@@ -12,8 +12,9 @@ predicted as the average of two damped estimates, each from the five most recent
 before Y: (a) minus half the mean year-on-year change of the log share log s_t(m)
 (levels), (b) half the mean of the published log ratios log((1 + G_t) / (1 + g_t(m)))
 (growth). Uncertainty comes from the out-of-sample errors of that prediction in earlier
-years (a rolling origin per year, same month), resampled with kernel smoothing; with
-fewer than three such errors a default spread by month is used. Everything uses only
+years (a rolling origin per year, same month): a Student-t (5 degrees of freedom)
+scaled by the robust spread (1.4826 x MAD) of the ten most recent errors; with fewer than
+three such errors a default spread by month is used. Everything uses only
 rows with ``ds <= as_of``.
 
 Measured on the national FAI series (NBS, 1994–2016, benchmarks/nowcast_national.py):
@@ -43,6 +44,8 @@ DEFAULT_SIGMA = {0: 0.08, 2: 0.06, 3: 0.045, 4: 0.038, 5: 0.031, 6: 0.026, 7: 0.
 N_RECENT = 5  # years used to predict the change in back-loading
 DAMPING = 0.5  # weight on the recent mean change (0 = the carry rule)
 MIN_ERRORS = 3
+T_DF = 5  # degrees of freedom of the error distribution
+MAX_ERRORS = 10  # most recent rolling-origin errors used for the spread
 
 
 def required_growth(target_growth, cum_now, annual_last, cum_last):
@@ -198,7 +201,7 @@ def _series_nowcast(uid, g: pd.DataFrame, as_of: pd.Timestamp) -> dict:
         actual = _actual_r(lv, gr, t, m)
         if np.isfinite(actual) and (t - 1) in gr.index:
             errors.append(actual - _predict_r(lv, gr, t, m))
-    info.update(mu=np.log1p(gm) + mu, base=0.0, errors=np.array(errors[-15:]),
+    info.update(mu=np.log1p(gm) + mu, base=0.0, errors=np.array(errors[-MAX_ERRORS:]),
                 sigma=DEFAULT_SIGMA.get(m, 0.03))
     info["last_cum"] = float(lv.at[year - 1, m]) if (year - 1) in lv.index else np.nan
     info["last_annual"] = float(lv.at[year - 1, 12]) if (year - 1) in lv.index else np.nan
@@ -211,11 +214,12 @@ def _draw(info: dict, n_paths: int, rng: np.random.Generator) -> np.ndarray:
     if info["month"] == 12:
         return np.full(n_paths, info["mu"])
     if len(e) >= MIN_ERRORS:
-        sd = float(np.std(e, ddof=1))
-        bw = 1.06 * sd * len(e) ** (-0.2)
-        # Smoothed bootstrap, centred on the errors' own mean (bias the history showed).
-        draws = rng.choice(e, size=n_paths) + bw * rng.standard_normal(n_paths)
-        return info["mu"] + draws
+        # Robust spread of the recent rolling-origin errors (a few wild years, such as the
+        # 1990s scope changes, must not widen every later interval), Student-t tails.
+        centre = float(np.median(e))
+        sigma = 1.4826 * float(np.median(np.abs(e - centre)))
+        sigma = max(sigma, 0.25 * info["sigma"])
+        return info["mu"] + sigma * rng.standard_t(T_DF, size=n_paths)
     return info["mu"] + info["sigma"] * rng.standard_normal(n_paths)
 
 

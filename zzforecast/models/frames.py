@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..exceptions import DataError, Problem
 
-__all__ = ["Series", "split_series", "future_ds", "MIN_LENGTH"]
+__all__ = ["Series", "split_series", "future_ds", "MIN_LENGTH", "read_long_table", "with_file"]
 
 # Fewer points than this cannot carry a trend, a validation origin and an error.
 MIN_LENGTH = 3
@@ -119,3 +119,83 @@ def future_ds(ds: np.ndarray, h: int) -> np.ndarray:
         step = idx[-1] - idx[-2]
         return (idx[-1] + step * np.arange(1, h + 1)).to_numpy()
     return pd.date_range(idx[-1], periods=h + 1, freq=freq)[1:].to_numpy()
+
+
+def read_long_table(path, value_cols: tuple[str, ...] = ("y",), *, dates: str = "auto",
+                    allow_missing: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read a long CSV/Parquet file and type it, naming file, row and field on errors.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file (read with ``zzforecast.data.io.read_table``).
+    value_cols : tuple of str
+        Numeric columns besides ``unique_id`` and ``ds``.
+    dates : {"auto", "month"}
+        ``auto``: integer years when every ``ds`` is an integer, else timestamps;
+        ``month``: ``YYYY-MM`` or dates, moved to the month end.
+    allow_missing : tuple of str
+        Value columns whose empty cells become NaN instead of an error.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unique_id`` (str), ``ds``, and the value columns as floats.
+
+    Raises
+    ------
+    DataError
+        One problem per bad cell (file, row, field) or missing column.
+    """
+    from ..data.io import read_table
+
+    file = str(path)
+    raw = read_table(path)
+    need = ("unique_id", "ds", *value_cols)
+    missing = [c for c in need if c not in raw.columns]
+    if missing:
+        raise DataError([Problem(file, 1, c, "required column is missing") for c in missing])
+    problems: list[Problem] = []
+    out = pd.DataFrame({"unique_id": raw["unique_id"].astype(str).str.strip()},
+                       index=raw.index)
+    for row in raw.index[out["unique_id"] == ""]:
+        problems.append(Problem(file, int(row), "unique_id", "empty series id"))
+    text = raw["ds"].astype(str).str.strip()
+    as_int = pd.to_numeric(text, errors="coerce")
+    if dates == "auto" and as_int.notna().all() and (as_int % 1 == 0).all():
+        out["ds"] = as_int.astype("int64")
+    else:
+        parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+        for row in raw.index[parsed.isna()]:
+            problems.append(Problem(file, int(row), "ds",
+                                    f"expected a year, YYYY-MM or a date, got {text[row]!r}"))
+        if dates == "month":
+            parsed = parsed + pd.offsets.MonthEnd(0)
+        out["ds"] = parsed
+    for col in value_cols:
+        cell = raw[col].astype(str).str.strip()
+        num = pd.to_numeric(cell.str.rstrip("%"), errors="coerce")
+        empty = cell == ""
+        bad = num.isna() & ~(empty & (col in allow_missing))
+        for row in raw.index[bad][:20]:
+            what = "empty cell" if empty[row] else f"not a number: {cell[row]!r}"
+            problems.append(Problem(file, int(row), col, what))
+        pct = cell.str.endswith("%") & ~empty
+        for row in raw.index[pct][:5]:
+            problems.append(Problem(file, int(row), col,
+                                    "percent sign: growth must be a fraction (0.083, not 8.3%)"))
+        out[col] = num
+    dup = out.duplicated(["unique_id", "ds"], keep="first")
+    for row in raw.index[dup][:20]:
+        problems.append(Problem(file, int(row), "ds",
+                                f"series '{out.at[row, 'unique_id']}': duplicated ds "
+                                f"{raw.at[row, 'ds']}"))
+    if problems:
+        raise DataError(problems)
+    return out.reset_index(drop=True)
+
+
+def with_file(exc: DataError, file: str) -> DataError:
+    """The same problems with the placeholder file name replaced by ``file``."""
+    return DataError([Problem(file if p.file == "<input>" else p.file, p.row, p.field,
+                              p.message) for p in exc.problems])
