@@ -140,7 +140,7 @@ class _Checker:
         if v != v or v in (float("inf"), float("-inf")):
             self.add(key, f"expected a finite number ({what}), got {value!r}")
             return None
-        if percent_hint and abs(v) >= 1 and hi <= 1:
+        if percent_hint and abs(v) >= 1 and hi <= 1 and (v > hi or v < lo):
             self.add(key, f"{value!r} looks like a percent; write fractions ({what}), "
                           f"e.g. {v / 100:g} for {v:g}%")
             return None

@@ -1,0 +1,216 @@
+"""Assessment of targets: analytic Gaussian cases, required growth, drivers, stars, JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from attain_fixtures import FakeTarget, make_bundle
+
+from zzforecast.attain import (
+    ASSESS_COLUMNS,
+    assess,
+    drivers,
+    joint_attainment,
+    load_star_rules,
+    required_growth,
+    star_ratings,
+    to_json,
+)
+from zzforecast.exceptions import ParamsError
+from zzforecast.simulate import Simulation, simulate
+
+PARAMS = Path(__file__).resolve().parents[1] / "params"
+N = 40_000
+
+
+def _phi(x):
+    return 0.5 * (1 + math.erf(x / math.sqrt(2)))
+
+
+def _pdf(x):
+    return math.exp(-x * x / 2) / math.sqrt(2 * math.pi)
+
+
+def _gaussian_sim(means, sds, *, base=(100.0, 50.0), share=0.5, g=0.1, rho=0.0, seed=0):
+    """Two clusters, one indicator (FAI), growth ~ N(mean, sd) with correlation rho."""
+    rng = np.random.default_rng(seed)
+    n_c = len(means)
+    corr = np.full((n_c, n_c), rho)
+    np.fill_diagonal(corr, 1)
+    z = rng.standard_normal((N, n_c)) @ np.linalg.cholesky(corr).T
+    growth = (np.asarray(means) + np.asarray(sds) * z).astype(np.float32)[:, :, None]
+    base_arr = np.asarray(base, float)[:, None]
+    annual = (base_arr[None] * (1 + growth)).astype(np.float32)
+    shape = (n_c, 1)
+    remaining = ((growth[:, :, 0] - share * g) / (1 - share))[:, :, None].astype(np.float32)
+    return Simulation(
+        cluster_ids=tuple(f"k{i}" for i in range(n_c)),
+        cluster_levels=("provincial",) + ("municipal",) * (n_c - 1), indicators=("fai",),
+        annual=annual, growth=growth, remaining=remaining,
+        deflator=np.zeros(N, np.float32), base=base_arr, share=np.full(shape, share),
+        ytd_growth=np.full(shape, g), ytd_month=np.full(shape, 7),
+        cum_last=share * base_arr, mu=np.zeros(shape), sigma=np.zeros(shape),
+        corr=corr, year=2017, as_of="2017-07", scenario="test", seed=seed, n_paths=N,
+        data_digest="d", params_digest="p", version="t", synthetic=True,
+    )
+
+
+class _Bundle:
+    def __init__(self, targets, clusters=None):
+        self.targets = targets
+        self.cluster_targets = None
+        self.clusters = clusters
+        self.params_dir = PARAMS
+
+
+def test_gaussian_probabilities_quantiles_and_shortfall():
+    sim = _gaussian_sim([0.10, 0.10], [0.03, 0.03])
+    bundle = _Bundle([FakeTarget("g13", "fai", "k0", "growth", 0.13, tolerance=0.01,
+                                 quote="13%左右")])
+    row = assess(sim, bundle).iloc[0]
+    mu, sd, t = 0.10, 0.03, 0.13
+    a = (t - mu) / sd
+    assert abs(row.p_attain - (1 - _phi(a))) < 0.006
+    assert abs(row.p_attain_within_tolerance - (1 - _phi((t - 0.01 - mu) / sd))) < 0.008
+    assert abs(row.q50 - mu) < 0.001 and abs(row.q95 - (mu + 1.6449 * sd)) < 0.002
+    assert abs(row.q05 - (mu - 1.6449 * sd)) < 0.002
+    # E[t - X | X < t] for X ~ N(mu, sd): sd * (a + pdf(a) / Phi(a))
+    assert abs(row.expected_shortfall - sd * (a + _pdf(a) / _phi(a))) < 0.001
+    assert list(assess(sim, bundle).columns) == list(ASSESS_COLUMNS)
+
+
+def test_aggregate_target_and_correlation_raise_the_joint_probability():
+    targets = [FakeTarget("city", "fai", "city", "growth", 0.12),
+               FakeTarget("prov", "fai", "provincial", "growth", 0.12)]
+    indep = _gaussian_sim([0.10, 0.10], [0.03, 0.03], rho=0.0)
+    table = assess(indep, _Bundle(targets)).set_index("target_id")
+    # city growth = base-weighted mean of N(0.10, 0.03) with weights 2/3, 1/3 (independent)
+    sd_city = 0.03 * math.sqrt((2 / 3) ** 2 + (1 / 3) ** 2)
+    assert abs(table.loc["city", "p_attain"] - (1 - _phi(0.02 / sd_city))) < 0.006
+    j_indep = joint_attainment(indep, _Bundle(targets)).set_index("joint_id").loc["fai"]
+    corr = _gaussian_sim([0.10, 0.10], [0.03, 0.03], rho=0.8)
+    j_corr = joint_attainment(corr, _Bundle(targets)).set_index("joint_id").loc["fai"]
+    assert j_corr.p_joint > j_indep.p_joint
+    assert j_corr.p_joint <= assess(corr, _Bundle(targets))["p_attain"].min() + 1e-12
+
+
+def test_level_targets_and_comparison():
+    sim = _gaussian_sim([0.10, 0.10], [0.02, 0.02])
+    targets = [FakeTarget("lvl", "fai", "city", "level", 165.0, unit="亿元"),
+               FakeTarget("cap", "fai", "k1", "growth", 0.12, comparison="<=")]
+    table = assess(sim, _Bundle(targets)).set_index("target_id")
+    city = sim.total("city").annual[:, 0]
+    assert table.loc["lvl", "p_attain"] == pytest.approx(np.mean(city >= 165.0))
+    assert table.loc["cap", "p_attain"] == pytest.approx(np.mean(sim.growth[:, 1, 0] <= 0.12))
+    assert math.isnan(table.loc["lvl", "p_attain_within_tolerance"])
+
+
+def test_required_growth_formula_by_hand():
+    # (1.13 * 200 - 120) / (200 - 100) - 1 = 0.06
+    assert required_growth(0.13, 120.0, 200.0, 100.0) == pytest.approx(0.06)
+    out = required_growth(np.array([0.1, 0.2]), np.array([60, 60]), np.array([100, 100]),
+                          np.array([50, 50]))
+    assert np.allclose(out, [(110 - 60) / 50 - 1, (120 - 60) / 50 - 1])
+
+
+def test_required_growth_in_the_table_reaches_the_target():
+    sim = _gaussian_sim([0.10, 0.10], [0.03, 0.03], share=0.4, g=0.08)
+    table = assess(sim, _Bundle([FakeTarget("t", "fai", "city", "growth", 0.13)])).iloc[0]
+    # G = s g + (1 - s) r  =>  r* = (g* - s g) / (1 - s)
+    assert table.required_growth == pytest.approx((0.13 - 0.4 * 0.08) / 0.6, rel=1e-5)
+
+
+def test_drivers_add_up_and_both_rules_reach_the_target():
+    sim = _gaussian_sim([0.08, 0.12], [0.02, 0.02], share=0.5, g=0.1)
+    frame = drivers(sim, _Bundle([FakeTarget("t", "fai", "city", "growth", 0.13)]))
+    a = frame.attrs
+    assert frame["contribution_to_gap"].sum() == pytest.approx(a["expected_gap"], abs=1e-9)
+    assert a["expected_growth"] == pytest.approx(
+        (frame["weight"] * frame["expected_growth"]).sum())
+    for col in ("required_growth_equal", "required_growth_proportional"):
+        assert (frame["weight"] * frame[col]).sum() == pytest.approx(0.13, abs=1e-9)
+    equal_uplift = frame["required_remaining_equal"] - frame["expected_remaining"]
+    assert np.allclose(equal_uplift, equal_uplift.iloc[0])
+    ratio = (1 + frame["required_remaining_proportional"]) / (1 + frame["expected_remaining"])
+    assert np.allclose(ratio, ratio.iloc[0])
+    assert frame.iloc[0]["cluster_id"] == "k0"  # the bigger drag comes first
+
+
+def test_star_ratings_follow_the_rules(tmp_path):
+    (tmp_path / "stars.yaml").write_text(
+        "assumption: true\nlevels:\n  1: {revenue_min: 100}\n  2: {revenue_min: 110}\n",
+        encoding="utf-8")
+    rules = load_star_rules(tmp_path)
+    bundle = make_bundle(PARAMS, n=6)
+    sim = simulate(bundle, 2017, "2017-07", "baseline", n_paths=2000, seed=1, keep_monthly=False)
+    stars = star_ratings(sim, bundle, rules=rules).set_index("cluster_id")
+    j = sim.indicators.index("revenue")
+    assert stars.loc["c00", "p_reach_target"] == 0  # asks for 6 stars; rules stop at 2
+    assert stars.loc["c02", "p_reach_target"] == pytest.approx(np.mean(sim.annual[:, 2, j] >= 110))
+    assert stars.loc["c03", "p_reach_target"] == pytest.approx(np.mean(sim.annual[:, 3, j] >= 100))
+    cols = [f"p_stars_{k}" for k in range(7)]
+    assert np.allclose(stars[cols].sum(axis=1), 1)
+    assert star_ratings(sim, bundle).attrs["assumption"] is True  # bundled params/stars.yaml
+
+
+@pytest.mark.parametrize("body, words", [
+    ("levels: {1: {revenue_min: 100}}\n", "assumption"),
+    ("assumption: true\nlevels: {1: {revenue_minimum: 100}}\n", "unknown key"),
+    ("assumption: true\nlevels: {1: {revenue_min: 200}, 2: {revenue_min: 100}}\n", "rise"),
+    ("assumption: true\nlevels: {7: {revenue_min: 100}}\n", "1 to 6"),
+    ("assumption: true\nlevels: {4: {iav_growth_min: 8}}\n", "percent"),
+])
+def test_bad_star_rules_are_params_errors(tmp_path, body, words):
+    (tmp_path / "stars.yaml").write_text(body, encoding="utf-8")
+    with pytest.raises(ParamsError, match=words):
+        load_star_rules(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def run():
+    bundle = make_bundle(PARAMS, n=6)
+    sim = simulate(bundle, 2017, "2017-07", "baseline", n_paths=3000, seed=2, keep_monthly=False)
+    return bundle, sim
+
+
+def test_assess_on_a_bundle_covers_simulated_targets_and_lists_the_rest(run):
+    bundle, sim = run
+    table = assess(sim, bundle)
+    ids = set(table["target_id"])
+    assert {"fai_growth_city", "iav_growth_provincial", "employment_city", "revenue_city"} <= ids
+    skipped = {d["target_id"] for d in table.attrs["not_assessed"]}
+    assert "patents" in skipped and "patents" not in ids
+    assert table["p_attain"].between(0, 1).all()
+    q = table[["q05", "q25", "q50", "q75", "q95"]].to_numpy()
+    assert np.all(np.diff(q, axis=1) >= 0)
+    city = table.set_index("target_id").loc["fai_growth_city"]
+    assert city.p_attain_within_tolerance >= city.p_attain
+    assert pd.isna(table.set_index("target_id").loc["employment_city", "required_growth"])
+
+
+def test_json_document_shape_and_reproducibility(run):
+    bundle, sim = run
+    def doc():
+        table = assess(sim, bundle)
+        return json.dumps(to_json(sim, table, joint=joint_attainment(sim, bundle),
+                                  driver_frames={"fai": drivers(sim, bundle)},
+                                  stars=star_ratings(sim, bundle)), ensure_ascii=False)
+    text = doc()
+    assert text == doc()
+    data = json.loads(text)
+    first = data["targets"][0]
+    for key in ("target_id", "indicator", "scope", "target", "p_attain",
+                "p_attain_within_tolerance", "required_growth", "quantiles"):
+        assert key in first
+    assert set(first["quantiles"]) == {"q05", "q25", "q50", "q75", "q95"}
+    prov = data["provenance"]
+    assert prov["seed"] == 2 and prov["n_paths"] == 3000 and prov["synthetic"] is True
+    assert prov["data_digest"] and prov["params_digest"] and prov["version"]
+    assert data["synthetic"] is True and "SYNTHETIC" in data["notice"]
+    assert data["stars"]["assumption"] is True
+    assert "NaN" not in text
