@@ -43,12 +43,14 @@ def set_style(context: str = "notebook") -> str:
 
 
 def _new_ax(ax, figsize=(7.5, 4.0)):
-    import matplotlib.pyplot as plt
+    # A bare Figure, not pyplot: nothing is kept in pyplot's registry (no memory growth,
+    # no automatic display of a second copy in notebooks).
+    from matplotlib.figure import Figure
 
     if ax is not None:
         return ax.figure, ax
-    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
-    return fig, ax
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.subplots()
 
 
 def _pct(x: float) -> str:

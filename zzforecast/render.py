@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -200,11 +201,15 @@ def _first_heading(nb) -> str | None:
                 if line.startswith("#"):
                     return line.lstrip("#").strip()
         for out in cell.get("outputs", []):
-            md = out.get("data", {}).get("text/markdown")
+            data = out.get("data", {})
+            md = data.get("text/markdown")
             if md:
                 for line in str(md).splitlines():
                     if line.startswith("#"):
                         return line.lstrip("#").strip()
+            found = re.search(r"<h1[^>]*>(.*?)</h1>", str(data.get("text/html", "")), re.S)
+            if found:
+                return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()
     return None
 
 

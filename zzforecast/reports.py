@@ -581,8 +581,10 @@ def run_batch(
     UserError
         Bad arguments, data or parameters (before any notebook runs).
     """
+    from .attain import assess
     from .data.loaders import load_bundle
     from .provenance import Provenance, package_versions
+    from .report_content import compare_scenarios
     from .simulate import simulate
 
     if lang not in ("zh", "en"):
@@ -597,22 +599,28 @@ def run_batch(
 
     t0 = time.perf_counter()
     simulation = simulate(bundle, year, as_of, scenario, n_paths=n_paths, seed=seed)
+    # Every scenario with the same seed and paths, for the side-by-side comparisons; the
+    # requested scenario reuses the main simulation so its figures agree everywhere.
+    main_assessment = assess(simulation, bundle)
+    comparison = compare_scenarios(bundle, year, as_of, n_paths=n_paths, seed=seed,
+                                   known={simulation.scenario: main_assessment})
     sim_seconds = round(time.perf_counter() - t0, 3)
-    work = Path(tempfile.mkdtemp(prefix=f".{scenario}.work-", dir=final.parent
-                                 if final.parent.exists() else _mkdir(final.parent)))
+    work = Path(tempfile.mkdtemp(prefix=f".{scenario}.work-", dir=_mkdir(final.parent)))
     try:
         sim_path = work / "simulation.npz"
         simulation.save(sim_path)
+        scenarios_path = work / "scenarios.csv"
+        comparison.to_csv(scenarios_path, index=False, encoding="utf-8")
         common = {"year": int(year), "as_of": str(as_of), "scenario": scenario,
                   "n_paths": int(n_paths), "seed": int(seed), "lang": lang,
                   "data_dir": str(data_dir), "params_dir": str(params_dir),
-                  "simulation_path": str(sim_path)}
+                  "simulation_path": str(sim_path), "scenarios_path": str(scenarios_path)}
         cluster_nb = str(cluster_notebook or notebook_path("cluster_report"))
         jobs = []
         if overview:
             jobs.append(NotebookJob("overview", str(overview_notebook
                                                     or notebook_path("city_overview")),
-                                    common, kind="overview",
+                                    {**common, "link_reports": True}, kind="overview",
                                     labels={"name_zh": "全市总览", "name_en": "City overview"}))
         for row in selected:
             jobs.append(NotebookJob(row["cluster_id"], cluster_nb,

@@ -1,0 +1,868 @@
+"""What the report notebooks show, built in the package so notebooks stay thin.
+
+A notebook makes one :class:`ClusterReport` (or :class:`OverviewReport`) from its
+parameters and displays its sections one per cell. Each section returns an
+``IPython.display.HTML`` object whose every data string is escaped; figures are
+embedded as PNG data URIs, so the exported HTML is self-contained.
+
+When the batch passes ``simulation_path`` (and ``scenarios_path``), the report reads the
+joint simulation the batch ran once, so every cluster agrees with the city totals;
+without it the report runs its own simulation (interactive use, papermill by hand).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .report_text import (
+    caveats,
+    check_lang,
+    indicator_name,
+    methodology_appendix,
+    percent,
+    reading_guide,
+    scope_name,
+    text,
+)
+
+__all__ = [
+    "ReportInputs",
+    "load_inputs",
+    "resolve_dirs",
+    "compare_scenarios",
+    "scenario_explorer",
+    "ClusterReport",
+    "OverviewReport",
+    "figure_html",
+    "table_html",
+]
+
+_QUANTILES = ("q05", "q25", "q50", "q75", "q95")
+_TOP_PROJECTS = 10  # projects listed and drawn per cluster report
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _display_html(fragment: str):
+    from IPython.display import HTML
+
+    return HTML(fragment)
+
+
+def figure_html(fig, alt: str = "", dpi: int = 90) -> str:
+    """Return an ``<img>`` tag embedding ``fig`` as a PNG data URI (``alt`` escaped)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return (f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}">'
+            "</figure>")
+
+
+def table_html(frame: pd.DataFrame, columns: dict[str, str] | None = None) -> str:
+    """Return an escaped HTML table of ``frame`` (``columns`` maps names to headers)."""
+    if columns:
+        frame = frame[list(columns)].rename(columns=columns)
+    return frame.to_html(index=False, escape=True, na_rep="–", border=0,
+                         classes="report-table")
+
+
+def _h(level: int, words: str) -> str:
+    return f"<h{level}>{html.escape(words)}</h{level}>"
+
+
+def _p(words: str, cls: str | None = None) -> str:
+    attr = f' class="{cls}"' if cls else ""
+    return f"<p{attr}>{html.escape(words)}</p>"
+
+
+def _markdown_html(md: str) -> str:
+    """Render the package's own prose (headings ``###``, paragraphs, ``**bold**``) to HTML.
+
+    A tiny converter on purpose: a full Markdown library costs more to import than a
+    report takes to draw. The text is escaped first.
+    """
+    import re
+
+    out = []
+    for block in re.split(r"\n\s*\n", md.strip()):
+        block = html.escape(block.strip()).replace("\n", " ")
+        block = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", block)
+        if block.startswith("### "):
+            out.append(f"<h3>{block[4:]}</h3>")
+        elif block.startswith("## "):
+            out.append(f"<h2>{block[3:]}</h2>")
+        else:
+            out.append(f"<p>{block}</p>")
+    return "\n".join(out)
+
+
+def _round(value: Any, digits: int = 6) -> Any:
+    if value is None:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return value
+    if not math.isfinite(f):
+        return None
+    return round(f, digits)
+
+
+def _fmt_value(value: Any, kind: str, unit: str | None = None) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if kind in ("growth", "share"):
+        return percent(value)
+    try:
+        return f"{float(value):,.1f}{unit or ''}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+# --------------------------------------------------------------------------- inputs
+
+@dataclass
+class ReportInputs:
+    """Everything a report draws from: data bundle, simulation, assessments.
+
+    Attributes
+    ----------
+    bundle : zzforecast.data.loaders.Bundle
+    simulation : zzforecast.simulate.Simulation
+    assessment : pandas.DataFrame
+        ``attain.assess`` of the simulation (one row per target and scope).
+    scenarios : pandas.DataFrame or None
+        Assessments of every scenario (column ``scenario`` added), for comparisons.
+    precomputed : bool
+        Whether the simulation came from the batch.
+    """
+
+    bundle: Any
+    simulation: Any
+    assessment: pd.DataFrame
+    scenarios: pd.DataFrame | None
+    precomputed: bool
+    year: int
+    as_of: str
+    scenario: str
+    lang: str
+    extras: dict = field(default_factory=dict)
+
+
+def resolve_dirs(data_dir: str | Path | None = None,
+                 params_dir: str | Path | None = None) -> tuple[Path, Path]:
+    """Find the ``data`` and ``params`` folders when they are not given.
+
+    Looks in the working directory, its parent (a notebook opened in ``notebooks/``) and
+    the source tree the package was installed from, in that order.
+    """
+    candidates = [Path.cwd(), Path.cwd().parent, Path(__file__).resolve().parents[1]]
+
+    def find(given, name):
+        if given:
+            return Path(given)
+        for root in candidates:
+            if (root / name).is_dir():
+                return root / name
+        return Path(name)
+
+    return find(data_dir, "data"), find(params_dir, "params")
+
+
+def compare_scenarios(bundle, year: int, as_of: str, n_paths: int = 2000, seed: int = 0,
+                      scenarios: list[str] | None = None,
+                      known: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """Assess every scenario with the same seed (differences come only from assumptions).
+
+    ``known`` maps scenario names to assessments already computed (the batch passes the
+    main scenario's, so its figures are the same in every section).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``attain.assess`` rows of each scenario plus columns ``scenario``,
+        ``scenario_zh`` and ``scenario_en`` (labels).
+    """
+    from .attain import assess
+    from .scenarios import list_scenarios, load_scenario
+    from .simulate import simulate
+
+    names = scenarios or list_scenarios(bundle.params_dir)
+    known = dict(known or {})
+    frames = []
+    for name in names:
+        scen = load_scenario(bundle.params_dir, name)
+        if name in known:
+            frame = known[name]
+        else:
+            sim = simulate(bundle, year, as_of, scen, n_paths=n_paths, seed=seed,
+                           keep_monthly=False)
+            frame = assess(sim, bundle)
+        frames.append(frame.assign(scenario=name, scenario_zh=scen.label_zh or name,
+                                   scenario_en=scen.label_en or name))
+    return pd.concat(frames, ignore_index=True)
+
+
+def load_inputs(year: int, as_of: str, scenario: str = "baseline", *, n_paths: int = 10000,
+                seed: int = 0, lang: str = "zh", data_dir: str | Path = "data",
+                params_dir: str | Path = "params", simulation_path: str | Path | None = None,
+                scenarios_path: str | Path | None = None,
+                compare_n_paths: int = 2000) -> ReportInputs:
+    """Load the bundle and the simulation (precomputed or run here) and assess it.
+
+    Parameters
+    ----------
+    simulation_path : path, optional
+        A simulation saved by the batch (``Simulation.save``); without it the simulation
+        runs here with ``n_paths`` and ``seed``.
+    scenarios_path : path, optional
+        CSV of :func:`compare_scenarios` saved by the batch; without it the comparison
+        runs here with ``compare_n_paths`` paths per scenario.
+    """
+    from .attain import assess
+    from .data.loaders import load_bundle
+    from .simulate import Simulation, simulate
+
+    check_lang(lang)
+    data_dir, params_dir = resolve_dirs(data_dir, params_dir)
+    bundle = load_bundle(data_dir, params_dir)
+    if simulation_path:
+        sim = Simulation.load(simulation_path)
+    else:
+        sim = simulate(bundle, year, as_of, scenario, n_paths=n_paths, seed=seed)
+    assessment = assess(sim, bundle)
+    if scenarios_path:
+        scen = pd.read_csv(scenarios_path, encoding="utf-8")
+    else:
+        try:
+            scen = compare_scenarios(bundle, year, as_of, n_paths=min(compare_n_paths, n_paths),
+                                     seed=seed, known={str(sim.scenario): assessment})
+        except Exception:  # noqa: BLE001 - the comparison is an extra; say so in the report
+            scen = None
+    return ReportInputs(bundle=bundle, simulation=sim, assessment=assessment, scenarios=scen,
+                        precomputed=bool(simulation_path), year=int(sim.year or year),
+                        as_of=str(sim.as_of or as_of), scenario=str(sim.scenario or scenario),
+                        lang=lang)
+
+
+# --------------------------------------------------------------------------- shared parts
+
+class _Report:
+    """Sections common to the cluster and overview reports."""
+
+    def __init__(self, inputs: ReportInputs):
+        self.inputs = inputs
+        self.lang = inputs.lang
+        from .plots import set_style
+
+        set_style()
+
+    # ---- words
+    def t(self, key: str, **values) -> str:
+        return text(key, self.lang, **values)
+
+    @property
+    def provenance(self):
+        from .provenance import Provenance
+
+        return Provenance.from_objects(self.inputs.bundle, self.inputs.simulation,
+                                       year=self.inputs.year, as_of=self.inputs.as_of,
+                                       scenario=self.inputs.scenario)
+
+    def _subtitle(self) -> str:
+        month = int(str(self.inputs.as_of)[5:7])
+        return self.t("subtitle", scenario=self._scenario_label(self.inputs.scenario),
+                      as_of=self.inputs.as_of, month=month)
+
+    def _scenario_label(self, name: str) -> str:
+        table = self.inputs.scenarios
+        if table is not None and len(table):
+            col = "scenario_zh" if self.lang == "zh" else "scenario_en"
+            hit = table.loc[table["scenario"] == name, col] if col in table else []
+            if len(hit):
+                return f"{hit.iloc[0]}（{name}）" if self.lang == "zh" else f"{hit.iloc[0]} ({name})"
+        return name
+
+    def _notice(self) -> str:
+        note = self.provenance.notice(self.lang)
+        return f'<p class="notice"><strong>{html.escape(note)}</strong></p>' if note else ""
+
+    def _target_label(self, row) -> str:
+        ind = indicator_name(str(row["indicator"]), self.lang)
+        kind = str(row.get("kind", "growth"))
+        value = row.get("target")
+        unit = "" if kind in ("growth", "share") else self._unit(str(row["indicator"]))
+        joiner = "增长" if (self.lang == "zh" and kind == "growth") else (
+            " growth " if kind == "growth" else (" " if self.lang == "en" else "达到"))
+        return f"{ind}{joiner}{_fmt_value(value, kind, unit)}"
+
+    def _unit(self, indicator: str) -> str:
+        from .data.schemas import INDICATORS
+
+        ind = INDICATORS.get(indicator)
+        return ind.unit if ind else ""
+
+    def _targets_frame(self, rows: pd.DataFrame, with_scope: bool = False) -> pd.DataFrame:
+        out = pd.DataFrame({
+            self.t("target"): [self._target_label(r) for _, r in rows.iterrows()],
+            self.t("p_attain_short"): [percent(v, 0) for v in rows["p_attain"]],
+            self.t("p_within_short"): [percent(v, 0) for v in rows.get(
+                "p_attain_within_tolerance", pd.Series([None] * len(rows)))],
+            self.t("median_outcome"): [
+                _fmt_value(r.get("q50"), str(r.get("kind")), self._unit(str(r["indicator"])))
+                for _, r in rows.iterrows()],
+            self.t("q_range"): [
+                f"{_fmt_value(r.get('q05'), str(r.get('kind')))} – "
+                f"{_fmt_value(r.get('q95'), str(r.get('kind')))}" for _, r in rows.iterrows()],
+            self.t("required_growth"): [percent(v) if v is not None and v == v else
+                                        self.t("not_applicable")
+                                        for v in rows.get("required_growth",
+                                                          pd.Series([None] * len(rows)))],
+        })
+        if with_scope:
+            out.insert(0, self.t("scope"), [scope_name(str(s), self.lang) for s in rows["scope"]])
+        return out
+
+    # ---- sections shared by every report
+    def caveats(self):
+        items = "".join(f"<li>{html.escape(c)}</li>" for c in caveats(self.lang))
+        return _display_html(_h(2, self.t("caveats")) + f"<ol>{items}</ol>"
+                             + _markdown_html(reading_guide(self.lang)))
+
+    def provenance_section(self):
+        prov = self.provenance
+        rows = [
+            (self.t("as_of"), prov.as_of), (self.t("data_vintage"), prov.vintage),
+            (self.t("data_digest"), prov.data_digest), (self.t("params_digest"), prov.params_digest),
+            (self.t("seed"), prov.seed), (self.t("n_paths"), prov.n_paths),
+            (self.t("version"), prov.version),
+            (self.t("generated_from"),
+             self.t("precomputed") if self.inputs.precomputed else self.t("computed_here")),
+        ]
+        frame = pd.DataFrame(rows, columns=["", " "])
+        parts = [_h(2, self.t("provenance")), self._notice(), table_html(frame)]
+        return _display_html("".join(parts))
+
+    def methodology(self):
+        return _display_html(_markdown_html(methodology_appendix(self.lang)))
+
+    def _figure(self, fig, alt: str) -> str:
+        try:
+            return figure_html(fig, alt=alt)
+        finally:
+            fig.clear()
+
+
+# --------------------------------------------------------------------------- cluster report
+
+class ClusterReport(_Report):
+    """One cluster's report: history and forecasts, targets, scenarios, projects, caveats.
+
+    Parameters
+    ----------
+    inputs : ReportInputs
+    cluster_id : str
+
+    Raises
+    ------
+    UserError
+        For a cluster id that is not in the registry or the simulation.
+    """
+
+    def __init__(self, inputs: ReportInputs, cluster_id: str):
+        from .exceptions import UserError
+
+        registry = inputs.bundle.clusters
+        if cluster_id not in set(registry["cluster_id"]):
+            raise UserError(f"unknown cluster id {cluster_id!r}; known: "
+                            f"{', '.join(registry['cluster_id'])}")
+        if cluster_id not in inputs.simulation.cluster_ids:
+            raise UserError(f"cluster {cluster_id!r} is not in the simulation")
+        super().__init__(inputs)
+        self.cluster_id = cluster_id
+        self.info = registry.set_index("cluster_id").loc[cluster_id].to_dict()
+        self.index = inputs.simulation.cluster_ids.index(cluster_id)
+
+    @property
+    def name(self) -> str:
+        key = "name_zh" if self.lang == "zh" else "name_en"
+        return str(self.info.get(key) or self.cluster_id)
+
+    @property
+    def targets(self) -> pd.DataFrame:
+        frame = self.inputs.assessment
+        return frame[frame["scope"] == self.cluster_id].reset_index(drop=True)
+
+    # ---- sections
+    def header(self):
+        title = self.t("cluster_title", name=self.name, year=self.inputs.year)
+        level = self.t(f"level_{self.info.get('level')}") if self.info.get("level") in (
+            "provincial", "municipal") else ""
+        meta = f"{level} · {self.info.get('county', '')} · {self.info.get('lead_industries', '')}"
+        return _display_html(_h(1, title) + _p(self._subtitle(), "meta") + _p(meta, "meta")
+                             + self._notice())
+
+    def key_points(self):
+        rows = self.targets
+        items = []
+        for _, r in rows.iterrows():
+            kind = str(r.get("kind"))
+            unit = "" if kind in ("growth", "share") else self._unit(str(r["indicator"]))
+            items.append(self.t(
+                "sentence_target", indicator="", target_text=self._target_label(r),
+                p=percent(r["p_attain"], 0), median=_fmt_value(r.get("q50"), kind, unit),
+                lo=_fmt_value(r.get("q05"), kind, unit), hi=_fmt_value(r.get("q95"), kind, unit)))
+            req = r.get("required_growth")
+            if req is not None and req == req:
+                m1 = int(str(self.inputs.as_of)[5:7]) + 1
+                if m1 <= 12:
+                    items.append(self.t("sentence_required", m1=m1, g=percent(req)))
+        if not items:
+            items = [self.t("no_targets")]
+        body = "".join(f"<li>{html.escape(i)}</li>" for i in items)
+        return _display_html(_h(2, self.t("summary")) + f"<ul>{body}</ul>")
+
+    def forecasts(self):
+        from .plots import fan_chart
+
+        sim = self.inputs.simulation
+        obs = self.inputs.bundle.observations
+        mine = obs[(obs["cluster_id"] == self.cluster_id) & (obs["measure"] == "level")]
+        parts = [_h(2, self.t("history_forecast"))]
+        as_month = int(str(self.inputs.as_of)[5:7])
+        year = self.inputs.year
+        for j, ind in enumerate(sim.indicators):
+            name = indicator_name(ind, self.lang)
+            unit = self._unit(ind)
+            monthly = mine[(mine["indicator"] == ind) & (mine["frequency"] == "monthly_ytd")]
+            this_year = monthly[monthly["ds"].map(lambda d: getattr(d, "year", None)) == year]
+            has_monthly = (sim.monthly is not None and len(this_year)
+                           and np.isfinite(sim.monthly[:, self.index, j, 11]).any())
+            level_target = self._level_target(ind)
+            if has_monthly:
+                hist = pd.Series(this_year["value"].to_numpy(float),
+                                 index=[d.month for d in this_year["ds"]]).sort_index()
+                hist = hist[hist.index <= as_month]
+                months = list(range(as_month + 1, 13))
+                if not months:
+                    continue
+                paths = sim.monthly[:, self.index, j, as_month:12]
+                title = (f"{self.name}：{name}（{year}年1–m月累计，{unit}）" if self.lang == "zh"
+                         else f"{self.name}: {name} ({year} January–month cumulative, {unit})")
+                fig = fan_chart(hist, paths, months, target=level_target, title=title,
+                                ylabel=unit, lang=self.lang)
+                fig.axes[0].set_xlabel("月" if self.lang == "zh" else "month")
+            else:
+                annual = mine[(mine["indicator"] == ind) & (mine["frequency"] == "annual")]
+                if not len(annual) and not np.isfinite(sim.annual[:, self.index, j]).any():
+                    continue
+                hist = pd.Series(annual["value"].to_numpy(float),
+                                 index=annual["ds"].astype(int)).sort_index()
+                hist = hist[hist.index < year]
+                paths = sim.annual[:, self.index, j]
+                if not np.isfinite(paths).any():
+                    continue
+                title = (f"{self.name}：{name}（年度，{unit}）" if self.lang == "zh"
+                         else f"{self.name}: {name} (annual, {unit})")
+                fig = fan_chart(hist, paths[:, None], [year], target=level_target, title=title,
+                                ylabel=unit, lang=self.lang)
+            parts.append(self._figure(fig, alt=title))
+        return _display_html("".join(parts))
+
+    def _level_target(self, indicator: str) -> float | None:
+        rows = self.targets
+        rows = rows[(rows["indicator"] == indicator) & (rows.get("kind") == "level")]
+        return float(rows["target"].iloc[0]) if len(rows) else None
+
+    def targets_section(self):
+        from .plots import attainment_chart
+
+        rows = self.targets
+        parts = [_h(2, self.t("targets"))]
+        if not len(rows):
+            parts.append(_p(self.t("no_targets")))
+            return _display_html("".join(parts))
+        parts.append(table_html(self._targets_frame(rows)))
+        chart = rows.assign(label=[self._target_label(r) for _, r in rows.iterrows()])
+        parts.append(self._figure(attainment_chart(chart, lang=self.lang), self.t("targets")))
+        return _display_html("".join(parts))
+
+    def required_growth(self):
+        rows = self.targets
+        rows = rows[rows["required_growth"].notna()] if "required_growth" in rows else rows[:0]
+        parts = [_h(2, self.t("required"))]
+        if not len(rows):
+            parts.append(_p(self.t("not_applicable")))
+        m1 = int(str(self.inputs.as_of)[5:7]) + 1
+        for _, r in rows.iterrows():
+            parts.append(_p(f"{self._target_label(r)}: "
+                            + self.t("sentence_required", m1=min(m1, 12),
+                                     g=percent(r["required_growth"]))))
+        return _display_html("".join(parts))
+
+    def scenarios(self):
+        from .plots import scenario_chart
+
+        table = self.inputs.scenarios
+        parts = [_h(2, self.t("scenarios"))]
+        if table is None or not len(table):
+            parts.append(_p(self.t("not_applicable")))
+            return _display_html("".join(parts))
+        rows = table[table["scope"] == self.cluster_id].copy()
+        if not len(rows):
+            parts.append(_p(self.t("no_targets")))
+            return _display_html("".join(parts))
+        rows["label"] = [self._target_label(r) for _, r in rows.iterrows()]
+        label_col = "scenario_zh" if self.lang == "zh" else "scenario_en"
+        rows["scenario_label"] = rows[label_col] if label_col in rows else rows["scenario"]
+        wide = rows.pivot_table(index="label", columns="scenario_label", values="p_attain",
+                                sort=False).map(lambda v: percent(v, 0))
+        wide.columns.name = None
+        wide = wide.reset_index()
+        wide = wide.rename(columns={"label": self.t("target")})
+        parts.append(table_html(wide))
+        parts.append(self._figure(scenario_chart(rows, scenario="scenario_label", lang=self.lang),
+                                  self.t("scenarios")))
+        return _display_html("".join(parts))
+
+    def pipeline(self):
+        from .plots import pipeline_chart
+
+        projects = self.inputs.bundle.projects
+        mine = projects[(projects["cluster_id"] == self.cluster_id)
+                        & (projects["year"].astype(int) == int(self.inputs.year))]
+        parts = [_h(2, self.t("pipeline"))]
+        if not len(mine):
+            parts.append(_p(self.t("no_projects")))
+            return _display_html("".join(parts))
+        name_col = "name_zh" if self.lang == "zh" else "name_en"
+        status = {s: self.t(f"status_{s}") for s in ("new", "continuing", "completed")}
+        table = pd.DataFrame({
+            self.t("pipeline"): mine[name_col].astype(str),
+            "status": mine["status"].map(status),
+            "total": mine["total_investment"].map(lambda v: f"{float(v):,.1f}"),
+            "planned": mine["planned_investment"].map(lambda v: f"{float(v):,.1f}"),
+            "start": mine["planned_start"].astype(str),
+            "completion": mine["planned_completion"].astype(str),
+        })
+        headers = (["项目", "状态", "总投资（亿元）", "本年计划（亿元）", "计划开工", "计划竣工"]
+                   if self.lang == "zh" else
+                   ["project", "status", "total (100m yuan)", "planned this year", "start",
+                    "completion"])
+        table.columns = headers
+        totals = mine.groupby("status")["planned_investment"].agg(["count", "sum"])
+        summary = "；".join(
+            f"{status[s]} {int(totals.loc[s, 'count'])} 个，本年计划 {totals.loc[s, 'sum']:,.1f} 亿元"
+            if self.lang == "zh" else
+            f"{status[s]}: {int(totals.loc[s, 'count'])}, {totals.loc[s, 'sum']:,.1f} planned this year"
+            for s in ("new", "continuing", "completed") if s in totals.index)
+        parts.append(_p(summary))
+        top = mine.sort_values("planned_investment", ascending=False).head(_TOP_PROJECTS)
+        if len(mine) > _TOP_PROJECTS:
+            parts.append(_p(f"本年计划投资最大的 {_TOP_PROJECTS} 个项目：" if self.lang == "zh" else
+                            f"The {_TOP_PROJECTS} projects with the most investment planned this year:"))
+        parts.append(table_html(table.loc[top.index]))
+        chart = top.assign(label=top[name_col].astype(str).str.slice(0, 28))
+        parts.append(self._figure(pipeline_chart(chart, lang=self.lang), self.t("pipeline")))
+        return _display_html("".join(parts))
+
+    # ---- machine-readable results
+    def results(self) -> dict:
+        """The JSON sidecar: targets, forecasts, scenarios and provenance (no timings)."""
+        sim = self.inputs.simulation
+        targets = []
+        for rec in self.targets.to_dict("records"):
+            targets.append({k: _round(v) if isinstance(v, (float, np.floating)) else
+                            (v.item() if isinstance(v, np.generic) else v)
+                            for k, v in rec.items()})
+        forecast = {}
+        for j, ind in enumerate(sim.indicators):
+            g = sim.growth[:, self.index, j].astype(float)
+            a = sim.annual[:, self.index, j].astype(float)
+            if not np.isfinite(g).any():
+                continue
+            qs = np.nanpercentile(g, [5, 25, 50, 75, 95])
+            forecast[ind] = {
+                "growth_mean": _round(np.nanmean(g)),
+                **{f"growth_{q}": _round(v) for q, v in zip(_QUANTILES, qs, strict=True)},
+                "level_q50": _round(np.nanmedian(a)),
+                "unit": self._unit(ind),
+            }
+        scen = []
+        table = self.inputs.scenarios
+        if table is not None and len(table):
+            rows = table[table["scope"] == self.cluster_id]
+            for rec in rows[["scenario", "target_id", "p_attain"]].to_dict("records"):
+                scen.append({"scenario": rec["scenario"], "target_id": rec["target_id"],
+                             "p_attain": _round(rec["p_attain"])})
+        prov = self.provenance
+        return {
+            "cluster_id": self.cluster_id,
+            "name_zh": str(self.info.get("name_zh") or ""),
+            "name_en": str(self.info.get("name_en") or ""),
+            "level": str(self.info.get("level") or ""),
+            "year": self.inputs.year, "as_of": self.inputs.as_of,
+            "scenario": self.inputs.scenario,
+            "targets": targets, "forecast": forecast, "scenarios": scen,
+            "provenance": prov.to_dict(), "synthetic": prov.synthetic,
+            "notice": prov.notice("en"),
+        }
+
+    def write_results(self, path: str | Path | None) -> dict:
+        """Write :meth:`results` as JSON to ``path`` (atomically) when a path is given."""
+        from .render import write_json
+
+        res = self.results()
+        if path:
+            write_json(path, res)
+        return res
+
+
+# --------------------------------------------------------------------------- overview
+
+class OverviewReport(_Report):
+    """The city overview: every cluster, city and provincial targets, drivers, audit."""
+
+    def header(self):
+        title = self.t("overview_title", year=self.inputs.year)
+        return _display_html(_h(1, title) + _p(self._subtitle(), "meta") + self._notice())
+
+    def _names(self) -> dict[str, str]:
+        col = "name_zh" if self.lang == "zh" else "name_en"
+        return dict(zip(self.inputs.bundle.clusters["cluster_id"],
+                        self.inputs.bundle.clusters[col].astype(str), strict=True))
+
+    def city_targets(self):
+        from .plots import attainment_chart
+
+        frame = self.inputs.assessment
+        rows = frame[frame["scope"].isin(["city", "provincial", "municipal"])].reset_index(drop=True)
+        parts = [_h(2, self.t("targets"))]
+        if len(rows):
+            parts.append(table_html(self._targets_frame(rows, with_scope=True)))
+            chart = rows.assign(label=[f"{scope_name(str(r['scope']), self.lang)}: "
+                                       f"{self._target_label(r)}" for _, r in rows.iterrows()])
+            parts.append(self._figure(attainment_chart(chart, lang=self.lang), self.t("targets")))
+        else:
+            parts.append(_p(self.t("no_targets")))
+        return _display_html("".join(parts))
+
+    def clusters_table(self, link_reports: bool = False):
+        """Each cluster's probability of reaching its own targets, one column per indicator.
+
+        ``link_reports`` links each name to ``<cluster_id>.html`` (the batch folder).
+        """
+        frame = self.inputs.assessment
+        names = self._names()
+        rows = frame[frame["scope"].isin(list(names))]
+        parts = [_h(2, self.t("cluster"))]
+        if not len(rows):
+            parts.append(_p(self.t("no_targets")))
+            return _display_html("".join(parts))
+        indicators = list(dict.fromkeys(rows["indicator"]))
+        head = "".join(f"<th>{html.escape(indicator_name(i, self.lang))}</th>" for i in indicators)
+        body = []
+        for cid in names:
+            mine = rows[rows["scope"] == cid]
+            if not len(mine):
+                continue
+            label = html.escape(names[cid])
+            if link_reports:
+                label = f'<a href="{html.escape(cid, quote=True)}.html">{label}</a>'
+            cells = []
+            for ind in indicators:
+                hit = mine[mine["indicator"] == ind]
+                if not len(hit):
+                    cells.append("<td>–</td>")
+                    continue
+                r = hit.iloc[0]
+                goal = _fmt_value(r["target"], str(r["kind"]), self._unit(ind))
+                cells.append(f"<td>{html.escape(percent(r['p_attain'], 0))}"
+                             f' <span class="meta">({html.escape(self.t("target"))} '
+                             f"{html.escape(goal)})</span></td>")
+            body.append(f"<tr><td>{label}</td>{''.join(cells)}</tr>")
+        parts.append(_p(self.t("p_attain")))
+        parts.append(f'<table class="report-table"><thead><tr><th>{html.escape(self.t("cluster"))}'
+                     f"</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+        return _display_html("".join(parts))
+
+    def drivers_section(self, indicator: str = "fai"):
+        from .attain import drivers
+        from .plots import drivers_chart
+
+        names = self._names()
+        table = drivers(self.inputs.simulation, self.inputs.bundle, indicator=indicator)
+        parts = [_h(2, f"{self.t('drivers')}（{indicator_name(indicator, self.lang)}）"
+                    if self.lang == "zh" else
+                    f"{self.t('drivers')} ({indicator_name(indicator, self.lang)})")]
+        zh = self.lang == "zh"
+        headers = {
+            "cluster_id": self.t("cluster"),
+            "weight": "上年占比" if zh else "share of last year",
+            "expected_growth": "预计全年增速" if zh else "expected growth",
+            "contribution_to_gap": "对差距的贡献（百分点）" if zh else "contribution to gap (points)",
+            "required_growth_equal": "所需全年增速（等幅提升）" if zh else "growth needed (equal uplift)",
+        }
+        shown = pd.DataFrame({
+            headers["cluster_id"]: [names.get(c, c) for c in table["cluster_id"]],
+            headers["weight"]: [percent(v) for v in table["weight"]],
+            headers["expected_growth"]: [percent(v) for v in table["expected_growth"]],
+            headers["contribution_to_gap"]: [f"{100 * v:+.2f}" for v in table["contribution_to_gap"]],
+            headers["required_growth_equal"]: [percent(v) for v in table["required_growth_equal"]],
+        })
+        parts.append(table_html(shown))
+        chart = pd.DataFrame({"label": [names.get(c, c) for c in table["cluster_id"]],
+                              "contribution": 100 * table["contribution_to_gap"].astype(float)})
+        parts.append(self._figure(drivers_chart(chart, lang=self.lang, xlabel=headers[
+            "contribution_to_gap"], title=self.t("drivers")), self.t("drivers")))
+        return _display_html("".join(parts))
+
+    def stars(self):
+        from .attain import star_ratings
+
+        names = self._names()
+        table = star_ratings(self.inputs.simulation, self.inputs.bundle)
+        zh = self.lang == "zh"
+        shown = pd.DataFrame({
+            self.t("cluster"): [names.get(c, c) for c in table["cluster_id"]],
+            self.t("star_goal"): table["star_target"].astype(int),
+            self.t("star_p"): [percent(v, 0) for v in table["p_reach_target"]],
+            ("预期星级" if zh else "expected stars"): [f"{v:.1f}" for v in table["expected_stars"]],
+        })
+        note = ("星级评定规则不在方案中，这里使用参数文件 params/stars.yaml 中的假设规则。" if zh else
+                "The plan gives no rating rules; these use the ASSUMED rules in params/stars.yaml.")
+        return _display_html(_h(2, self.t("stars")) + _p(note, "meta") + table_html(shown))
+
+    def audit(self):
+        from .audit import audit_plan
+
+        bundle = self.inputs.bundle
+        findings = audit_plan(bundle.targets, bundle.clusters, bundle.observations,
+                              year=self.inputs.year)
+        parts = [_h(2, self.t("audit"))]
+        for f in findings:
+            title = f.title.get(self.lang) if isinstance(f.title, dict) else str(f.title)
+            body = f.text.get(self.lang) if isinstance(f.text, dict) else str(f.text)
+            parts.append(f"<h3>{html.escape(str(title))}</h3>" + _p(str(body)))
+            if f.table:
+                parts.append(table_html(pd.DataFrame(list(f.table))))
+        if not findings:
+            parts.append(_p(self.t("not_applicable")))
+        return _display_html("".join(parts))
+
+    def scenarios(self):
+        from .plots import scenario_chart
+
+        table = self.inputs.scenarios
+        parts = [_h(2, self.t("scenarios"))]
+        if table is None or not len(table):
+            parts.append(_p(self.t("not_applicable")))
+            return _display_html("".join(parts))
+        rows = table[table["scope"].isin(["city", "provincial"])].copy()
+        rows["label"] = [f"{scope_name(str(r['scope']), self.lang)}: {self._target_label(r)}"
+                         for _, r in rows.iterrows()]
+        col = "scenario_zh" if self.lang == "zh" else "scenario_en"
+        rows["scenario_label"] = rows[col] if col in rows else rows["scenario"]
+        parts.append(self._figure(scenario_chart(rows, scenario="scenario_label", lang=self.lang),
+                                  self.t("scenarios")))
+        return _display_html("".join(parts))
+
+    def results(self) -> dict:
+        """The overview's JSON sidecar: city/provincial assessments and provenance."""
+        frame = self.inputs.assessment
+        rows = frame[frame["scope"].isin(["city", "provincial", "municipal"])]
+        targets = [{k: _round(v) if isinstance(v, (float, np.floating)) else
+                    (v.item() if isinstance(v, np.generic) else v) for k, v in rec.items()}
+                   for rec in rows.to_dict("records")]
+        prov = self.provenance
+        return {"kind": "overview", "year": self.inputs.year, "as_of": self.inputs.as_of,
+                "scenario": self.inputs.scenario, "targets": targets,
+                "provenance": prov.to_dict(), "synthetic": prov.synthetic}
+
+    def write_results(self, path: str | Path | None) -> dict:
+        from .render import write_json
+
+        res = self.results()
+        if path:
+            write_json(path, res)
+        return res
+
+
+# --------------------------------------------------------------------------- explorer
+
+def scenario_explorer(bundle, year: int, as_of: str, scenario: str = "baseline", *,
+                      n_paths: int = 2000, seed: int = 0, lang: str = "zh"):
+    """An ipywidgets panel: sliders for growth shifts, project delay and the deflator.
+
+    Moving a slider re-runs the joint simulation (``n_paths`` paths, same seed) under the
+    adjusted scenario and refreshes the table of city and provincial probabilities.
+
+    Returns
+    -------
+    (ipywidgets.VBox, callable)
+        The panel and its ``update()`` function (called once already, so the table is
+        filled when the panel is first shown, and headless runs see real numbers).
+    """
+    import dataclasses
+
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    from .attain import assess
+    from .scenarios import load_scenario
+    from .simulate import simulate
+
+    check_lang(lang)
+    base = load_scenario(bundle.params_dir, scenario)
+    zh = lang == "zh"
+    style = {"description_width": "14em"}
+    layout = widgets.Layout(width="38em")
+    fai = widgets.FloatSlider(value=0.0, min=-5.0, max=5.0, step=0.5, style=style, layout=layout,
+                              description=("投资" if zh else "FAI ") + text("growth_shift", lang))
+    iav = widgets.FloatSlider(value=0.0, min=-5.0, max=5.0, step=0.5, style=style, layout=layout,
+                              description=("工业" if zh else "IAV ") + text("growth_shift", lang))
+    delay = widgets.FloatSlider(value=float(base.delay_months), min=0.0, max=12.0, step=1.0,
+                                style=style, layout=layout, description=text("project_delay", lang))
+    deflator = widgets.FloatSlider(value=round(100 * float(base.deflator_mean), 1), min=-5.0,
+                                   max=10.0, step=0.5, style=style, layout=layout,
+                                   description=text("deflator", lang) + " (%)")
+    out = widgets.Output()
+
+    def adjusted():
+        shift = {k: dict(v) for k, v in (base.growth_shift or {}).items()}
+        for ind, slider in (("fai", fai), ("iav", iav)):
+            by_scope = shift.setdefault(ind, {})
+            by_scope["city"] = float(by_scope.get("city", 0.0)) + slider.value / 100
+        return dataclasses.replace(base, growth_shift=shift, delay_months=float(delay.value),
+                                   deflator_mean=float(deflator.value) / 100)
+
+    def update(*_):
+        sim = simulate(bundle, year, as_of, adjusted(), n_paths=n_paths, seed=seed,
+                       keep_monthly=False)
+        frame = assess(sim, bundle, clusters=False)
+        inputs = ReportInputs(bundle=bundle, simulation=sim, assessment=frame, scenarios=None,
+                              precomputed=False, year=int(year), as_of=str(as_of),
+                              scenario=scenario, lang=lang)
+        shown = _Report.__new__(_Report)
+        shown.inputs, shown.lang = inputs, lang
+        table = shown._targets_frame(frame.reset_index(drop=True), with_scope=True)
+        out.clear_output(wait=True)
+        with out:
+            display(_display_html(table_html(table)))
+        return frame
+
+    for slider in (fai, iav, delay, deflator):
+        slider.observe(update, names="value")
+    update()
+    panel = widgets.VBox([widgets.HTML(html.escape(text("explorer_help", lang))),
+                          fai, iav, delay, deflator, out])
+    return panel, update
