@@ -226,3 +226,17 @@ def test_late_founded_cluster_uses_its_short_history():
     j = inp.indicators.index("revenue")
     assert inp.n_history[3, j] < inp.n_history[0, j]
     assert np.isfinite(inp.sigma).all() and (inp.sigma[:, j] > 0).all()
+
+
+def test_cluster_with_stale_data_keeps_its_own_calibrated_spread():
+    inp = _inputs(n_c=2, mu=0.10, sigma=0.05, share=0.5, g=0.08, month=7)
+    ytd_month = inp.ytd_month.copy()
+    ytd_month[1, 0] = 5  # the second cluster has published only through May
+    prof = inp.profile_last.copy()
+    prof[1, 0, 4] = 0.5 * 100.0
+    inp = replace(inp, ytd_month=ytd_month, profile_last=prof)
+    out = simulate_arrays(inp, n_paths=20_000, seed=9)
+    G = out["growth"][:, :, 0].astype(float)
+    assert np.allclose(G.std(axis=0), 0.5 * 0.05, rtol=0.04)
+    assert np.isfinite(out["monthly"][:, 1, 0, 5:]).all()  # June onwards simulated
+    assert np.allclose(out["monthly"][:, 1, 0, 11], out["annual"][:, 1, 0])

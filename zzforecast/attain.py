@@ -138,12 +138,14 @@ def _row_stats(x: np.ndarray, value: float, comparison: str, tol: float | None,
     }
 
 
-def _growth_equivalent(sim, scope: str, indicator: str, kind: str, value: float) -> float | None:
+def _growth_equivalent(out: _Outcomes, scope: str, indicator: str, kind: str,
+                       value: float) -> float | None:
     """Growth that reaching ``value`` means for the scope (level targets -> growth)."""
     if kind == "growth":
         return float(value)
+    sim = out.sim
     j = sim.indicator_index(indicator)
-    base = sim.total(scope).base[j]
+    base = out.totals(scope).base[j]
     if not np.isfinite(base) or base <= 0:
         return None
     deflated = (INDICATORS[indicator].level_price_basis == "nominal"
@@ -234,7 +236,7 @@ def assess(simulation, bundle, *, tolerance: float = DEFAULT_TOLERANCE,
             skipped.append({"target_id": tid, "indicator": ind, "scope": scope,
                             "reason": "no simulated data for this scope"})
             continue
-        g_eq = _growth_equivalent(simulation, scope, ind, kind, value)
+        g_eq = _growth_equivalent(out, scope, ind, kind, value)
         req = out.scope_required(scope, ind, g_eq) if g_eq is not None else None
         records.append({"target_id": tid, "indicator": ind, "scope": scope, "kind": kind,
                         "target": value, "unit": unit, "comparison": comp, "tolerance": tol,

@@ -516,59 +516,83 @@ def simulate_arrays(inputs: SimInputs, n_paths: int = 10_000, seed: int = 0, *,
 
     growth = np.empty((n_paths, n_cols), dtype=f32)
     remaining = np.empty((n_paths, n_cols), dtype=f32)
-    monthly = np.full((n_paths, n_cols, 12), np.nan, dtype=f32) if keep_monthly else None
     deflator = (deflator_mean + deflator_sd * rng.standard_normal(n_paths, dtype=f32)).astype(f32)
     chunk = max(1, _CHUNK_ELEMENTS // max(1, n_draw * n_cols))
-    months_after = np.arange(1, 13)[None, :] > m_eff[:, None]  # (cols, 12)
-    # For year-to-date series, index of the last observed month in the draw axis.
     prof = inputs.profile_last.transpose(1, 0, 2).reshape(n_cols, 12).astype(f32)
     obs = inputs.observed.transpose(1, 0, 2).reshape(n_cols, 12).astype(f32)
     c_m_last = np.where(ytd | done, np.take_along_axis(prof, np.clip(m - 1, 0, 11)[:, None], 1)[:, 0], 0)
+    c_m_last = c_m_last.astype(f32)
     prof_share = prof / np.where(np.isfinite(base) & (base != 0), base, 1)[:, None]
-    offset = (m_eff - m_min).astype(int)  # draws to skip (stale series)
-    for start in range(0, n_paths, chunk):
-        stop = min(n_paths, start + chunk)
-        z = rng.standard_normal((stop - start, n_draw, n_cols), dtype=f32)
-        z = z @ L.T  # correlate across series, every month at once
-        w = np.cumsum(z, axis=1)  # random walk over the months to come
-        if (offset > 0).any():
-            pad = np.concatenate([np.zeros_like(w[:, :1]), w], axis=1)
-            w = w - np.take_along_axis(pad, offset[None, None, :].repeat(stop - start, 0), 1)
-        w = w / np.sqrt(n_rem)[None, None, :]  # variance 1 at year end
-        r_path = mu[None, None, :] + sigma[None, None, :] * w  # (p, n_draw, cols)
-        r_path = np.maximum(r_path, f32(-0.95))
-        r_end = r_path[:, -1, :]
-        remaining[start:stop] = r_end
-        growth[start:stop] = np.where(ytd | done, s * g + (1 - s) * r_end, r_end)
-        growth[start:stop, done] = g[done]
-        if monthly is not None:
-            price = np.where(deflated_col[None, :], 1 + deflator[start:stop, None], f32(1))
-            # Year-to-date series: C(k,t) = (1+g) C(m,t-1) + (1+r_k) (C(k,t-1) - C(m,t-1)).
-            mon = monthly[start:stop]
-            k_idx = np.arange(m_min + 1, 13)
-            inc = prof[:, k_idx - 1] - c_m_last[:, None]  # (cols, n_draw)
-            level_k = ((1 + g)[None, :, None] * c_m_last[None, :, None]
-                       + (1 + r_path.transpose(0, 2, 1)) * inc[None]) * price[:, :, None]
-            level_ann = (base * (1 + growth[start:stop]))[:, :, None] * price[:, :, None] \
-                * prof_share[None, :, k_idx - 1]
-            level_k = np.where(annual_model[None, :, None], level_ann, level_k)
-            after = months_after[:, k_idx - 1]
-            mon[:, :, k_idx - 1] = np.where(after[None], level_k, mon[:, :, k_idx - 1])
-            mon[:] = np.where(~months_after[None] & np.isfinite(obs)[None], obs[None], mon)
-            mon[:, ~valid, :] = np.nan
+    offset = (m_eff - m_min).astype(int)  # draws to skip (series with stale data)
+    stale = offset > 0
+    inv_sqrt = (1 / np.sqrt(n_rem)).astype(f32)
+    monthly_ind = np.repeat(np.array([i in MONTHLY_INDICATORS for i in inputs.indicators]), n_c)
+    monthly = None
+    groups = []
+    if keep_monthly:
+        # Published months as published; NaN elsewhere until filled below.
+        template = np.where((np.arange(1, 13)[None, :] <= m_eff[:, None]) & monthly_ind[:, None]
+                            & valid[:, None], obs, np.nan).astype(f32)
+        monthly = np.empty((n_paths, n_cols, 12), dtype=f32)
+        monthly[:] = template[None]
+        # Year-to-date series grouped by last published month and price basis.
+        for mv in np.unique(m[ytd]):
+            for defl in (False, True):
+                cols = np.where(ytd & (m == mv) & (deflated_col == defl))[0]
+                if cols.size:
+                    inc = (prof[cols][:, mv:] - c_m_last[cols][:, None]).T  # (12-mv, k)
+                    head = ((1 + g[cols]) * c_m_last[cols])  # (k,)
+                    groups.append((int(mv), defl, cols, inc, head))
+    # One BLAS thread: the correlating matmul is small, so threads only add overhead, and
+    # the same seed then gives the same paths whatever the machine's thread count.
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        for start in range(0, n_paths, chunk):
+            stop = min(n_paths, start + chunk)
+            p = stop - start
+            # Drawn path-major (so chunking never changes the stream), worked month-major.
+            z = rng.standard_normal((p, n_draw, n_cols), dtype=f32)
+            z = np.ascontiguousarray(z.transpose(1, 0, 2)) @ L.T  # correlate across series
+            w = z  # random walk over the months to come (in-place adds beat np.cumsum here)
+            for k in range(1, n_draw):
+                w[k] += w[k - 1]
+            if stale.any():
+                pad = np.concatenate([np.zeros_like(w[:1]), w], axis=0)
+                w[:, :, stale] -= pad[offset[stale], :, np.where(stale)[0]].T[None]
+            w *= inv_sqrt  # variance 1 at year end
+            r_path = w
+            r_path *= sigma
+            r_path += mu
+            np.maximum(r_path, f32(-0.95), out=r_path)
+            r_end = r_path[-1]
+            remaining[start:stop] = r_end
+            gr = np.where(ytd | done, s * g + (1 - s) * r_end, r_end)
+            gr[:, done] = g[done]
+            growth[start:stop] = gr
+            if monthly is not None:
+                # C(k,t) = (1+g) C(m,t-1) + (1+r_k) (C(k,t-1) - C(m,t-1)) for months k > m.
+                mon = monthly[start:stop]
+                for mv, defl, cols, inc, head in groups:
+                    r = r_path[mv - m_min:, :, cols]  # (12-mv, p, k)
+                    level = head + (1 + r) * inc[:, None, :]
+                    if defl:
+                        level *= (1 + deflator[start:stop])[None, :, None]
+                    mon[:, cols, mv:] = level.transpose(1, 2, 0)
     price_all = np.where(deflated_col[None, :], 1 + deflator[:, None], f32(1))
     annual = (base[None, :] * (1 + growth) * price_all).astype(f32)
     if monthly is not None:
-        # Annual-only indicators: no monthly releases; December is the annual level.
-        monthly_ind = np.repeat(np.array([i in MONTHLY_INDICATORS for i in inputs.indicators]), n_c)
-        monthly[:, ~monthly_ind, :11] = np.nan
+        fill = annual_model & monthly_ind  # no year-to-date data: spread by seasonal shares
+        if fill.any():
+            monthly[:, fill, :] = annual[:, fill, None] * prof_share[fill][None]
         monthly[:, :, 11] = annual
+        monthly[:, ~valid, :] = np.nan
     growth[:, ~valid] = np.nan
     remaining[:, ~(ytd | annual_model)] = np.nan
 
     def unflat(a):
         rest = a.shape[2:]
-        return a.reshape((a.shape[0], n_i, n_c) + rest).swapaxes(1, 2)
+        return np.ascontiguousarray(a.reshape((a.shape[0], n_i, n_c) + rest).swapaxes(1, 2))
 
     out = {"growth": unflat(growth), "annual": unflat(annual),
            "remaining": unflat(remaining), "deflator": deflator}
@@ -635,6 +659,19 @@ class Simulation:
     synthetic: bool = False
     method: dict = field(default_factory=dict)
 
+    @classmethod
+    def from_arrays(cls, inputs: SimInputs, paths: dict, **meta) -> Simulation:
+        """Build a Simulation from prepared inputs and :func:`simulate_arrays` output."""
+        cum_last = inputs.share * np.where(np.isfinite(inputs.base), inputs.base, 0.0)
+        meta.setdefault("year", inputs.year)
+        return cls(
+            cluster_ids=inputs.cluster_ids, cluster_levels=inputs.cluster_levels,
+            indicators=inputs.indicators, annual=paths["annual"], growth=paths["growth"],
+            remaining=paths["remaining"], deflator=paths["deflator"], base=inputs.base,
+            share=inputs.share, ytd_growth=inputs.ytd_growth, ytd_month=inputs.ytd_month,
+            cum_last=cum_last, mu=inputs.mu, sigma=inputs.sigma, corr=inputs.corr,
+            monthly=paths.get("monthly"), **meta)
+
     # ---- aggregation
     def cluster_index(self, scope: str) -> np.ndarray:
         """Indices of the clusters in a scope: ``city``, ``provincial``, ``municipal`` or a cluster id.
@@ -664,14 +701,19 @@ class Simulation:
         idx = self.cluster_index(scope)
         base = self.base[idx]  # (k, n_i)
         ok = np.isfinite(base)
-        b = np.where(ok, base, 0.0).astype(np.float64)
-        g = np.where(ok[None], self.growth[:, idx, :], 0.0).astype(np.float64)
-        a = np.where(ok[None], self.annual[:, idx, :], 0.0).astype(np.float64)
+        b = np.where(ok, base, 0.0)
         total_base = b.sum(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            growth = (b[None] * (1 + g)).sum(axis=1) / total_base - 1
-        annual = a.sum(axis=1)
         none = total_base == 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            weight = np.where(none, 0.0, b / np.where(none, 1.0, total_base))
+        g = self.growth[:, idx, :]
+        a = self.annual[:, idx, :]
+        if not ok.all():
+            g = np.where(ok[None], g, np.float32(0))
+            a = np.where(ok[None], a, np.float32(0))
+        # sum_c w_c (1 + G_c) - 1 = sum_c w_c G_c, since the weights add up to 1.
+        growth = np.einsum("pcj,cj->pj", g, weight.astype(np.float32)).astype(np.float64)
+        annual = a.sum(axis=1, dtype=np.float64)
         growth[:, none] = np.nan
         annual[:, none] = np.nan
         return Totals(annual=annual, growth=growth, base=np.where(none, np.nan, total_base))
@@ -841,19 +883,13 @@ def simulate(bundle, year: int, as_of: str, scenario="baseline", n_paths: int = 
                                  n_paths=n_paths, seed=seed, reference=reference)
         if adj is not None:
             _apply_adjustment(paths, inputs, adj)
-    cum_last = inputs.share * np.where(np.isfinite(inputs.base), inputs.base, 0.0)
-    digest = getattr(scen, "digest", "")
-    return Simulation(
-        cluster_ids=inputs.cluster_ids, cluster_levels=inputs.cluster_levels,
-        indicators=inputs.indicators, annual=paths["annual"], growth=paths["growth"],
-        remaining=paths["remaining"], deflator=paths["deflator"], base=inputs.base,
-        share=inputs.share, ytd_growth=inputs.ytd_growth, ytd_month=inputs.ytd_month,
-        cum_last=cum_last, mu=inputs.mu, sigma=inputs.sigma, corr=inputs.corr,
-        monthly=paths.get("monthly"), project_adjustment=adj, year=int(year), as_of=as_of,
-        scenario=scen.name, seed=int(seed), n_paths=int(n_paths),
+    return Simulation.from_arrays(
+        inputs, paths, project_adjustment=adj, as_of=as_of, scenario=scen.name,
+        seed=int(seed), n_paths=int(n_paths),
         data_digest=str(getattr(bundle, "data_digest", "")),
-        params_digest=str(getattr(bundle, "params_digest", "")), scenario_digest=digest,
-        version=__version__, synthetic=bool(getattr(bundle, "synthetic", False)),
+        params_digest=str(getattr(bundle, "params_digest", "")),
+        scenario_digest=getattr(scen, "digest", ""), version=__version__,
+        synthetic=bool(getattr(bundle, "synthetic", False)),
         method={"correlation": inputs.corr_method,
                 "deflator": {"mean": scen.deflator_mean, "sd": scen.deflator_sd},
                 "volatility_multiplier": scen.volatility_multiplier,
