@@ -136,10 +136,12 @@ def _is_number(value: Any) -> bool:
 
 def _check_entry(entry: Any, index: int, line: int | None, file: str,
                  problems: list[Problem]) -> Target | None:
+    label = f"target #{index + 1}"
+    if isinstance(entry, dict) and entry.get("id"):
+        label += f" ({entry['id']})"
+
     def bad(field_name: str | None, message: str) -> None:
-        problems.append(Problem(file, line, field_name, f"target #{index + 1}"
-                                f"{' (' + str(entry.get('id')) + ')' if isinstance(entry, dict) and entry.get('id') else ''}"
-                                f": {message}"))
+        problems.append(Problem(file, line, field_name, f"{label}: {message}"))
 
     if not isinstance(entry, dict):
         bad(None, f"expected a mapping of fields, got {type(entry).__name__}")
@@ -156,23 +158,26 @@ def _check_entry(entry: Any, index: int, line: int | None, file: str,
                 "note"):
         if key in entry and entry[key] is not None and not isinstance(entry[key], str):
             bad(key, f"expected text, got {type(entry[key]).__name__} {entry[key]!r}")
-    if len(problems) > n_before:
-        return None
 
-    kind, value, comparison = entry["kind"], entry["value"], entry["comparison"]
-    if not _ID_RE.match(entry["id"]):
-        bad("id", f"{entry['id']!r} is not a snake_case id (a-z, 0-9, _)")
-    if not _ID_RE.match(entry["indicator"]):
-        bad("indicator", f"{entry['indicator']!r} is not a snake_case id (a-z, 0-9, _)")
-    scope = entry["scope"]
-    if scope not in GROUP_SCOPES and not _SCOPE_RE.match(scope):
+    def text(key: str) -> str | None:
+        value = entry.get(key)
+        return value if isinstance(value, str) and value else None
+
+    kind, value, comparison = text("kind"), entry.get("value"), text("comparison")
+    for key in ("id", "indicator"):
+        if text(key) and not _ID_RE.match(entry[key]):
+            bad(key, f"{entry[key]!r} is not a snake_case id (a-z, 0-9, _)")
+    scope = text("scope")
+    if scope and scope not in GROUP_SCOPES and not _SCOPE_RE.match(scope):
         bad("scope", f"{scope!r} is neither one of {', '.join(GROUP_SCOPES)} nor a cluster id")
-    if kind not in TARGET_KINDS:
+    if kind and kind not in TARGET_KINDS:
         bad("kind", f"{kind!r} is not one of {', '.join(TARGET_KINDS)}")
-    if comparison not in TARGET_COMPARISONS:
+    if comparison and comparison not in TARGET_COMPARISONS:
         bad("comparison", f"{comparison!r} is not one of {', '.join(TARGET_COMPARISONS)}")
-    elif (kind == "date") != (comparison == "by"):
+    elif kind in TARGET_KINDS and comparison and (kind == "date") != (comparison == "by"):
         bad("comparison", "'by' goes with kind 'date' and only with it")
+    if len(problems) > n_before or value is None:
+        return None
 
     unit = entry["unit"]
     if kind == "date":
@@ -264,15 +269,15 @@ def load_targets(path: str | os.PathLike) -> list[Target]:
     for i, entry in enumerate(entries):
         line = lines[i] if i < len(lines) else None
         target = _check_entry(entry, i, line, file, problems)
-        if target is None:
-            continue
-        if target.id in seen:
-            first = seen[target.id]
-            problems.append(Problem(file, line, "id", f"target #{i + 1}: duplicate id "
-                                    f"{target.id!r} (first at line {first})"))
-            continue
-        seen[target.id] = line
-        targets.append(target)
+        entry_id = entry.get("id") if isinstance(entry, dict) else None
+        if isinstance(entry_id, str) and entry_id:
+            if entry_id in seen:
+                problems.append(Problem(file, line, "id", f"target #{i + 1}: duplicate id "
+                                        f"{entry_id!r} (first at line {seen[entry_id]})"))
+                continue
+            seen[entry_id] = line
+        if target is not None:
+            targets.append(target)
     if problems:
         raise ParamsError(problems)
     return targets

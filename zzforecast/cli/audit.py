@@ -30,9 +30,9 @@ def add_parser(subparsers) -> None:
                         help="output format (json goes to stdout alone)")
     parser.add_argument("--params", default="params", metavar="DIR",
                         help="parameter folder holding targets/<year>.yaml (default: params)")
-    parser.add_argument("--data", default="data", metavar="DIR",
-                        help="data folder; figures from it are added when it exists "
-                             "(default: data)")
+    parser.add_argument("--data", default=None, metavar="DIR",
+                        help="data folder; figures from it are added (default: data, used "
+                             "when it exists)")
     parser.add_argument("--no-data", action="store_true",
                         help="audit the targets alone, without data")
     parser.add_argument("--year", type=int, default=2017, help="plan year (default: 2017)")
@@ -71,7 +71,10 @@ def run(args: argparse.Namespace) -> int:
     targets = load_targets(path)
     clusters = obs = None
     if not args.no_data:
-        clusters, obs = _load_data(Path(args.data))
+        data_dir = Path(args.data or "data")
+        if args.data is not None and not data_dir.is_dir():
+            raise UserError(f"{data_dir}: data folder not found (or pass --no-data)")
+        clusters, obs = _load_data(data_dir)
     findings = audit_plan(targets, clusters, obs, year=args.year)
     synthetic = bool(obs is not None and obs["synthetic"].astype(bool).any())
     if args.year == 2017:
