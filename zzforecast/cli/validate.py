@@ -173,7 +173,9 @@ def _check_ledger(args) -> int:
         "written": None,
     }
     if args.write_observations:
-        write_csv_atomic(observations, args.write_observations, force=args.force,
+        text = observations.assign(
+            synthetic=observations["synthetic"].map({True: "true", False: "false"}))
+        write_csv_atomic(text, args.write_observations, force=args.force,
                          columns=OBSERVATIONS_COLUMNS)
         summary["written"] = str(args.write_observations)
     if args.format == "json":

@@ -151,7 +151,35 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     return _parse_csv(text, file, delimiter="\t" if suffix == ".tsv" else ",")
 
 
+def _parse_simple(text: str, delimiter: str) -> pd.DataFrame | None:
+    """Fast path for the common file: no quotes, no blank lines, equal field counts.
+
+    Returns None when the file is not that simple; the careful parser then handles it
+    (and reports its problems precisely).
+    """
+    if '"' in text or "\r" in text.replace("\r\n", "\n"):
+        return None
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if len(lines) < 2:
+        return None
+    n = lines[0].count(delimiter)
+    if any(line.count(delimiter) != n or not line.strip(delimiter + " \t") for line in lines):
+        return None
+    header = [cell.strip() for cell in lines[0].split(delimiter)]
+    if len(set(header)) != len(header) or not all(header):
+        return None
+    frame = pd.DataFrame([line.split(delimiter) for line in lines[1:]], columns=header,
+                         dtype=object)
+    frame.index = pd.RangeIndex(2, len(lines) + 1, name="row")
+    return frame
+
+
 def _parse_csv(text: str, file: str, delimiter: str = ",") -> pd.DataFrame:
+    simple = _parse_simple(text, delimiter)
+    if simple is not None:
+        return simple
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[list[str]] = []
     line_numbers: list[int] = []
@@ -160,9 +188,9 @@ def _parse_csv(text: str, file: str, delimiter: str = ",") -> pd.DataFrame:
     header_row = 1
     try:
         for record in reader:
-            if not record or all(not cell.strip() for cell in record):
-                continue  # blank line
             if header is None:
+                if not "".join(record).strip():
+                    continue  # blank lines before the header
                 header = [cell.strip() for cell in record]
                 header_row = reader.line_num
                 continue
@@ -177,6 +205,13 @@ def _parse_csv(text: str, file: str, delimiter: str = ",") -> pd.DataFrame:
         raise DataError(Problem(file, reader.line_num, None, message)) from None
     if header is None:
         raise DataError(Problem(file, None, None, "file is empty (expected a header row)"))
+
+    # drop blank lines (also ",,," rows a spreadsheet leaves), keeping true row numbers
+    blank = [k for k, record in enumerate(rows) if not "".join(record).strip()]
+    if blank:
+        keep = set(range(len(rows))) - set(blank)
+        rows = [rows[k] for k in sorted(keep)]
+        line_numbers = [line_numbers[k] for k in sorted(keep)]
 
     seen: set[str] = set()
     for i, name in enumerate(header, start=1):

@@ -116,13 +116,30 @@ def _text(frame: pd.DataFrame, column: str) -> pd.Series:
     """A column as stripped text; missing values as ''; booleans as 'true'/'false'."""
     col = frame[column]
     if pd.api.types.is_bool_dtype(col):
-        return col.map({True: "true", False: "false"}).fillna("").astype(object)
+        return pd.Series(np.where(col.to_numpy(), "true", "false"), index=col.index, dtype=object)
     if pd.api.types.is_float_dtype(col):
         # Parquet integers with gaps arrive as floats: write 2016.0 as 2016
         as_int = col.dropna()
         if len(as_int) and (as_int == np.round(as_int)).all():
             return col.map(lambda v: "" if pd.isna(v) else str(int(v))).astype(object)
-    return col.astype("string").fillna("").str.strip().astype(object)
+    # Work on the distinct values only: most columns repeat a few strings many times.
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    cleaned = np.array([str(u).strip() for u in uniques] + [""], dtype=object)
+    return pd.Series(cleaned[codes], index=col.index, dtype=object)
+
+
+def _per_unique(text: pd.Series, func: Callable[[pd.Series], Any]) -> Any:
+    """Apply a vectorised string function to the distinct values and broadcast back."""
+    codes, uniques = pd.factorize(text)
+    result = func(pd.Series(uniques, dtype=object))
+    if isinstance(result, pd.DataFrame):
+        return result.iloc[codes].reset_index(drop=True)
+    return np.asarray(result)[codes]
+
+
+def _matches(text: pd.Series, pattern: str) -> np.ndarray:
+    return _per_unique(text, lambda u: u.str.fullmatch(pattern).fillna(False)
+                       .to_numpy(dtype=bool)).astype(bool)
 
 
 def _numbers(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -197,7 +214,7 @@ def _cluster_id_problems(chk: _Checker, text: pd.Series, present: np.ndarray,
                          cluster_ids: set[str] | None, field_name: str = "cluster_id",
                          registry: str = "clusters.csv") -> np.ndarray:
     values = text.to_numpy(dtype=object)
-    valid = text.str.fullmatch(CLUSTER_ID_PATTERN).fillna(False).to_numpy(dtype=bool)
+    valid = _matches(text, CLUSTER_ID_PATTERN)
     chk.add(present & ~valid, field_name,
             lambda i: f"cluster id '{values[i]}' is not allowed: use {_ID_RULE}")
     ok = present & valid
@@ -279,7 +296,7 @@ def load_clusters(path: str | Path) -> pd.DataFrame:
                           MIN_YEAR, MAX_YEAR, "year")
     chk.raise_if_any()
     out = pd.DataFrame({c: text[c].astype(str).to_numpy() for c in CLUSTERS_COLUMNS})
-    out["star_target"] = stars.astype("Int64").to_numpy()
+    out["star_target"] = stars.astype("Int64").reset_index(drop=True)
     out["founded"] = founded.astype("int64").to_numpy()
     out.attrs["file"] = file
     return out
@@ -349,13 +366,15 @@ def load_observations(path: str | Path, clusters=None) -> pd.DataFrame:
 
 
 def check_observations(frame: pd.DataFrame, file: str, clusters=None,
-                       labels: Mapping[str, str] | None = None,
-                       require_rows: bool = True) -> tuple[pd.DataFrame | None, _Checker]:
+                       labels: Mapping[str, str] | None = None, require_rows: bool = True,
+                       percent_message: str | None = None,
+                       ) -> tuple[pd.DataFrame | None, _Checker]:
     """Check an observations frame whose index holds the row numbers users see.
 
     The ledger importer uses this too, with ``labels`` mapping field names to its Chinese
     column headers. Returns the clean frame (``None`` when there were problems) and the
-    checker holding the problems.
+    checker holding the problems. ``percent_message`` (a format string with ``{value}`` and
+    ``{percent}``) replaces the "looks like a percent" message where values were percent.
     """
     chk = _Checker(file, frame.index, labels)
     if not _check_columns(chk, frame.columns, OBSERVATIONS_COLUMNS):
@@ -393,7 +412,9 @@ def check_observations(frame: pd.DataFrame, file: str, clusters=None,
     negative = val_ok & is_level & (v < 0)
     chk.add(negative, "value", lambda i: f"negative level {v[i]:g}; levels cannot be negative")
     percent = val_ok & is_growth & (np.abs(v) > GROWTH_PERCENT_THRESHOLD)
-    chk.add(percent, "value", lambda i: f"growth {v[i]:g} looks like a percent; {_PERCENT_HINT}")
+    chk.add(percent, "value", lambda i: (
+        percent_message.format(value=v[i], percent=v[i] * 100) if percent_message
+        else f"growth {v[i]:g} looks like a percent; {_PERCENT_HINT}"))
     below = val_ok & is_growth & (v < -1) & ~percent
     chk.add(below, "value", lambda i: f"growth {v[i]:g} is below -100%, which is impossible")
     val_ok &= ~(negative | percent | below)
@@ -473,7 +494,7 @@ def _periods(chk: _Checker, period: pd.Series, freq: pd.Series,
     """Parse YYYY (annual) and YYYY-MM (monthly year-to-date) periods."""
     annual = freq.eq("annual").to_numpy() & ok
     monthly = freq.eq("monthly_ytd").to_numpy() & ok
-    parts = period.str.extract(r"^(\d{4})(?:-(\d{1,2}))?$")
+    parts = _per_unique(period, lambda u: u.str.extract(r"^(\d{4})(?:-(\d{1,2}))?$"))
     year = pd.to_numeric(parts[0], errors="coerce").to_numpy()
     month = pd.to_numeric(parts[1], errors="coerce").to_numpy()
     has_year = ~np.isnan(year)
@@ -525,8 +546,10 @@ def _ds(year: np.ndarray, month: np.ndarray, freq: np.ndarray) -> np.ndarray:
 def _dates(chk: _Checker, column: str, text: pd.Series, present: np.ndarray) -> pd.Series:
     """Parse YYYY-MM-DD strictly; impossible dates (2017-02-30, 2017-13-01) are problems."""
     values = text.to_numpy(dtype=object)
-    shaped = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).to_numpy(dtype=bool)
-    parsed = pd.to_datetime(text.where(shaped, None), format="%Y-%m-%d", errors="coerce")
+    shaped = _matches(text, r"\d{4}-\d{2}-\d{2}")
+    parsed = pd.Series(_per_unique(text, lambda u: pd.to_datetime(
+        u.where(u.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False), None),
+        format="%Y-%m-%d", errors="coerce").to_numpy()), index=text.index)
     chk.add(present & ~shaped, column,
             lambda i: f"date must be YYYY-MM-DD, got '{values[i]}'")
     chk.add(present & shaped & parsed.isna().to_numpy(), column,
@@ -641,7 +664,7 @@ def load_projects(path: str | Path, clusters=None) -> pd.DataFrame:
         t = text[col]
         raw = t.to_numpy(dtype=object)
         has = t.ne("").to_numpy()
-        shaped = t.str.fullmatch(r"\d{4}-\d{2}").fillna(False).to_numpy(dtype=bool)
+        shaped = _matches(t, r"\d{4}-\d{2}")
         parsed = pd.to_datetime(t.where(shaped, None), format="%Y-%m", errors="coerce")
         chk.add(has & ~shaped, col, lambda i, raw=raw: f"month must be YYYY-MM, got '{raw[i]}'")
         chk.add(has & shaped & parsed.isna().to_numpy(), col,
@@ -900,7 +923,9 @@ def _collect(data_dir: str | Path, params_dir: str | Path,
         attempt("clusters", load_clusters, tables["clusters"])
     clusters = parts.get("clusters")
     if tables["observations"] is not None:
-        attempt("observations", load_observations, tables["observations"], clusters)
+        attempt("observations", _observations_with_rows, tables["observations"], clusters)
+        if parts["observations"] is not None:
+            parts["observations"], parts["observation_rows"] = parts["observations"]
     if tables["projects"] is not None:
         attempt("projects", load_projects, tables["projects"], clusters)
     else:
@@ -948,6 +973,13 @@ def _scope_problems(targets: list, file: str, clusters, module) -> list[Problem]
             for t in targets if t.scope not in groups and t.scope not in ids]
 
 
+def _observations_with_rows(path, clusters) -> tuple[pd.DataFrame, np.ndarray]:
+    """load_observations, also returning each record's row in the file."""
+    checked, chk = check_observations(read_table(path), str(path), clusters)
+    chk.raise_if_any()
+    return checked, chk.rows
+
+
 def _cross_problems(parts: dict[str, Any], tables: dict[str, Path | None]) -> list[Problem]:
     """Checks that need two files: clusters without data, data before a cluster existed."""
     clusters, obs = parts.get("clusters"), parts.get("observations")
@@ -960,13 +992,18 @@ def _cross_problems(parts: dict[str, Any], tables: dict[str, Path | None]) -> li
             problems.append(Problem(clusters.attrs.get("file", "clusters.csv"), i + 2,
                                     "cluster_id", f"cluster '{cid}' has no rows in "
                                     f"{Path(obs.attrs.get('file', 'observations')).name}"))
-    founded = dict(zip(clusters["cluster_id"], clusters["founded"], strict=True))
-    first_year = obs.groupby("cluster_id")["year"].min()
-    for cid, year in first_year.items():
-        if cid in founded and year < founded[cid]:
-            problems.append(Problem(obs.attrs.get("file", "observations"), None, "period",
-                                    f"cluster '{cid}' has data for {year}, before the year "
-                                    f"it was founded ({founded[cid]} in clusters.csv)"))
+    founded = obs["cluster_id"].map(dict(zip(clusters["cluster_id"], clusters["founded"],
+                                               strict=True)))
+    early = obs[obs["year"] < founded]
+    rows = parts.get("observation_rows")
+    for cid, group in early.groupby("cluster_id", sort=False):
+        first = group.index[0]
+        problems.append(Problem(
+            obs.attrs.get("file", "observations"),
+            int(rows[first]) if rows is not None and len(rows) == len(obs) else None, "period",
+            f"cluster '{cid}' has data for {group['year'].min()} ({len(group)} rows), before "
+            f"the year it was founded ({int(founded[first])} in "
+            f"{Path(clusters.attrs.get('file', 'clusters.csv')).name})"))
     return problems
 
 
