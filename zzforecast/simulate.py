@@ -68,6 +68,7 @@ DEFAULT_SURPRISE_SD = 0.05  # sd of remaining-months growth surprise with no his
 DEFAULT_ANNUAL_SD = 0.05  # sd of annual growth with no history
 SHRINK_K = 3.0  # pseudo-observations of the pooled value in per-cluster estimates
 ANNUAL_WINDOW = 5  # years of annual growth used for the centre of annual growth
+SURPRISE_WINDOW = 8  # most recent years of year-to-date surprises used for calibration
 _CHUNK_ELEMENTS = 8_000_000  # float32 draws per chunk of paths (about 32 MB)
 _FORMAT_VERSION = 1
 
@@ -184,6 +185,23 @@ def _tables(observations, cluster_ids, indicators, year, as_of_month):
         prev_m = np.concatenate([np.full(mlevel[:, :, :1].shape, np.nan), mlevel[:, :, :-1]], axis=2)
         mgrowth = np.where(np.isnan(mgrowth), mlevel / prev_m - 1.0, mgrowth)
     return first_year, mlevel, mgrowth, alevel, agrowth
+
+
+def _clip_outliers(values: np.ndarray, z: float = 3.0) -> np.ndarray:
+    """Winsorise at median +- z robust sds (1.4826 MAD); NaN stay NaN.
+
+    One broken year (a scope change, a revision) should not set the spread of every
+    future year, and with 5-8 years a single outlier would.
+    """
+    v = np.asarray(values, dtype=float)
+    finite = v[np.isfinite(v)]
+    if finite.size < 4:
+        return v
+    med = float(np.median(finite))
+    mad = 1.4826 * float(np.median(np.abs(finite - med)))
+    if not mad > 0:
+        return v
+    return np.where(np.isfinite(v), np.clip(v, med - z * mad, med + z * mad), np.nan)
 
 
 def _shrunk(values: np.ndarray, pooled: float, k: float = SHRINK_K) -> tuple[float, int]:
@@ -361,13 +379,13 @@ def _prepare(clusters, observations, year: int, as_month: int, indicators) -> Si
                 share[c, j] = profile_last[c, j, m_c - 1] / base[c, j]
                 ytd_growth[c, j] = mgrowth[c, j, ty, m_c - 1]
                 if m_c < 12:
-                    pooled_u = u[:, :, m_c - 1]
+                    pooled_u = _clip_outliers(u[:, -SURPRISE_WINDOW:, m_c - 1])
                     pu_mean = float(np.nanmean(pooled_u)) if np.isfinite(pooled_u).any() else 0.0
                     pu_sd = (float(np.nanstd(pooled_u)) if np.isfinite(pooled_u).sum() >= 3
                              else DEFAULT_SURPRISE_SD)
                     if not pu_sd > 0:
                         pu_sd = DEFAULT_SURPRISE_SD
-                    own = u[c, :, m_c - 1]
+                    own = _clip_outliers(u[c, -SURPRISE_WINDOW:, m_c - 1])
                     b, n = _shrunk(own, pu_mean)
                     mu[c, j] = ytd_growth[c, j] + b
                     sigma[c, j] = _shrunk_sd(own, pu_sd)
