@@ -33,7 +33,8 @@ def _level_name(lv) -> str:
     return f"{lv:g}"
 
 
-def fit(df: pd.DataFrame, h: int, model: str = "auto", n_jobs: int = 1) -> Fit:
+def fit(df: pd.DataFrame, h: int, model: str = "auto", n_jobs: int = 1,
+        pooling: bool = True) -> Fit:
     """Validate ``df`` and fit the forecaster; the object behind ``forecast``.
 
     Returns
@@ -43,11 +44,11 @@ def fit(df: pd.DataFrame, h: int, model: str = "auto", n_jobs: int = 1) -> Fit:
         ``calibrator`` (the quantile table by horizon) and ``intervals(level)``.
     """
     _check_args(h)
-    return fit_batch(split_series(df), int(h), model=model, n_jobs=n_jobs)
+    return fit_batch(split_series(df), int(h), model=model, n_jobs=n_jobs, pooling=pooling)
 
 
 def forecast(df: pd.DataFrame, h: int, level=(80, 95), model: str = "auto", seed: int = 0,
-             n_jobs: int = 1) -> pd.DataFrame:
+             n_jobs: int = 1, pooling: bool = True) -> pd.DataFrame:
     """Point forecasts and calibrated intervals for every series of a long frame.
 
     Parameters
@@ -67,6 +68,9 @@ def forecast(df: pd.DataFrame, h: int, level=(80, 95), model: str = "auto", seed
         Accepted for symmetry with ``sample_paths``; the forecasts are deterministic.
     n_jobs : int
         Worker processes for the model fits.
+    pooling : bool
+        Shrink the growth and volatility of series shorter than 10 points toward the
+        other series of the call (``zzforecast.models.pooling``); needs 3+ series.
 
     Returns
     -------
@@ -83,7 +87,7 @@ def forecast(df: pd.DataFrame, h: int, level=(80, 95), model: str = "auto", seed
     """
     level = tuple(level)
     _check_args(h, level)
-    result = fit(df, h, model=model, n_jobs=n_jobs)
+    result = fit(df, h, model=model, n_jobs=n_jobs, pooling=pooling)
     frames = []
     bounds = {lv: result.intervals(lv) for lv in level}
     for i, s in enumerate(result.series):
@@ -98,7 +102,7 @@ def forecast(df: pd.DataFrame, h: int, level=(80, 95), model: str = "auto", seed
 
 
 def sample_paths(df: pd.DataFrame, h: int, n_paths: int = 1000, model: str = "auto",
-                 seed: int = 0, n_jobs: int = 1) -> pd.DataFrame:
+                 seed: int = 0, n_jobs: int = 1, pooling: bool = True) -> pd.DataFrame:
     """Simulated future paths whose spread matches the calibrated intervals.
 
     Each path is the point forecast plus a scale-free error vector times the series'
@@ -121,6 +125,8 @@ def sample_paths(df: pd.DataFrame, h: int, n_paths: int = 1000, model: str = "au
         Seed of ``numpy.random.default_rng``; the same seed gives the same paths.
     n_jobs : int
         Worker processes for the model fits.
+    pooling : bool
+        As in ``forecast``.
 
     Returns
     -------
@@ -129,7 +135,7 @@ def sample_paths(df: pd.DataFrame, h: int, n_paths: int = 1000, model: str = "au
         sample, date.
     """
     _check_args(h, (), n_paths)
-    result = fit(df, h, model=model, n_jobs=n_jobs)
+    result = fit(df, h, model=model, n_jobs=n_jobs, pooling=pooling)
     rng = np.random.default_rng(seed)
     frames = []
     spread = result.spread if result.spread is not None else np.ones(len(result.series))

@@ -94,12 +94,12 @@ def _ets(y: np.ndarray, h: int) -> np.ndarray:
 
 
 def _ets_log(y: np.ndarray, h: int) -> np.ndarray:
-    """Additive ETS on log values (multiplicative growth), back-transformed by exp."""
+    """Additive damped-trend ETS on log values (damped growth), back-transformed by exp."""
     if np.any(y <= 0):
         return _ets(y, h)
     from statsforecast.models import AutoETS
 
-    return np.exp(AutoETS(season_length=1, model="AZN").forecast(y=np.log(y), h=h)["mean"])
+    return np.exp(AutoETS(season_length=1, model="AAN", damped=True).forecast(y=np.log(y), h=h)["mean"])
 
 
 KERNELS: dict[str, Callable[[np.ndarray, int], np.ndarray]] = {

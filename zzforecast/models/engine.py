@@ -73,7 +73,7 @@ def _run_tasks(tasks: list[tuple[np.ndarray, int]], names: tuple[str, ...], n_jo
 
 
 def fit_batch(series: list[Series], h: int, model: str = "auto", n_jobs: int = 1,
-              n_windows: int = 3, pooling: bool = True) -> Fit:
+              n_windows: int = 2, pooling: bool = True) -> Fit:
     """Fit the forecaster on a batch of validated series.
 
     Parameters

