@@ -97,6 +97,15 @@ def test_data_share_enters_the_table(targets):
     assert out["star_coverage"].numbers["provincial_without_star_target"] == ["b"]
 
 
+def test_projects_finding(targets):
+    projects = pd.DataFrame({"status": ["new", "new", "completed"], "year": 2017,
+                             "planned_investment": [10.0, 18.0, 0.0]})
+    f = {x.id: x for x in audit_plan(targets, projects=projects)}["major_projects"]
+    assert f.numbers["new_starts_target"] == 60 and f.numbers["signed_target"] == 80
+    assert f.numbers["data_new"] == 2 and f.numbers["data_completed"] == 1
+    assert f.numbers["data_planned_share_of_fai_target"] == pytest.approx(28 / 2800)
+
+
 def test_render_and_json_carry_the_same_numbers(findings):
     fs = list(findings.values())
     zh, en = render_text(fs, "zh", synthetic=True), render_text(fs, "en", synthetic=True)

@@ -139,6 +139,12 @@ def test_projects(clusters):
     assert p["synthetic"].all() and set(p["cluster_id"]) <= set(clusters["cluster_id"])
     done = p[p["status"] == "completed"]
     assert done["planned_completion"].str.startswith("2017").all()
+    # planned project spending of a zone stays below half of its 2016 investment
+    stored = pd.read_csv(ROOT / "data" / "observations.csv", dtype={"period": str})
+    fai = stored[(stored["indicator"] == "fai") & (stored["measure"] == "level")
+                 & (stored["period"] == "2016")].set_index("cluster_id")["value"]
+    ratio = p.groupby("cluster_id")["planned_investment"].sum() / fai
+    assert ratio.max() < 0.55 and 0.2 < p["planned_investment"].sum() / fai.sum() < 0.6
 
 
 def test_write_synthetic_round_trip(tmp_path, shared_data):

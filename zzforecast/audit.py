@@ -418,9 +418,54 @@ def _wording(targets) -> list[Finding]:
         numbers={"targets": ids}, targets=tuple(ids))]
 
 
+def _projects(targets, projects, year, synthetic) -> list[Finding]:
+    by = _by_id(targets)
+    signed, started, done = (by.get("projects_signed"), by.get("projects_new_starts"),
+                             by.get("projects_completed"))
+    fai = find_target(targets, indicator="fai", scope=CITY_SCOPE, kind="level")
+    if started is None or done is None:
+        return []
+    numbers = {"signed_target": signed.value if signed else None,
+               "new_starts_target": started.value, "completed_target": done.value}
+    zh_data = en_data = ""
+    if projects is not None and len(projects):
+        rows = projects[projects["year"].astype(int) == year] if "year" in projects else projects
+        counts = rows["status"].value_counts()
+        planned = float(pd.to_numeric(rows["planned_investment"]).sum())
+        numbers.update(data_new=int(counts.get("new", 0)),
+                       data_continuing=int(counts.get("continuing", 0)),
+                       data_completed=int(counts.get("completed", 0)),
+                       data_planned_investment=planned)
+        lz, le = _data_label(synthetic)
+        share = ""
+        share_en = ""
+        if fai is not None:
+            numbers["data_planned_share_of_fai_target"] = planned / fai.value
+            share = f"，占固定资产投资目标的{_pct(planned / fai.value)}"
+            share_en = f", {_pct(planned / fai.value)} of the FAI target"
+        zh_data = (f"项目表{lz}中新开{numbers['data_new']}个、续建{numbers['data_continuing']}个、竣工"
+                   f"{numbers['data_completed']}个，{year}年计划投资合计{planned:.1f}亿元{share}。")
+        en_data = (f" The project table{le} has {numbers['data_new']} new, "
+                   f"{numbers['data_continuing']} continuing and {numbers['data_completed']} "
+                   f"completed projects, {planned:.1f} planned for {year}{share_en}.")
+    signed_zh = f"新签约{signed.value}个、" if signed else ""
+    signed_en = f"{signed.value} signed, " if signed else ""
+    return [Finding(
+        id="major_projects", kind="note",
+        title={"zh": "重大项目数量目标与项目表", "en": "Major-project counts and the project table"},
+        text={"zh": (f"方案要求{signed_zh}新开工{started.value}个、建成投产{done.value}个重大项目；"
+                     f"项目名单在附件4–6中，现有文本只点名6个项目，因此自下而上的投资测算依赖项目表。"
+                     f"{zh_data}"),
+              "en": (f"The plan asks for {signed_en}{started.value} new starts and {done.value} "
+                     "completions; the project lists are annexes 4-6, and the text names only six "
+                     f"projects, so bottom-up investment rests on the project table.{en_data}")},
+        numbers=numbers, targets=tuple(t.id for t in (signed, started, done) if t))]
+
+
 def audit_plan(targets: list[Target], clusters: pd.DataFrame | None = None,
                observations: pd.DataFrame | None = None, *, year: int = 2017,
-               deflators=DEFAULT_DEFLATORS, shares=DEFAULT_SHARES) -> list[Finding]:
+               deflators=DEFAULT_DEFLATORS, shares=DEFAULT_SHARES,
+               projects: pd.DataFrame | None = None) -> list[Finding]:
     """Audit the plan's targets for internal consistency and implications.
 
     Parameters
@@ -438,6 +483,8 @@ def audit_plan(targets: list[Target], clusters: pd.DataFrame | None = None,
         Industrial price changes (fractions) for the IAV table.
     shares : sequence of float
         Provincial shares for the park-growth tables.
+    projects : pandas.DataFrame, optional
+        The major-projects table (counts by status, planned investment).
 
     Returns
     -------
@@ -456,6 +503,7 @@ def audit_plan(targets: list[Target], clusters: pd.DataFrame | None = None,
     findings += _wording(targets)
     findings += _stars(targets, clusters)
     findings += _leading_firms(targets, clusters)
+    findings += _projects(targets, projects, year, synthetic)
     findings += _ratios(targets)
     return findings
 

@@ -40,12 +40,12 @@ def add_parser(subparsers) -> None:
 
 
 def _load_data(data_dir: Path):
-    """Clusters and observations from ``data_dir`` (None where absent)."""
-    from ..data.loaders import find_table, load_clusters, load_observations
+    """Clusters, observations and projects from ``data_dir`` (None where absent)."""
+    from ..data.loaders import find_table, load_clusters, load_observations, load_projects
     from ..exceptions import DataError
 
     if not data_dir.is_dir():
-        return None, None
+        return None, None, None
     problems = []
     path, found = find_table(data_dir, "clusters")
     problems += found
@@ -57,7 +57,11 @@ def _load_data(data_dir: Path):
         raise DataError(problems)
     if path is not None:
         obs = load_observations(path, clusters)
-    return clusters, obs
+    path, found = find_table(data_dir, "projects")
+    if found:
+        raise DataError(found)
+    projects = load_projects(path, clusters) if path is not None else None
+    return clusters, obs, projects
 
 
 def run(args: argparse.Namespace) -> int:
@@ -69,13 +73,13 @@ def run(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise UserError(f"{path}: target registry not found (pass --params DIR or --year)")
     targets = load_targets(path)
-    clusters = obs = None
+    clusters = obs = projects = None
     if not args.no_data:
         data_dir = Path(args.data or "data")
         if args.data is not None and not data_dir.is_dir():
             raise UserError(f"{data_dir}: data folder not found (or pass --no-data)")
-        clusters, obs = _load_data(data_dir)
-    findings = audit_plan(targets, clusters, obs, year=args.year)
+        clusters, obs, projects = _load_data(data_dir)
+    findings = audit_plan(targets, clusters, obs, year=args.year, projects=projects)
     synthetic = bool(obs is not None and obs["synthetic"].astype(bool).any())
     if args.year == 2017:
         source = ("2017年郑州市产业集聚区建设专项工作方案（郑政〔2017〕26号）" if args.lang == "zh"

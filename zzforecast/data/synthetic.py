@@ -382,6 +382,7 @@ NAMED_PROJECTS = (  # the six projects the plan names (三(二)3); clusters are 
      "CRRC Zhengzhou rail transit equipment repair base", "shangjie_equipment", "continuing"),
 )
 _STATUS_COUNTS = {"new": 60, "continuing": 70, "completed": 60}
+_MAX_PROJECT_SHARE = 0.5
 _STATUS_ZH = {"new": "新开工", "continuing": "续建", "completed": "竣工"}
 _INDUSTRY_EN = {"电子信息": "electronics", "装备制造": "equipment", "汽车及零部件": "auto parts",
                 "生物医药": "biomedicine", "新材料": "new materials", "节能环保": "energy saving",
@@ -411,7 +412,10 @@ def generate_projects(clusters: pd.DataFrame, seed: int = DEFAULT_SEED,
     """
     rng = np.random.default_rng([seed, 1])
     ids = clusters["cluster_id"].tolist()
-    weights = _sizes(clusters)[:, 0] ** 0.7
+    fai_size = _sizes(clusters)[:, 0]
+    fai_2016 = dict(zip(ids, fai_size / fai_size.sum() * Calibration().fai_2016, strict=True))
+    size_factor = dict(zip(ids, np.sqrt(fai_size / np.median(fai_size)), strict=True))
+    weights = fai_size ** 0.7
     weights = weights / weights.sum()
     source = f"synthetic: zzforecast.data.synthetic seed={seed}"
     known = set(ids)
@@ -425,7 +429,7 @@ def generate_projects(clusters: pd.DataFrame, seed: int = DEFAULT_SEED,
     start_month_p /= start_month_p.sum()
     rows = []
     for k, (zh, en, cid, status) in enumerate(specs, start=1):
-        total = float(np.clip(rng.lognormal(np.log(15), 0.9), 2, 300))
+        total = float(np.clip(rng.lognormal(np.log(10 * size_factor[cid]), 0.8), 1, 200))
         if zh is None:
             industries = str(info.loc[cid, "lead_industries"]).split("、")
             industry = industries[rng.integers(len(industries))]
@@ -456,7 +460,14 @@ def generate_projects(clusters: pd.DataFrame, seed: int = DEFAULT_SEED,
             "planned_completion": f"{completion[0]}-{completion[1]:02d}",
             "year": year, "source": source, "synthetic": True,
         })
-    return pd.DataFrame(rows, columns=list(PROJECTS_COLUMNS))
+    out = pd.DataFrame(rows, columns=list(PROJECTS_COLUMNS))
+    # a zone's planned project spending stays below half of its (2016) investment
+    planned = out.groupby("cluster_id")["planned_investment"].transform("sum")
+    cap = out["cluster_id"].map(fai_2016) * _MAX_PROJECT_SHARE
+    scale = np.minimum(1.0, cap / planned)
+    for column in ("total_investment", "planned_investment"):
+        out[column] = (out[column] * scale).round(2)
+    return out
 
 
 # --------------------------------------------------------------------------- checks
@@ -534,6 +545,9 @@ def calibration_checks(observations: pd.DataFrame, clusters: pd.DataFrame,
         for status, ref in (("new", 60), ("completed", 60)):
             add(f"projects_{status}", ref, int(counts.get(status, 0)),
                 "plan: 60 new starts, 60 completed (三(二)3)")
+        planned = float(pd.to_numeric(projects["planned_investment"]).sum())
+        add("projects_planned_share_of_fai_2016", None, planned / totals.get("fai", np.nan),
+            f"planned {PLAN_YEAR} project investment {planned:.1f}亿元 over 2016 city FAI")
     return pd.DataFrame(rows)
 
 
