@@ -136,10 +136,11 @@ def write_ledger_template(path: str | Path, clusters: pd.DataFrame | None = None
                                 showErrorMessage=False)
             dv.add("A2:A5000")
             ws.add_data_validation(dv)
-        for row in range(2, 202):  # text format keeps 2017-07 from turning into a date
-            ws.cell(row=row, column=4).number_format = "@"
-            ws.cell(row=row, column=10).number_format = "@"
-            ws.cell(row=row, column=6).number_format = "0.0"
+        # column formats (not cell formats, which would make empty rows look used): text
+        # keeps 2017-07 from turning into a date
+        ws.column_dimensions["D"].number_format = "@"
+        ws.column_dimensions["J"].number_format = "@"
+        ws.column_dimensions["F"].number_format = "0.0"
 
     ws = wb.create_sheet(INSTRUCTIONS_SHEET)
     ws.column_dimensions["A"].width = 120
