@@ -15,9 +15,9 @@ What the generator does, per registered cluster (``data/clusters.csv``):
 - monthly year-to-date FAI and IAV (cumulative levels and cumulative growth) from
   2011-02 to 2017-07, without January rows. FAI's within-year cumulative shares s(m) are
   taken from the real national series (../shared/data/china_fai_monthly_cumulative_
-  1981_2017-07.csv, NBS via AFAN-LIFE/macropage, CC-BY-4.0), year by year, perturbed per
-  cluster (a persistent back-loading tilt plus noise); IAV accrues almost evenly with a
-  weak January-February;
+  1981_2017-07.csv, NBS via AFAN-LIFE/macropage, CC-BY-4.0), year by year (2017 takes
+  2016's shape), perturbed per cluster (a persistent back-loading tilt plus noise); IAV
+  accrues almost evenly with a weak January-February;
 - growth = city mean of the year + cluster effect + loading x common city factor (so
   shocks are correlated across clusters) + idiosyncratic noise + rare large shocks +
   a start-up boost for zones founded late;
@@ -330,7 +330,9 @@ def generate_observations(clusters: pd.DataFrame, seed: int = DEFAULT_SEED,
     nat_inc = np.diff(np.column_stack([np.zeros(len(shares_nat)), shares_nat.to_numpy()]),
                       axis=1)
     nat_by_year = dict(zip(shares_nat.index.astype(int), nat_inc, strict=True))
-    mean_inc = nat_inc[[i for i, y in enumerate(shares_nat.index) if y >= 2011]].mean(axis=0)
+    # a year without a complete national year (2017) takes the latest complete year's shape:
+    # shapes persist (national s(7) was 0.52 in 2016 and about 0.53 in 2017)
+    latest_inc = nat_inc[-1]
     m = np.asarray(MONTHS, dtype=float)
     iav_inc = np.where(m == 2, 2 / 12 * 0.9, 1 / 12 * (1 + 0.015 * (m - 7)))
     for c, cid in enumerate(ids):
@@ -340,8 +342,8 @@ def generate_observations(clusters: pd.DataFrame, seed: int = DEFAULT_SEED,
             for k, y in enumerate(years):
                 if not alive[c, k]:
                     continue
-                base = (nat_by_year.get(int(y), mean_inc) if ind == "fai" else iav_inc)
-                s = _shares(rng, base, tilt[ind], 0.10 if ind == "fai" else 0.04)
+                base = (nat_by_year.get(int(y), latest_inc) if ind == "fai" else iav_inc)
+                s = _shares(rng, base, tilt[ind], 0.10 if ind == "fai" else 0.02)
                 cum_true[y] = levels[ind][c, k] * s
             for k, y in enumerate(years):
                 if y < 2011 or y not in cum_true:
