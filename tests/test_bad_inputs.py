@@ -516,3 +516,13 @@ def test_bad_input_through_a_subprocess(root, case):
     assert "Traceback" not in result.stderr
     assert needle in result.stderr
     assert str(file) in result.stderr
+
+
+def test_scenario_rules_are_checked_too(root, capsys):
+    path = root / "params" / "scenarios" / "odd.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("name: something_else\n", encoding="utf-8")
+    code, _, err = run_validate(root, capsys)
+    assert code == 2
+    assert "Traceback" not in err
+    assert any(str(path) in line for line in err.splitlines() if line.startswith("error: "))
