@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PROBS", "Calibrator", "fit_calibrator", "scale_of"]
+__all__ = ["PROBS", "Calibrator", "fit_calibrator", "scale_of", "error_scale"]
 
 # Probability grid of the quantile tables (fine enough for 80 / 90 / 95 / 99 % intervals).
 PROBS = np.array([0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45,
@@ -65,6 +65,23 @@ def scale_of(y: np.ndarray) -> float:
         return s
     level = float(np.mean(np.abs(y)))
     return level * 0.01 if level > 0 else 1.0
+
+
+ERROR_SCALE = "mase"  # "log": last value x mean |log growth| (sharper MSIS, wider 80 %)
+
+
+def error_scale(y: np.ndarray) -> float:
+    """Scale that makes forecast errors comparable across series and origins.
+
+    For a positive series: the last value times the mean absolute log growth, i.e. the
+    typical one-step change at the current level (errors of growing series scale with
+    their level, not with their average past change). Otherwise the MASE scale.
+    """
+    if ERROR_SCALE == "log" and len(y) >= 2 and np.all(y > 0):
+        s = float(y[-1] * np.mean(np.abs(np.diff(np.log(y)))))
+        if s > 0 and np.isfinite(s):
+            return s
+    return scale_of(y)
 
 
 @dataclass

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..exceptions import UnknownModelError
 from .base import DEFAULT_POOL, KERNELS, forecast_kernels
-from .calibration import Calibrator, fit_calibrator, scale_of
+from .calibration import Calibrator, error_scale, fit_calibrator, scale_of
 from .frames import Series
 from .pooling import SHORT_LENGTH, pooled_adjustment
 from .selection import Combination, choose_combination, validation_origins
@@ -109,7 +109,7 @@ def fit_batch(series: list[Series], h: int, model: str = "auto", n_jobs: int = 1
     results = _run_tasks(tasks, names, n_jobs)
 
     final = np.empty((len(series), len(names), h))
-    val_f, val_y, val_s = [], [], []
+    val_f, val_y, val_s, val_e = [], [], [], []
     for (i, o), f in zip(owners, results, strict=True):
         if o is None:
             final[i] = f
@@ -121,9 +121,11 @@ def fit_batch(series: list[Series], h: int, model: str = "auto", n_jobs: int = 1
         val_f.append(f)
         val_y.append(actual)
         val_s.append(scale_of(y[:o]))
+        val_e.append(error_scale(y[:o]))
     val_f = np.array(val_f).reshape(len(val_f), len(names), h)
     val_y = np.array(val_y).reshape(len(val_y), h)
     val_s = np.array(val_s)
+    val_e = np.array(val_e)
 
     if model == "auto":
         combo = choose_combination(val_f, val_y, val_s, names)
@@ -131,8 +133,8 @@ def fit_batch(series: list[Series], h: int, model: str = "auto", n_jobs: int = 1
         combo = Combination((model,), "mean")
     mean = combo.apply(final, names)
     val_mean = combo.apply(val_f, names) if len(val_f) else np.empty((0, h))
-    errors = (val_y - val_mean) / val_s[:, None] if len(val_f) else np.empty((0, h))
-    scales = np.array([scale_of(s.y) for s in series])
+    errors = (val_y - val_mean) / val_e[:, None] if len(val_f) else np.empty((0, h))
+    scales = np.array([error_scale(s.y) for s in series])
     pooled = np.zeros(len(series), dtype=bool)
     spread = np.ones(len(series))
     if pooling and len(series) >= 3:
