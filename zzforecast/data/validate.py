@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import DataError, Problem
+from .bundle import Bundle, collect, load_bundle
 from .io import read_yaml
-from .loaders import Bundle, _collect, load_bundle
 
 __all__ = ["validate", "check", "summarize"]
 
@@ -73,7 +73,7 @@ def check(data_dir: str | Path = "data",
     """
     data_dir, params_dir = Path(data_dir), Path(params_dir)
     problems = _yaml_problems(params_dir)
-    _, collected, _, _ = _collect(data_dir, params_dir)
+    _, collected, _, _ = collect(data_dir, params_dir)
     problems.extend(collected)
     problems.extend(_scenario_problems(params_dir))
     problems = list(dict.fromkeys(problems))  # a broken YAML is reported once
