@@ -237,9 +237,26 @@ def _park_growth(targets, clusters, obs, year, synthetic, shares, indicator) -> 
         g = implied_park_growth(city.value, prov.value, share)
         numbers.update(data_share=share, data_park_growth=g)
         lz, le = _data_label(synthetic)
-        zh_data = (f"按数据中{year - 1}年的份额{_pct(share)}{lz}，市级园区需增长{_pct(g)}。")
+        fall_zh = f"（即可下降{_pct(-g)}）" if g < 0 else ""
+        fall_en = f" (they may shrink by {_pct(-g)})" if g < 0 else ""
+        zh_data = (f"按数据中{year - 1}年的份额{_pct(share)}{lz}，市级园区需增长{_pct(g)}{fall_zh}。")
         en_data = (f" At the {year - 1} share in the data{le}, {_pct(share)}, the parks need "
-                   f"{_pct(g)}.")
+                   f"{_pct(g)}{fall_en}.")
+    if city.value < prov.value:
+        relation_zh = (f"全市目标低于省级目标，所以园区所需增速总低于省级；省级份额超过{_pct(breakeven)}时，"
+                       "园区即使负增长全市目标也能达到，全市目标对园区不构成约束，园区目标须见附件3。")
+        relation_en = ("The city target is below the provincial one, so the parks always need "
+                       f"less than the provincial clusters; above a provincial share of "
+                       f"{_pct(breakeven)} the city target is met even if the parks shrink, so "
+                       "it does not bind them (their own targets are in annex 3).")
+    else:
+        relation_zh = "全市目标不低于省级目标，所以园区所需增速不低于省级。"
+        relation_en = ("The city target is not below the provincial one, so the parks need at "
+                       "least the provincial growth.")
+    tol_zh = (f"表中后两列为全市增速取{_pct(city.value - tol)}和{_pct(city.value + tol)}（“左右”）时。"
+              if tol else "")
+    tol_en = (f" The last two columns take the city at {_pct(city.value - tol)} and "
+              f"{_pct(city.value + tol)} ('about')." if tol else "")
     basis_zh = ("工业增加值增速为实际增速，权重严格应为可比价基期值，这里用名义份额近似。"
                 if indicator == "iav" else "")
     basis_en = (" IAV growth is real, so the weights should be base-year values at comparable "
@@ -250,15 +267,12 @@ def _park_growth(targets, clusters, obs, year, synthetic, shares, indicator) -> 
                "en": f"{name[1]}: growth the municipal parks need when the city grows "
                      f"{_pct(city.value, 0)} and provincial clusters {_pct(prov.value, 0)}"},
         text={"zh": (f"全市增速是省级产业集聚区与市级工业专业园区增速按上年份额s加权之和，故园区需增长"
-                     f" g = ({city.value:g} − s×{prov.value:g})/(1 − s)。省级份额超过"
-                     f"{_pct(breakeven)}时，园区即使负增长，全市目标也能达到：全市目标低于省级目标，"
-                     f"对园区没有约束力，园区目标须见附件3。{basis_zh}{zh_data}"),
+                     f" g = ({city.value:g} − s×{prov.value:g})/(1 − s)。{relation_zh}"
+                     f"{tol_zh}{basis_zh}{zh_data}"),
               "en": (f"City growth is the share-weighted sum of provincial-cluster and park growth "
                      f"(share s of last year's total), so the parks need g = ({city.value:g} - "
-                     f"s*{prov.value:g})/(1 - s). Above a provincial share of {_pct(breakeven)} "
-                     f"the city target is met even if the parks shrink: the city target is "
-                     f"weaker than the provincial one and does not bind the parks, whose own "
-                     f"targets are in annex 3.{basis_en}{en_data}")},
+                     f"s*{prov.value:g})/(1 - s). {relation_en}"
+                     f"{tol_en}{basis_en}{en_data}")},
         numbers=numbers, table=tuple(rows), targets=(city.id, prov.id))]
 
 
