@@ -128,3 +128,21 @@ def test_file_digest_changes_with_content(tmp_path):
     a.write_text("x\n2\n")
     assert file_digest([a], root=tmp_path) != d1
     assert len(d1) == 64
+
+
+def test_excel_style_csv_with_crlf_bom_and_stray_empty_columns(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_bytes("a,b,,\r\n1,郑州,,\r\n2,\"x, y\",,\r\n".encode("utf-8-sig"))
+    frame = read_table(path)
+    assert list(frame.columns) == ["a", "b"]
+    assert frame["b"].tolist() == ["郑州", "x, y"]
+    assert frame.index.tolist() == [2, 3]
+    path.write_bytes(b"a,b\r\n1,2\r\n3,4\r\n")  # the fast path
+    assert read_table(path)["b"].tolist() == ["2", "4"]
+
+
+def test_data_in_a_column_without_header_is_an_error(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,\n1,2,3\n", encoding="utf-8")
+    with pytest.raises(DataError, match="3 fields but the header has 2"):
+        read_table(path)

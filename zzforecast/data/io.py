@@ -205,6 +205,8 @@ def _parse_csv(text: str, file: str, delimiter: str = ",") -> pd.DataFrame:
         raise DataError(Problem(file, reader.line_num, None, message)) from None
     if header is None:
         raise DataError(Problem(file, None, None, "file is empty (expected a header row)"))
+    while len(header) > 1 and not header[-1]:
+        header.pop()  # stray empty columns a spreadsheet leaves at the right
 
     # drop blank lines (also ",,," rows a spreadsheet leaves), keeping true row numbers
     blank = [k for k, record in enumerate(rows) if not "".join(record).strip()]
