@@ -199,3 +199,10 @@ def test_derived_cluster_targets_match_the_bundled_file(targets):
               & (out["indicator"] == given.iloc[0]["indicator"])]
     assert len(row) == 1 and row["value"].iloc[0] == 0.2
     assert isinstance(out, pd.DataFrame) and len(out) == 2 * len(clusters)
+    # an entered level target is kept beside the derived growth default
+    level = given.iloc[[0]].assign(kind="level", value=150.0, unit="亿元", derived=False)
+    out = cluster_growth_targets(type("B", (), {
+        "targets": targets, "clusters": clusters, "observations": bundle.observations,
+        "cluster_targets": pd.concat([given, level])})(), 2017)
+    assert len(out) == 2 * len(clusters) + 1
+    assert (out["kind"] == "level").sum() == 1

@@ -420,9 +420,10 @@ def cluster_growth_targets(bundle, year: int | None = None) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        One row per cluster and indicator (``fai``, ``iav``) with columns
-        ``cluster_id, indicator, kind, value, unit, derived, source``. Entered rows
-        (from ``<year>_clusters.csv``) take precedence over derived defaults.
+        Columns ``cluster_id, indicator, kind, value, unit, derived, source``: every row
+        of the bundle's table for ``year`` (growth and level targets), plus a derived
+        growth default for each cluster and indicator (``fai``, ``iav``) that has no
+        growth row there. Entered rows take precedence over derived defaults.
     """
     year = 2017 if year is None else int(year)
     derived = derive_cluster_targets(list(bundle.targets), bundle.clusters,
@@ -432,9 +433,9 @@ def cluster_growth_targets(bundle, year: int | None = None) -> pd.DataFrame:
         return derived
     if "year" in given.columns:
         given = given[given["year"] == year]
-    given = given[given["kind"] == "growth"][list(CLUSTER_TARGETS_COLUMNS)]
-    keys = set(zip(given["cluster_id"], given["indicator"], strict=True))
-    keep = [(c, i) not in keys for c, i in zip(derived["cluster_id"], derived["indicator"],
-                                               strict=True)]
+    given = given[list(CLUSTER_TARGETS_COLUMNS)]
+    keys = set(zip(given["cluster_id"], given["indicator"], given["kind"], strict=True))
+    keep = [k not in keys for k in zip(derived["cluster_id"], derived["indicator"],
+                                       derived["kind"], strict=True)]
     out = pd.concat([given, derived[keep]], ignore_index=True)
     return out.sort_values(["indicator", "cluster_id"], kind="stable").reset_index(drop=True)
