@@ -67,7 +67,8 @@ def scale_of(y: np.ndarray) -> float:
     return level * 0.01 if level > 0 else 1.0
 
 
-ERROR_SCALE = "mase"  # "log": last value x mean |log growth| (sharper MSIS, wider 80 %)
+RECENT = 6
+ERROR_SCALE = "mase"  # alternatives measured on M3 yearly in docs/models.md: "log", "recent"
 
 
 def error_scale(y: np.ndarray) -> float:
@@ -77,6 +78,11 @@ def error_scale(y: np.ndarray) -> float:
     typical one-step change at the current level (errors of growing series scale with
     their level, not with their average past change). Otherwise the MASE scale.
     """
+    if ERROR_SCALE == "recent" and len(y) >= 3:
+        d = np.abs(np.diff(y))
+        s = float(np.sqrt(d.mean() * d[-RECENT:].mean()))
+        if s > 0 and np.isfinite(s):
+            return s
     if ERROR_SCALE == "log" and len(y) >= 2 and np.all(y > 0):
         s = float(y[-1] * np.mean(np.abs(np.diff(np.log(y)))))
         if s > 0 and np.isfinite(s):
