@@ -240,3 +240,13 @@ def test_cluster_with_stale_data_keeps_its_own_calibrated_spread():
     assert np.allclose(G.std(axis=0), 0.5 * 0.05, rtol=0.04)
     assert np.isfinite(out["monthly"][:, 1, 0, 5:]).all()  # June onwards simulated
     assert np.allclose(out["monthly"][:, 1, 0, 11], out["annual"][:, 1, 0])
+
+
+def test_large_cities_use_a_factor_model_with_unit_variances():
+    n_c = 300  # above FACTOR_MODEL_ABOVE series
+    inp = _inputs(n_c=n_c, mu=0.0, sigma=0.1, share=0.0, g=0.0, rho=0.4)
+    out = simulate_arrays(inp, n_paths=4000, seed=1, keep_monthly=False)
+    r = out["remaining"][:, :, 0].astype(float)
+    assert np.allclose(r.std(axis=0).mean(), 0.1, atol=0.002)
+    c = np.corrcoef(r[:, :60].T)
+    assert abs(c[~np.eye(60, dtype=bool)].mean() - 0.4) < 0.03

@@ -457,6 +457,28 @@ class Totals:
     base: np.ndarray  # (n_indicators,) last year's total of the clusters included
 
 
+FACTOR_MODEL_ABOVE = 256  # series; above this a factor model replaces the full Cholesky
+N_FACTORS = 24  # factors kept by the factor model
+
+
+def _shock_model(corr: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """How to turn independent normals into correlated shocks.
+
+    Up to :data:`FACTOR_MODEL_ABOVE` series: the exact Cholesky factor (idio is None).
+    Above: the top :data:`N_FACTORS` eigenvectors of the correlation as loadings plus an
+    idiosyncratic part that keeps every variance at one (the usual statistical factor
+    model), so a city of 1,000 clusters costs O(series x factors), not O(series^2).
+    """
+    n = len(corr)
+    if n <= FACTOR_MODEL_ABOVE:
+        return _cholesky(corr).astype(np.float32), None
+    w, v = np.linalg.eigh((corr + corr.T) / 2)
+    top = np.argsort(w)[::-1][:N_FACTORS]
+    loadings = v[:, top] * np.sqrt(np.clip(w[top], 0, None))
+    resid = np.clip(1 - (loadings**2).sum(axis=1), 0, None)
+    return loadings.astype(np.float32), np.sqrt(resid).astype(np.float32)
+
+
 def _cholesky(corr: np.ndarray) -> np.ndarray:
     corr = (corr + corr.T) / 2
     for jitter in (0.0, 1e-8, 1e-6, 1e-4, 1e-2):
@@ -506,9 +528,12 @@ def simulate_arrays(inputs: SimInputs, n_paths: int = 10_000, seed: int = 0, *,
     n_cols = n_c * n_i
     rng = np.random.default_rng(seed)
     f32 = np.float32
-    # Flatten series indicator-major: column = j * n_c + c.
+    # Flatten series cluster-major (column = c * n_i + j), so outputs reshape without a
+    # copy; the correlation matrix of SimInputs is indicator-major and is permuted here.
     def flat(a):
-        return np.ascontiguousarray(np.asarray(a).T.reshape(-1))
+        return np.ascontiguousarray(np.asarray(a).reshape(-1))
+
+    perm = (np.arange(n_i)[None, :] * n_c + np.arange(n_c)[:, None]).reshape(-1)
 
     m = flat(inputs.ytd_month).astype(int)
     valid = np.isfinite(flat(inputs.base))
@@ -529,22 +554,23 @@ def simulate_arrays(inputs: SimInputs, n_paths: int = 10_000, seed: int = 0, *,
     s = np.where(ytd | done, flat(inputs.share), 0.0).astype(f32)
     g = np.where(ytd | done, flat(inputs.ytd_growth), 0.0).astype(f32)
     base = np.where(valid, flat(inputs.base), np.nan).astype(f32)
-    L = _cholesky(inputs.corr).astype(f32)
-    deflated_col = np.repeat(np.asarray(inputs.deflated, dtype=bool), n_c)
+    corr = np.asarray(inputs.corr)[np.ix_(perm, perm)]
+    loadings, idio = _shock_model(corr)
+    deflated_col = np.tile(np.asarray(inputs.deflated, dtype=bool), n_c)
 
     growth = np.empty((n_paths, n_cols), dtype=f32)
     remaining = np.empty((n_paths, n_cols), dtype=f32)
     deflator = (deflator_mean + deflator_sd * rng.standard_normal(n_paths, dtype=f32)).astype(f32)
     chunk = max(1, _CHUNK_ELEMENTS // max(1, n_draw * n_cols))
-    prof = inputs.profile_last.transpose(1, 0, 2).reshape(n_cols, 12).astype(f32)
-    obs = inputs.observed.transpose(1, 0, 2).reshape(n_cols, 12).astype(f32)
+    prof = inputs.profile_last.reshape(n_cols, 12).astype(f32)
+    obs = inputs.observed.reshape(n_cols, 12).astype(f32)
     c_m_last = np.where(ytd | done, np.take_along_axis(prof, np.clip(m - 1, 0, 11)[:, None], 1)[:, 0], 0)
     c_m_last = c_m_last.astype(f32)
     prof_share = prof / np.where(np.isfinite(base) & (base != 0), base, 1)[:, None]
     offset = (m_eff - m_min).astype(int)  # draws to skip (series with stale data)
     stale = offset > 0
     inv_sqrt = (1 / np.sqrt(n_rem)).astype(f32)
-    monthly_ind = np.repeat(np.array([i in MONTHLY_INDICATORS for i in inputs.indicators]), n_c)
+    monthly_ind = np.tile(np.array([i in MONTHLY_INDICATORS for i in inputs.indicators]), n_c)
     monthly = None
     groups = []
     if keep_monthly:
@@ -571,7 +597,13 @@ def simulate_arrays(inputs: SimInputs, n_paths: int = 10_000, seed: int = 0, *,
             p = stop - start
             # Drawn path-major (so chunking never changes the stream), worked month-major.
             z = rng.standard_normal((p, n_draw, n_cols), dtype=f32)
-            z = np.ascontiguousarray(z.transpose(1, 0, 2)) @ L.T  # correlate across series
+            z = np.ascontiguousarray(z.transpose(1, 0, 2))
+            if idio is None:
+                z = z @ loadings.T  # Cholesky: correlate across series
+            else:  # factor model: common factors plus scaled own shocks
+                f = rng.standard_normal((p, n_draw, loadings.shape[1]), dtype=f32)
+                z *= idio
+                z += np.ascontiguousarray(f.transpose(1, 0, 2)) @ loadings.T
             w = z  # random walk over the months to come (in-place adds beat np.cumsum here)
             for k in range(1, n_draw):
                 w[k] += w[k - 1]
@@ -609,8 +641,7 @@ def simulate_arrays(inputs: SimInputs, n_paths: int = 10_000, seed: int = 0, *,
     remaining[:, ~(ytd | annual_model)] = np.nan
 
     def unflat(a):
-        rest = a.shape[2:]
-        return np.ascontiguousarray(a.reshape((a.shape[0], n_i, n_c) + rest).swapaxes(1, 2))
+        return a.reshape((a.shape[0], n_c, n_i) + a.shape[2:])
 
     out = {"growth": unflat(growth), "annual": unflat(annual),
            "remaining": unflat(remaining), "deflator": deflator}
