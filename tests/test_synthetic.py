@@ -169,3 +169,21 @@ def test_write_synthetic_round_trip(tmp_path, shared_data):
     assert len(checks) > 5
     sizes = sum(f.stat().st_size for f in data.iterdir())
     assert sizes < 2_000_000
+
+
+def test_module_command(tmp_path, shared_data, capsys):
+    from zzforecast.data.synthetic import main
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "clusters.csv").write_bytes((ROOT / "data" / "clusters.csv").read_bytes())
+    code = main(["--data", str(data), "--params", "", "--seed", "7",
+                 "--national-fai", str(shared_data / NATIONAL_FAI_FILE)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "SYNTHETIC" in out and "fai_2016_city_total" in out
+    stored = pd.read_csv(data / "observations.csv")
+    assert (stored["source"] == "synthetic: zzforecast.data.synthetic seed=7").all()
+    assert main(["--data", str(data), "--params", "",
+                 "--national-fai", str(tmp_path / "missing.csv")]) == 2
+    assert "not found" in capsys.readouterr().err
