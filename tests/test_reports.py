@@ -142,3 +142,78 @@ def test_cli_rejects_bad_arguments_with_exit_2(argv, capsys):
         main(base + argv)
     assert exc.value.code == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- real batch
+
+def _cluster_json(folder: Path) -> dict:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.json"))
+            if p.name not in ("run.json", "overview.json")}
+
+
+@pytest.mark.slow
+def test_batch_builds_every_report_file_from_one_simulation(tmp_path_factory):
+    from report_fixtures import CLUSTERS, N_PATHS, small_batch
+
+    result = small_batch(tmp_path_factory)
+    assert result.exit_code == EXIT_OK, result.run["failed"]
+    out = result.out_dir
+    assert out.parts[-2:] == ("2017", "baseline")
+    names = {p.name for p in out.iterdir()}
+    for cid in (*CLUSTERS, "overview"):
+        assert {f"{cid}.ipynb", f"{cid}.html", f"{cid}.json"} <= names
+    assert {"index.html", "summary.csv", "summary.xlsx", "run.json"} <= names
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    prov = run["provenance"]
+    assert run["status"] == "ok" and prov["n_paths"] == N_PATHS and prov["seed"] == 3
+    assert len(prov["data_digest"]) == 64 and len(prov["params_digest"]) == 64
+    assert prov["synthetic"] is True and "合成数据" in run["notice"]
+    assert run["versions"]["zzforecast"] and all(j["seconds"] > 0 for j in run["jobs"])
+    # Each report reads the same simulation: its targets match the overview's inputs.
+    airport = json.loads((out / "airport.json").read_text(encoding="utf-8"))
+    assert airport["provenance"]["n_paths"] == N_PATHS and airport["synthetic"] is True
+    assert {t["scope"] for t in airport["targets"]} == {"airport"}
+    assert {s["scenario"] for s in airport["scenarios"]} >= {"baseline", "downside", "upside"}
+    base = {s["target_id"]: s["p_attain"] for s in airport["scenarios"]
+            if s["scenario"] == "baseline"}
+    assert base == {t["target_id"]: t["p_attain"] for t in airport["targets"]}
+    html = (out / "airport.html").read_text(encoding="utf-8")
+    for words in ("合成数据", "注意事项", "附录：方法说明", "数据与运行信息", "重大项目",
+                  prov["data_digest"]):
+        assert words in html, words
+    for code in ("load_inputs", "ClusterReport", "simulation_path", "results_path"):
+        assert code not in html, code
+    summary = (out / "summary.csv").read_text(encoding="utf-8-sig")
+    assert summary.count("airport") >= 2 and "p_attain" in summary
+
+
+@pytest.mark.slow
+def test_batch_results_are_identical_with_one_two_workers_and_dask(tmp_path_factory):
+    from distributed import LocalCluster
+    from report_fixtures import small_batch
+
+    two = small_batch(tmp_path_factory)
+    one = small_batch(tmp_path_factory, workers=1, overview=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None, memory_limit="1GiB") as cluster:
+        dask = small_batch(tmp_path_factory, scheduler=cluster.scheduler_address,
+                           overview=False)
+    assert one.exit_code == dask.exit_code == EXIT_OK
+    assert dask.run["scheduler"] and one.run["workers"] == 1
+    reference = _cluster_json(two.out_dir)
+    assert len(reference) == 2
+    assert _cluster_json(one.out_dir) == reference
+    assert _cluster_json(dask.out_dir) == reference
+
+
+def test_batch_rejects_unknown_clusters_and_bad_scenarios_before_running(tmp_path):
+    from zzforecast.exceptions import UserError
+    from zzforecast.reports import run_batch
+
+    root = Path(__file__).resolve().parents[1]
+    kw = dict(out_dir=tmp_path, data_dir=root / "data", params_dir=root / "params")
+    with pytest.raises(UserError, match="unknown cluster id.*nowhere"):
+        run_batch(2017, "2017-07", "baseline", clusters="airport,nowhere", **kw)
+    with pytest.raises(UserError, match="scenario"):
+        run_batch(2017, "2017-07", "../x", **kw)
+    assert not list(tmp_path.iterdir())

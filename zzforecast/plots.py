@@ -31,14 +31,34 @@ _RED = "#c0392b"
 _GREY = "#555555"
 
 
-def set_style(context: str = "notebook") -> str:
-    """Apply the report theme (seaborn ``whitegrid``) and then the bundled CJK font.
+def set_style(seaborn: bool = False, context: str = "notebook") -> str:
+    """Apply the report theme (seaborn's ``whitegrid`` look) and then the bundled CJK font.
 
-    Returns the font family now used for sans-serif text.
+    Parameters
+    ----------
+    seaborn : bool
+        ``True`` calls ``seaborn.set_theme(style="whitegrid", context=context)``. The
+        default applies the same look from matplotlib's bundled copy of seaborn's style
+        (``seaborn-v0_8-whitegrid``) without importing seaborn, which saves about a
+        second per report notebook. Either way the CJK font is set *afterwards*: seaborn's
+        ``set_theme`` resets ``font.sans-serif``, so call :func:`use_cjk_font` again if
+        you call ``set_theme`` yourself later.
+    context : str
+        seaborn plotting context (only with ``seaborn=True``).
+
+    Returns
+    -------
+    str
+        The font family now first in ``font.sans-serif``.
     """
-    import seaborn as sns
+    if seaborn:
+        import seaborn as sns
 
-    sns.set_theme(style="whitegrid", context=context)
+        sns.set_theme(style="whitegrid", context=context)
+    else:
+        import matplotlib.style
+
+        matplotlib.style.use("seaborn-v0_8-whitegrid")
     return use_cjk_font()
 
 

@@ -20,6 +20,7 @@ parallel kernels never race for TCP ports.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -44,6 +45,7 @@ __all__ = [
     "execute_job",
     "run_notebooks",
     "run_batch",
+    "local_pool",
     "notebook_path",
 ]
 
@@ -256,6 +258,8 @@ def execute_job(job: NotebookJob, out_dir: str, kernel_name: str = KERNEL_NAME,
             job.notebook, str(executed), parameters=parameters, kernel_name=kernel_name,
             progress_bar=False, request_save_on_cell_execute=False, cwd=str(work),
             execution_timeout=timeout, start_timeout=120, config=config,
+            # Outputs are complete when the last cell ends; a graceful shutdown only waits.
+            shutdown_kernel="immediate",
         )
         shutil.move(str(executed), out / f"{job.name}.ipynb")
         page = notebook_to_html(out / f"{job.name}.ipynb", lang=lang)
@@ -291,17 +295,43 @@ def _pool_context():
     return mp.get_context("forkserver" if sys.platform != "win32" else "spawn")
 
 
-def _iter_local(jobs, out_dir, workers, **kwargs):
-    if workers <= 1:
+def _warm_up() -> None:
+    """Import what :func:`execute_job` needs (run in a fresh worker while the parent works)."""
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+    from . import render  # noqa: F401
+
+
+def local_pool(workers: int):
+    """A process pool for :func:`run_notebooks`, warming its workers up right away.
+
+    Start it before other slow work (the batch starts it before the simulation) so the
+    workers' imports overlap with that work.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
+    for _ in range(workers):
+        pool.submit(_warm_up)
+    return pool
+
+
+def _iter_local(jobs, out_dir, workers, executor=None, **kwargs):
+    if workers <= 1 and executor is None:
         for job in jobs:
             yield execute_job(job, str(out_dir), **kwargs)
         return
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+    pool = executor if executor is not None else local_pool(workers)
+    try:
         futures = {pool.submit(execute_job, job, str(out_dir), **kwargs): job for job in jobs}
         for fut in as_completed(futures):
             yield _result_or_crash(fut, futures[fut])
+    finally:
+        if executor is None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _iter_dask(jobs, out_dir, scheduler, **kwargs):
@@ -383,6 +413,7 @@ def run_notebooks(
     summary: bool = True,
     progress: bool | Callable = False,
     finalize: Callable[[Path, list[dict]], None] | None = None,
+    executor=None,
 ) -> BatchResult:
     """Execute notebooks in parallel into a staging folder, then install it.
 
@@ -410,6 +441,8 @@ def run_notebooks(
         ``True`` shows a tqdm bar on stderr; a callable receives each job record.
     finalize : callable, optional
         ``finalize(staging_dir, records)`` runs after the notebooks, before installing.
+    executor : concurrent.futures.Executor, optional
+        A process pool to use (see :func:`local_pool`); the caller shuts it down.
 
     Returns
     -------
@@ -436,7 +469,7 @@ def run_notebooks(
     records: list[dict] = []
     try:
         it = (_iter_dask(jobs, staging, scheduler, **kwargs) if scheduler
-              else _iter_local(jobs, staging, workers, **kwargs))
+              else _iter_local(jobs, staging, workers, executor=executor, **kwargs))
         for record in it:
             records.append(record)
             update(record)
@@ -581,21 +614,45 @@ def run_batch(
     UserError
         Bad arguments, data or parameters (before any notebook runs).
     """
-    from .attain import assess
     from .data.loaders import load_bundle
-    from .provenance import Provenance, package_versions
-    from .report_content import compare_scenarios
-    from .simulate import simulate
 
     if lang not in ("zh", "en"):
         raise UserError(f"lang must be 'zh' or 'en', got {lang!r}")
     if n_paths < 1:
         raise UserError(f"n_paths must be positive, got {n_paths}")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", str(scenario)):
+        raise UserError(f"scenario must be a name like 'baseline' (letters, digits, '_' "
+                        f"and '-'), got {scenario!r}")
     data_dir = Path(data_dir).resolve()
     params_dir = Path(params_dir).resolve()
     bundle = load_bundle(data_dir, params_dir)
     selected = _select_clusters(bundle, clusters)
     final = Path(out_dir).resolve() / str(year) / scenario
+
+    n_jobs = len(selected) + (1 if overview else 0)
+    workers = max(1, min(int(workers or os.cpu_count() or 1), n_jobs))
+    # Start (and warm up) the worker processes now, so their imports overlap the simulation.
+    pool = local_pool(workers) if scheduler is None and workers > 1 else None
+    try:
+        return _simulate_and_run(
+            bundle, selected, final, pool, year=year, as_of=as_of, scenario=scenario,
+            workers=workers, scheduler=scheduler, pdf=pdf, lang=lang, n_paths=n_paths,
+            seed=seed, timeout=timeout, data_dir=data_dir, params_dir=params_dir,
+            overview=overview, kernel_name=kernel_name, progress=progress,
+            cluster_notebook=cluster_notebook, overview_notebook=overview_notebook)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _simulate_and_run(bundle, selected, final, pool, *, year, as_of, scenario, workers,
+                      scheduler, pdf, lang, n_paths, seed, timeout, data_dir, params_dir,
+                      overview, kernel_name, progress, cluster_notebook,
+                      overview_notebook) -> BatchResult:
+    from .attain import assess
+    from .provenance import Provenance, package_versions
+    from .report_content import compare_scenarios
+    from .simulate import simulate
 
     t0 = time.perf_counter()
     simulation = simulate(bundle, year, as_of, scenario, n_paths=n_paths, seed=seed)
@@ -635,7 +692,7 @@ def run_batch(
                 "versions": package_versions(), "simulation_seconds": sim_seconds}
         result = run_notebooks(jobs, final, workers=workers, scheduler=scheduler,
                                kernel_name=kernel_name, timeout=timeout, pdf=pdf, lang=lang,
-                               run_info=info, progress=progress)
+                               run_info=info, progress=progress, executor=pool)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return result
