@@ -329,7 +329,7 @@ def _prepare(clusters, observations, year: int, as_month: int, indicators) -> Si
     # Seasonal shares s(k) = C(k, y) / A(y) of every past year, pooled across clusters.
     with np.errstate(invalid="ignore", divide="ignore"):
         shares_hist = mlevel[:, :, :ty, :] / alevel[:, :, :ty, None]
-    surprise_rows: dict[int, list[np.ndarray]] = {}
+    pooled_cache: dict[tuple[int, int], tuple[float, float]] = {}
     annual_dev: dict[int, np.ndarray] = {}
     for j, ind in enumerate(indicators):
         monthly_ind = ind in MONTHLY_INDICATORS and np.isfinite(mlevel[:, j]).any()
@@ -379,19 +379,19 @@ def _prepare(clusters, observations, year: int, as_month: int, indicators) -> Si
                 share[c, j] = profile_last[c, j, m_c - 1] / base[c, j]
                 ytd_growth[c, j] = mgrowth[c, j, ty, m_c - 1]
                 if m_c < 12:
-                    pooled_u = _clip_outliers(u[:, -SURPRISE_WINDOW:, m_c - 1])
-                    pu_mean = float(np.nanmean(pooled_u)) if np.isfinite(pooled_u).any() else 0.0
-                    pu_sd = (float(np.nanstd(pooled_u)) if np.isfinite(pooled_u).sum() >= 3
-                             else DEFAULT_SURPRISE_SD)
-                    if not pu_sd > 0:
-                        pu_sd = DEFAULT_SURPRISE_SD
+                    if (j, m_c) not in pooled_cache:
+                        pooled_u = _clip_outliers(u[:, -SURPRISE_WINDOW:, m_c - 1])
+                        pu_mean = (float(np.nanmean(pooled_u)) if np.isfinite(pooled_u).any()
+                                   else 0.0)
+                        pu_sd = (float(np.nanstd(pooled_u)) if np.isfinite(pooled_u).sum() >= 3
+                                 else DEFAULT_SURPRISE_SD)
+                        pooled_cache[(j, m_c)] = (pu_mean, pu_sd if pu_sd > 0 else DEFAULT_SURPRISE_SD)
+                    pu_mean, pu_sd = pooled_cache[(j, m_c)]
                     own = _clip_outliers(u[c, -SURPRISE_WINDOW:, m_c - 1])
                     b, n = _shrunk(own, pu_mean)
                     mu[c, j] = ytd_growth[c, j] + b
                     sigma[c, j] = _shrunk_sd(own, pu_sd)
                     n_history[c, j] = n
-                    for k in range(11):
-                        surprise_rows.setdefault(k, []).append((j, c))
                 else:
                     mu[c, j] = ytd_growth[c, j]
             else:
