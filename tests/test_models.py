@@ -154,3 +154,14 @@ def test_deflation_hand_computed_and_iav_link():
     assert paths.mean() == pytest.approx(0.02 + 0.5 * 0.15, abs=0.005)
     higher = simulate_iav_growth(link, np.full((5000, 2), 0.25), fai_history=[0.25], rng=rng)
     assert higher.mean() > paths.mean() + 0.03
+
+
+def test_whole_number_float_years_and_nonnegative_series():
+    df = pd.DataFrame({"unique_id": "f", "ds": np.arange(2000.0, 2010.0),
+                       "y": [0, 0, 1, 0, 2, 0, 0, 3, 0, 1.0]})
+    out = forecast(df, 3)
+    assert out["ds"].tolist() == [2010, 2011, 2012]
+    assert (out["lo-95"] >= 0).all()
+    with pytest.raises(ValueError, match="series 'g'.*integer years"):
+        forecast(pd.DataFrame({"unique_id": "g", "ds": [2000.5, 2001.5, 2002.5, 2003.5],
+                               "y": [1.0, 2, 3, 4]}), 2)

@@ -109,7 +109,7 @@ def sample_paths(df: pd.DataFrame, h: int, n_paths: int = 1000, model: str = "au
     scale. Errors have, at every horizon, the empirical distribution of the pooled
     validation errors and, across horizons, their dependence (Gaussian copula), so
     quantiles of the paths reproduce ``forecast``'s intervals and cumulative outcomes keep
-    realistic persistence. Positive series stay non-negative.
+    realistic persistence. Series that never go below 0 stay non-negative.
 
     Parameters
     ----------
@@ -142,7 +142,7 @@ def sample_paths(df: pd.DataFrame, h: int, n_paths: int = 1000, model: str = "au
     for i, s in enumerate(result.series):
         errors = result.calibrator.draw(n_paths, rng)
         paths = result.mean[i][None, :] + result.scales[i] * spread[i] * errors
-        if np.all(s.y > 0):
+        if np.all(s.y >= 0):
             paths = np.maximum(paths, 0.0)
         frames.append(pd.DataFrame({
             "unique_id": np.repeat(s.unique_id, n_paths * h),

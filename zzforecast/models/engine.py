@@ -45,7 +45,7 @@ class Fit:
         lo_q, hi_q = self.calibrator.bounds(level)
         mult = (self.scales * (self.spread if self.spread is not None else 1.0))[:, None]
         lo, hi = self.mean + mult * lo_q, self.mean + mult * hi_q
-        pos = np.array([np.all(s.y > 0) for s in self.series])
+        pos = np.array([np.all(s.y >= 0) for s in self.series])
         lo[pos] = np.maximum(lo[pos], 0.0)
         return lo, hi
 

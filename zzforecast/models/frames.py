@@ -85,8 +85,12 @@ def split_series(df: pd.DataFrame, *, min_length: int = MIN_LENGTH, id_col: str 
             problems.append(_problem(uid, f"duplicated ds {ds[ds.duplicated()].iloc[0]}",
                                      time_col))
             continue
-        order = np.argsort(ds.to_numpy(), kind="stable")
-        ds_sorted = ds.to_numpy()[order]
+        ds_values = ds.to_numpy()
+        if np.issubdtype(ds_values.dtype, np.floating) and np.all(np.isfinite(ds_values)) \
+                and np.all(ds_values % 1 == 0):
+            ds_values = ds_values.astype(np.int64)  # 2005.0 -> 2005
+        order = np.argsort(ds_values, kind="stable")
+        ds_sorted = ds_values[order]
         if np.issubdtype(ds_sorted.dtype, np.integer):
             gaps = np.diff(ds_sorted)
             if np.any(gaps != 1):
