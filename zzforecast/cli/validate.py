@@ -80,7 +80,8 @@ def _report_problems(problems, fmt: str) -> int:
         print(f"error: {problem}", file=sys.stderr)
     n_files = len({p.file for p in problems})
     print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in "
-          f"{n_files} file{'s' if n_files != 1 else ''}", file=sys.stderr)
+          f"{n_files} file{'s' if n_files != 1 else ''} (file formats: docs/data.md)",
+          file=sys.stderr)
     if fmt == "json":
         print(json.dumps({"valid": False, "problems": [
             {"file": p.file, "row": p.row, "field": p.field, "message": p.message}
