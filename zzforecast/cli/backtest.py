@@ -70,8 +70,9 @@ def run(args) -> int:
             print(format_nowcast_tables(result))
         return 0
 
+    from ..exceptions import DataError
     from ..models.backtest import REFERENCE_MODELS, backtest, load_m3_yearly, split_holdout
-    from ..models.frames import read_long_table
+    from ..models.frames import read_long_table, with_file
 
     models = tuple(args.models) if args.models else ("zzforecast", *REFERENCE_MODELS)
     if args.dataset == "m3-yearly":
@@ -84,7 +85,10 @@ def run(args) -> int:
         if args.h is None or args.h < 1:
             raise UserError("--file needs --h, a positive horizon")
         h = args.h
-        train, test = split_holdout(read_long_table(args.file, ("y",)), h)
+        try:
+            train, test = split_holdout(read_long_table(args.file, ("y",)), h)
+        except DataError as exc:
+            raise with_file(exc, args.file) from None
         name = args.file
     result = backtest(train, test, h, dataset=name, models=models, seed=args.seed,
                       n_jobs=args.n_jobs, progress=_progress)

@@ -33,11 +33,14 @@ def add_parser(subparsers) -> None:
 
 def run(args) -> int:
     from ..exceptions import DataError, UserError
-    from ..models import forecast
+    from ..models import MODELS, forecast
     from ..models.frames import read_long_table, with_file
 
     if args.h < 1:
         raise UserError(f"--h must be a positive integer, got {args.h}")
+    if args.model not in MODELS:
+        raise UserError(f"--model {args.model!r} is unknown; expected one of "
+                        f"{', '.join(MODELS)}")
     df = read_long_table(args.file, ("y",))
     try:
         out = forecast(df, args.h, level=tuple(args.level), model=args.model, seed=args.seed,
