@@ -214,3 +214,14 @@ def test_json_document_shape_and_reproducibility(run):
     assert data["synthetic"] is True and "SYNTHETIC" in data["notice"]
     assert data["stars"]["assumption"] is True
     assert "NaN" not in text
+
+
+def test_project_outlook_by_cluster(run):
+    from zzforecast.attain import project_outlook
+
+    bundle, sim = run
+    table = project_outlook(sim, bundle)
+    assert list(table["cluster_id"]) == ["c00", "c01"]  # the clusters with projects
+    assert table["n_projects"].sum() == 3
+    assert (table["expected_after_as_of"] <= table["planned_after_as_of"] + 1e-9).all()
+    assert np.allclose(table["expected_adjustment"], 0, atol=0.2)  # baseline: mean zero

@@ -26,6 +26,7 @@ __all__ = [
     "star_ratings",
     "load_star_rules",
     "required_growth",
+    "project_outlook",
     "to_json",
     "QUANTILES",
     "DEFAULT_TOLERANCE",
@@ -486,6 +487,50 @@ def star_ratings(simulation, bundle, *, rules: dict | None = None) -> pd.DataFra
     return frame
 
 
+# --------------------------------------------------------------------------- projects
+
+def project_outlook(simulation, bundle, *, n_paths: int = 2000) -> pd.DataFrame:
+    """Major-project investment still to come this year, by cluster, under the scenario.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cluster_id, n_projects, planned_after_as_of, expected_after_as_of,
+        expected_adjustment`` (亿元): what the plan schedules after the vintage, what the
+        scenario's delays and completion rates leave of it, and the mean change this makes
+        to the cluster's simulated FAI (relative to the baseline scenario).
+    """
+    from .projects import pipeline_summary
+    from .scenarios import Scenario, load_scenario
+
+    cols = ["cluster_id", "n_projects", "planned_after_as_of", "expected_after_as_of",
+            "expected_adjustment"]
+    projects = getattr(bundle, "projects", None)
+    if projects is None or not len(projects):
+        return pd.DataFrame(columns=cols)
+    try:
+        scen = load_scenario(getattr(bundle, "params_dir", "params"), simulation.scenario)
+    except Exception:  # noqa: BLE001 - a scenario object not on disk: neutral assumptions
+        scen = Scenario(simulation.scenario)
+    month = int(simulation.as_of[5:7])
+    table = pipeline_summary(projects, simulation.year, month, scen, n_paths=n_paths,
+                             seed=simulation.seed)
+    table = table[table["cluster_id"].isin(simulation.cluster_ids)]
+    if table.empty:
+        return pd.DataFrame(columns=cols)
+    out = table.groupby("cluster_id", sort=True).agg(
+        n_projects=("project_id", "size"), planned_after_as_of=("planned_after_as_of", "sum"),
+        expected_after_as_of=("expected_after_as_of", "sum")).reset_index()
+    adj = simulation.project_adjustment
+    if adj is not None:
+        mean_adj = np.asarray(adj, dtype=np.float64).mean(axis=0)
+        index = {c: i for i, c in enumerate(simulation.cluster_ids)}
+        out["expected_adjustment"] = [float(mean_adj[index[c]]) for c in out["cluster_id"]]
+    else:
+        out["expected_adjustment"] = 0.0
+    return out[cols]
+
+
 # --------------------------------------------------------------------------- JSON
 
 def _clean(v):
@@ -508,7 +553,8 @@ def _records(frame: pd.DataFrame, cols) -> list[dict]:
 
 def to_json(simulation, assessment: pd.DataFrame, *, joint: pd.DataFrame | None = None,
             driver_frames: dict[str, pd.DataFrame] | None = None,
-            stars: pd.DataFrame | None = None) -> dict:
+            stars: pd.DataFrame | None = None,
+            projects: pd.DataFrame | None = None) -> dict:
     """The ``attain --format json`` document: targets, joint, drivers, stars, provenance.
 
     Numbers are rounded to 6 significant digits; NaN becomes null. Nothing depends on the
@@ -546,6 +592,8 @@ def to_json(simulation, assessment: pd.DataFrame, *, joint: pd.DataFrame | None 
             "expected_gap": _clean(frame.attrs.get("expected_gap")),
             "clusters": _records(frame, frame.columns),
         }
+    if projects is not None:
+        doc["projects"] = _records(projects, projects.columns)
     if stars is not None:
         doc["stars"] = {"assumption": True,
                         "note": "star-rating rules are assumptions in params/stars.yaml; "

@@ -25,6 +25,7 @@ _T = {
         "drivers_head": "四、主要拖累与各集聚区所需增速（等幅：余下月份各加同样百分点；等比：余下月份各按同样比例放大）",
         "drivers": "{ind}：全市目标{target}，预期{expected}，缺口{gap}",
         "stars": "五、星级目标（评定规则为假设，见 params/stars.yaml）",
+        "projects": "重大项目：{n}个项目计划{as_of}之后完成投资{planned:,.1f}亿元，本情景预期完成{expected:,.1f}亿元（项目推迟与完成率使全市投资平均变化{adj:+,.1f}亿元，相对基准情景）。",
         "not_assessed": "另有{n}项目标无相应数据，未评估（如专利、项目个数等），详见 --format json。",
         "cols_plan": ["目标", "范围", "目标值", "实现概率", "容差内概率", "余下月份需增长", "中位数", "90%区间", "未达时平均差距"],
         "cols_cluster": ["集聚区", "指标", "目标", "实现概率", "余下月份需增长", "中位数"],
@@ -47,6 +48,7 @@ _T = {
         "drivers_head": "4. Main drags and the growth each cluster would need (equal: the same points added to every cluster's remaining months; proportional: the same percentage)",
         "drivers": "{ind}: city target {target}, expected {expected}, gap {gap}",
         "stars": "5. Star-rating goals (rules are an ASSUMPTION, see params/stars.yaml)",
+        "projects": "Major projects: {n} projects plan {planned:,.1f} 100m yuan of investment after {as_of}; this scenario expects {expected:,.1f} (delays and completion rates change city FAI by {adj:+,.1f} on average, against the baseline).",
         "not_assessed": "{n} further targets have no data behind them and are not assessed (patents, project counts, ...); see --format json.",
         "cols_plan": ["target", "scope", "target value", "P(attain)", "P(within tol.)", "rest of year needs", "median", "90% range", "mean shortfall if missed"],
         "cols_cluster": ["cluster", "indicator", "target", "P(attain)", "rest of year needs", "median"],
@@ -127,7 +129,7 @@ def _name(ind: str, lang: str) -> str:
 
 def render_text(sim, table: pd.DataFrame, joint: pd.DataFrame | None,
                 driver_frames: dict, stars: pd.DataFrame | None, *, lang: str = "zh",
-                top: int = 3) -> str:
+                top: int = 3, projects: pd.DataFrame | None = None) -> str:
     """The attain report as text: plan targets, clusters, joint, drivers, stars, notice."""
     from .provenance import SYNTHETIC_NOTICE
 
@@ -181,6 +183,12 @@ def render_text(sim, table: pd.DataFrame, joint: pd.DataFrame | None,
         rows = [[r.cluster_id, str(r.star_target), _pct(r.p_reach_target, 1),
                  f"{r.expected_stars:.1f}"] for r in stars.itertuples(index=False)]
         out += [t["stars"], format_table(t["cols_stars"], rows), ""]
+    if projects is not None and len(projects):
+        out += [t["projects"].format(
+            n=int(projects["n_projects"].sum()), as_of=sim.as_of,
+            planned=float(projects["planned_after_as_of"].sum()),
+            expected=float(projects["expected_after_as_of"].sum()),
+            adj=float(projects["expected_adjustment"].sum())), ""]
     skipped = table.attrs.get("not_assessed", [])
     if skipped:
         out += [t["not_assessed"].format(n=len(skipped)), ""]

@@ -96,7 +96,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..attain import assess, drivers, joint_attainment, star_ratings, to_json
+    from ..attain import assess, drivers, joint_attainment, project_outlook, star_ratings, to_json
     from ..data.loaders import load_bundle
     from ..exceptions import UserError
     from ..simulate import parse_as_of, simulate
@@ -130,11 +130,14 @@ def run(args: argparse.Namespace) -> int:
     except UserError as exc:  # missing or bad stars.yaml: say so, keep the rest
         print(f"warning: star ratings skipped: {exc}", file=sys.stderr)
         stars = None
+    projects = project_outlook(sim, bundle)
     if args.format == "json":
-        doc = to_json(sim, table, joint=joint, driver_frames=driver_frames, stars=stars)
+        doc = to_json(sim, table, joint=joint, driver_frames=driver_frames, stars=stars,
+                      projects=projects)
         print(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False))
         return 0
     from ..attain_text import render_text
 
-    print(render_text(sim, table, joint, driver_frames, stars, lang=args.lang))
+    print(render_text(sim, table, joint, driver_frames, stars, lang=args.lang,
+                      projects=projects))
     return 0
