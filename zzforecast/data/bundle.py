@@ -254,7 +254,7 @@ def _cross_problems(parts: dict[str, Any], tables: dict[str, Path | None]) -> li
                                     "cluster_id", f"cluster '{cid}' has no rows in "
                                     f"{Path(obs.attrs.get('file', 'observations')).name}"))
     founded = obs["cluster_id"].map(dict(zip(clusters["cluster_id"], clusters["founded"],
-                                               strict=True)))
+                                             strict=True)))
     early = obs[obs["year"] < founded]
     rows = parts.get("observation_rows")
     for cid, group in early.groupby("cluster_id", sort=False):

@@ -108,7 +108,7 @@ def per_unique(text: pd.Series, func: Callable[[pd.Series], Any]) -> Any:
 
 def matches(text: pd.Series, pattern: str) -> np.ndarray:
     return per_unique(text, lambda u: u.str.fullmatch(pattern).fillna(False)
-                       .to_numpy(dtype=bool)).astype(bool)
+                      .to_numpy(dtype=bool)).astype(bool)
 
 
 def as_numbers(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -119,7 +119,7 @@ def as_numbers(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def check_columns(chk: Checker, columns: Iterable[str], expected: Iterable[str],
-                   optional: Iterable[str] = ()) -> bool:
+                  optional: Iterable[str] = ()) -> bool:
     """Missing and extra columns; returns False when a required column is missing."""
     columns = list(columns)
     expected = list(expected)
@@ -135,7 +135,7 @@ def check_columns(chk: Checker, columns: Iterable[str], expected: Iterable[str],
 
 
 def number_problems(chk: Checker, column: str, raw: pd.Series, values: pd.Series,
-                     present: np.ndarray) -> np.ndarray:
+                    present: np.ndarray) -> np.ndarray:
     """Non-numeric and infinite values; returns the mask of usable finite numbers."""
     raw = raw.to_numpy(dtype=object)
     nan = values.isna().to_numpy()
@@ -156,7 +156,7 @@ def number_problems(chk: Checker, column: str, raw: pd.Series, values: pd.Series
 
 
 def flag_values(chk: Checker, column: str, mask: np.ndarray, allowed: Iterable[str],
-                 text: pd.Series, what: str) -> None:
+                text: pd.Series, what: str) -> None:
     values = text.to_numpy(dtype=object)
     listing = ", ".join(allowed)
     chk.add(mask, column, lambda i: f"unknown {what} '{values[i]}'; expected one of {listing}")
@@ -180,8 +180,8 @@ def require(chk: Checker, text: dict[str, pd.Series], columns: Iterable[str]) ->
 
 
 def cluster_id_problems(chk: Checker, text: pd.Series, present: np.ndarray,
-                         cluster_ids: set[str] | None, field_name: str = "cluster_id",
-                         registry: str = "clusters.csv") -> np.ndarray:
+                        cluster_ids: set[str] | None, field_name: str = "cluster_id",
+                        registry: str = "clusters.csv") -> np.ndarray:
     values = text.to_numpy(dtype=object)
     valid = matches(text, CLUSTER_ID_PATTERN)
     chk.add(present & ~valid, field_name,
@@ -210,7 +210,7 @@ def registry_name(clusters) -> str:
 
 
 def int_values(chk: Checker, column: str, text: pd.Series, present: np.ndarray,
-                low: int, high: int, what: str) -> pd.Series:
+               low: int, high: int, what: str) -> pd.Series:
     values = text.to_numpy(dtype=object)
     num = pd.to_numeric(text, errors="coerce")
     ok_num = num.notna().to_numpy() & np.isfinite(num.fillna(0).to_numpy())
@@ -229,7 +229,7 @@ def no_rows(chk: Checker, frame: pd.DataFrame) -> None:
 
 
 def duplicates(chk: Checker, field_name: str, keys: np.ndarray, ok: np.ndarray,
-                describe: Callable[[Any], str]) -> None:
+               describe: Callable[[Any], str]) -> None:
     """Flag every repeat of a key (among rows where ``ok``), naming the first row."""
     if not ok.any():
         return

@@ -117,13 +117,13 @@ def load_clusters(path: str | Path) -> pd.DataFrame:
     present = require(chk, text, ("cluster_id", "name_zh", "level", "founded"))
     ok = cluster_id_problems(chk, text["cluster_id"], present["cluster_id"], None)
     duplicates(chk, "cluster_id", text["cluster_id"].to_numpy(dtype=object), ok,
-                lambda key: f"cluster id '{key}'")
+               lambda key: f"cluster id '{key}'")
     flag_values(chk, "level", present["level"] & ~text["level"].isin(CLUSTER_LEVELS).to_numpy(),
-                 CLUSTER_LEVELS, text["level"], "level")
+                CLUSTER_LEVELS, text["level"], "level")
     star_present = text["star_target"].ne("").to_numpy()
     stars = int_values(chk, "star_target", text["star_target"], star_present, 1, 6, "star level")
     founded = int_values(chk, "founded", text["founded"], present["founded"],
-                          MIN_YEAR, MAX_YEAR, "year")
+                         MIN_YEAR, MAX_YEAR, "year")
     chk.raise_if_any()
     out = pd.DataFrame({c: text[c].astype(str).to_numpy() for c in CLUSTERS_COLUMNS})
     out["star_target"] = stars.astype("Int64").reset_index(drop=True)
@@ -194,7 +194,7 @@ def check_observations(frame: pd.DataFrame, file: str, clusters=None,
     present = require(chk, text, OBSERVATIONS_COLUMNS)
 
     cid_ok = cluster_id_problems(chk, text["cluster_id"], present["cluster_id"], cluster_ids,
-                                  registry=registry_name(clusters))
+                                 registry=registry_name(clusters))
     ind = text["indicator"]
     ind_ok = present["indicator"] & ind.isin(INDICATORS).to_numpy()
     flag_values(chk, "indicator", present["indicator"] & ~ind_ok, INDICATORS, ind, "indicator")
@@ -204,7 +204,7 @@ def check_observations(frame: pd.DataFrame, file: str, clusters=None,
     freq = text["frequency"]
     freq_ok = present["frequency"] & freq.isin(FREQUENCIES).to_numpy()
     flag_values(chk, "frequency", present["frequency"] & ~freq_ok, FREQUENCIES, freq,
-                 "frequency")
+                "frequency")
     is_level = measure.eq("level").to_numpy()
     is_growth = measure.eq("growth").to_numpy()
 
@@ -248,7 +248,7 @@ def check_observations(frame: pd.DataFrame, file: str, clusters=None,
     bases = basis.to_numpy(dtype=object)
     basis_known = present["price_basis"] & basis.isin(PRICE_BASES).to_numpy()
     flag_values(chk, "price_basis", present["price_basis"] & ~basis_known, PRICE_BASES,
-                 basis, "price basis")
+                basis, "price basis")
     expected_basis = np.array([
         (INDICATORS[k].level_price_basis if m == "level" else INDICATORS[k].growth_price_basis)
         if k in INDICATORS and m in MEASURES else ""
@@ -277,7 +277,7 @@ def check_observations(frame: pd.DataFrame, file: str, clusters=None,
     key_ok = cid_ok & ind_ok & measure_ok & freq_ok & period_ok
     series = (text["cluster_id"] + "/" + ind + "/" + measure + "/" + freq).to_numpy(dtype=object)
     duplicates(chk, "period", (series + "@" + periods.astype(str)).astype(object), key_ok,
-                lambda key: f"period {key.split('@')[1]} for series {key.split('@')[0]}")
+               lambda key: f"period {key.split('@')[1]} for series {key.split('@')[0]}")
     _unit_mismatch(chk, series, units, key_ok & unit_ok)
     flow = ind.map(lambda k: INDICATORS[k].flow if k in INDICATORS else False).to_numpy(dtype=bool)
     cum = key_ok & val_ok & unit_ok & is_level & flow & freq.eq("monthly_ytd").to_numpy()
@@ -432,15 +432,15 @@ def load_projects(path: str | Path, clusters=None) -> pd.DataFrame:
     cluster_ids = cluster_id_set(clusters)
     text = {c: as_text(frame, c) for c in PROJECTS_COLUMNS}
     present = require(chk, text, ("project_id", "cluster_id", "name_zh", "status",
-                                 "total_investment", "planned_investment", "year", "source",
-                                 "synthetic"))
+                                  "total_investment", "planned_investment", "year", "source",
+                                  "synthetic"))
     duplicates(chk, "project_id", text["project_id"].to_numpy(dtype=object),
-                present["project_id"], lambda key: f"project id '{key}'")
+               present["project_id"], lambda key: f"project id '{key}'")
     cluster_id_problems(chk, text["cluster_id"], present["cluster_id"], cluster_ids,
-                         registry=registry_name(clusters))
+                        registry=registry_name(clusters))
     status = text["status"]
     flag_values(chk, "status", present["status"] & ~status.isin(PROJECT_STATUSES).to_numpy(),
-                 PROJECT_STATUSES, status, "status")
+                PROJECT_STATUSES, status, "status")
     amounts = {}
     for col in ("total_investment", "planned_investment"):
         values = as_numbers(frame, col)
@@ -515,9 +515,9 @@ def load_cluster_targets(path: str | Path, clusters=None) -> pd.DataFrame:
         chk.raise_if_any()
     text = {c: as_text(frame, c) for c in CLUSTER_TARGETS_COLUMNS}
     present = require(chk, text, ("cluster_id", "indicator", "kind", "value", "unit", "derived",
-                                 "source"))
+                                  "source"))
     cid_ok = cluster_id_problems(chk, text["cluster_id"], present["cluster_id"],
-                                  cluster_id_set(clusters), registry=registry_name(clusters))
+                                 cluster_id_set(clusters), registry=registry_name(clusters))
     ind = text["indicator"]
     ind_ok = present["indicator"] & ind.isin(INDICATORS).to_numpy()
     flag_values(chk, "indicator", present["indicator"] & ~ind_ok, INDICATORS, ind, "indicator")
@@ -547,12 +547,12 @@ def load_cluster_targets(path: str | Path, clusters=None) -> pd.DataFrame:
     derived = bool_column(chk, "derived", text["derived"])
     keys = (text["cluster_id"] + "/" + ind + "/" + kind).to_numpy(dtype=object)
     duplicates(chk, "kind", keys, cid_ok & ind_ok & kind_ok,
-                lambda key: f"target {key}")
+               lambda key: f"target {key}")
     chk.raise_if_any()
     out = pd.DataFrame({c: text[c].to_numpy(dtype=object) for c in CLUSTER_TARGETS_COLUMNS})
     out["value"] = v * factor
     out["unit"] = [GROWTH_UNIT if g else INDICATORS[k].unit for k, g in zip(inds, is_growth,
-                                                                          strict=True)]
+                                                                            strict=True)]
     out["derived"] = derived.to_numpy(dtype=bool)
     match = _TARGET_FILE_RE.match(Path(path).stem)
     out["year"] = pd.array([int(match.group(1)) if match else pd.NA] * len(out), dtype="Int64")
