@@ -40,15 +40,15 @@ def add_parser(subparsers) -> None:
     ledger = parser.add_argument_group("Excel ledger")
     ledger.add_argument("--ledger", metavar="FILE.xlsx",
                         help="check a filled-in monthly ledger (cluster ids come from "
-                        "--data's clusters table)")
+                             "--data's clusters table)")
     ledger.add_argument("--write-observations", metavar="OUT.csv",
                         help="with --ledger: write the ledger's rows as an observations CSV "
-                        "(written atomically)")
+                             "(written atomically)")
     ledger.add_argument("--force", action="store_true",
                         help="allow --write-observations / --ledger-template to overwrite")
     ledger.add_argument("--ledger-template", metavar="OUT.xlsx",
                         help="write an empty ledger template (with --data's cluster list) "
-                        "and exit")
+                             "and exit")
     parser.set_defaults(handler=run)
 
 
