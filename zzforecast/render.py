@@ -196,6 +196,8 @@ def notebook_to_html(notebook, title: str | None = None, lang: str = "zh") -> st
 
 def _first_heading(nb) -> str | None:
     for cell in nb.cells:
+        if set(cell.get("metadata", {}).get("tags", [])) & set(REMOVE_TAGS):
+            continue
         if cell.get("cell_type") == "markdown":
             for line in cell.get("source", "").splitlines():
                 if line.startswith("#"):

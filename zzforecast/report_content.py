@@ -657,10 +657,11 @@ class OverviewReport(_Report):
             parts.append(_p(self.t("no_targets")))
         return _display_html("".join(parts))
 
-    def clusters_table(self, link_reports: bool = False):
+    def clusters_table(self, link_reports: bool | list[str] = False):
         """Each cluster's probability of reaching its own targets, one column per indicator.
 
-        ``link_reports`` links each name to ``<cluster_id>.html`` (the batch folder).
+        ``link_reports`` links names to ``<cluster_id>.html`` in the same folder: ``True``
+        for every cluster, or a list of the cluster ids that have a report (the batch).
         """
         frame = self.inputs.assessment
         names = self._names()
@@ -677,7 +678,8 @@ class OverviewReport(_Report):
             if not len(mine):
                 continue
             label = html.escape(names[cid])
-            if link_reports:
+            if link_reports is True or (isinstance(link_reports, (list, tuple))
+                                        and cid in link_reports):
                 label = f'<a href="{html.escape(cid, quote=True)}.html">{label}</a>'
             cells = []
             for ind in indicators:

@@ -677,7 +677,8 @@ def _simulate_and_run(bundle, selected, final, pool, *, year, as_of, scenario, w
         if overview:
             jobs.append(NotebookJob("overview", str(overview_notebook
                                                     or notebook_path("city_overview")),
-                                    {**common, "link_reports": True}, kind="overview",
+                                    {**common, "link_reports": [r["cluster_id"] for r in selected]},
+                                    kind="overview",
                                     labels={"name_zh": "全市总览", "name_en": "City overview"}))
         for row in selected:
             jobs.append(NotebookJob(row["cluster_id"], cluster_nb,
