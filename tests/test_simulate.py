@@ -250,3 +250,22 @@ def test_large_cities_use_a_factor_model_with_unit_variances():
     assert np.allclose(r.std(axis=0).mean(), 0.1, atol=0.002)
     c = np.corrcoef(r[:, :60].T)
     assert abs(c[~np.eye(60, dtype=bool)].mean() - 0.4) < 0.03
+
+
+def test_prepared_inputs_can_be_reused_across_scenarios(bundle, sim):
+    again = simulate(bundle, 2017, "2017-07", "baseline", n_paths=2000, seed=11,
+                     inputs=sim.inputs)
+    assert np.array_equal(again.annual, sim.annual)
+    with pytest.raises(UserError, match="prepared for another"):
+        simulate(bundle, 2017, "2017-06", "baseline", n_paths=10, inputs=sim.inputs)
+
+
+def test_an_edited_baseline_still_moves_projects(bundle, sim):
+    from dataclasses import replace as dc_replace
+
+    from zzforecast.scenarios import load_scenario
+
+    late = dc_replace(load_scenario(PARAMS, "baseline"), delay_months=6.0)  # name stays baseline
+    moved = simulate(bundle, 2017, "2017-07", late, n_paths=2000, seed=11, inputs=sim.inputs)
+    j = sim.indicators.index("fai")
+    assert moved.annual[:, 0, j].mean() < sim.annual[:, 0, j].mean() - 1.0

@@ -707,6 +707,7 @@ class Simulation:
     version: str = ""
     synthetic: bool = False
     method: dict = field(default_factory=dict)
+    inputs: SimInputs | None = field(default=None, repr=False, compare=False)  # not saved
 
     @classmethod
     def from_arrays(cls, inputs: SimInputs, paths: dict, **meta) -> Simulation:
@@ -719,7 +720,7 @@ class Simulation:
             remaining=paths["remaining"], deflator=paths["deflator"], base=inputs.base,
             share=inputs.share, ytd_growth=inputs.ytd_growth, ytd_month=inputs.ytd_month,
             cum_last=cum_last, mu=inputs.mu, sigma=inputs.sigma, corr=inputs.corr,
-            monthly=paths.get("monthly"), **meta)
+            monthly=paths.get("monthly"), inputs=inputs, **meta)
 
     # ---- aggregation
     def cluster_index(self, scope: str) -> np.ndarray:
@@ -860,7 +861,7 @@ def _scenario_shift(scenario, inputs: SimInputs) -> np.ndarray:
 
 def simulate(bundle, year: int, as_of: str, scenario="baseline", n_paths: int = 10_000,
              seed: int = 0, *, clusters: list[str] | None = None,
-             keep_monthly: bool = True) -> Simulation:
+             keep_monthly: bool = True, inputs: SimInputs | None = None) -> Simulation:
     """Simulate every cluster and indicator of ``year`` jointly, as of a data vintage.
 
     Parameters
@@ -882,6 +883,10 @@ def simulate(bundle, year: int, as_of: str, scenario="baseline", n_paths: int = 
         Restrict to these cluster ids (totals then cover only them).
     keep_monthly : bool
         Keep the monthly cumulative paths (memory: n_paths x clusters x indicators x 12).
+    inputs : SimInputs, optional
+        Inputs prepared earlier by :func:`prepare_inputs` for the same bundle, year,
+        vintage and clusters (e.g. ``simulation.inputs`` of a previous run); skips the
+        estimation, so re-running under many scenarios (sliders) is fast.
 
     Returns
     -------
@@ -914,7 +919,11 @@ def simulate(bundle, year: int, as_of: str, scenario="baseline", n_paths: int = 
         registry = registry[registry["cluster_id"].isin(clusters)]
     obs = bundle.observations
     _check_as_of_vs_data(obs, year, as_year, as_month)
-    inputs = prepare_inputs(registry, obs, year, as_of)
+    if inputs is None:
+        inputs = prepare_inputs(registry, obs, year, as_of)
+    elif (inputs.year != int(year) or inputs.as_of_month != as_month
+          or tuple(inputs.cluster_ids) != tuple(registry["cluster_id"])):
+        raise UserError("inputs were prepared for another year, vintage or set of clusters")
     paths = simulate_arrays(
         inputs, n_paths=n_paths, seed=seed, shift=_scenario_shift(scen, inputs),
         volatility=scen.volatility_multiplier, deflator_mean=scen.deflator_mean,
@@ -922,12 +931,12 @@ def simulate(bundle, year: int, as_of: str, scenario="baseline", n_paths: int = 
     adj = None
     projects = getattr(bundle, "projects", None)
     if "fai" in inputs.indicators and projects is not None and len(projects):
-        reference = None
-        if scen.name != "baseline":
-            try:
-                reference = load_scenario(getattr(bundle, "params_dir", "params"), "baseline")
-            except UserError:
-                reference = None
+        # Projects move FAI by their deviation from the baseline file's assumptions (by
+        # content, not name: a baseline edited in a notebook must still have an effect).
+        try:
+            reference = load_scenario(getattr(bundle, "params_dir", "params"), "baseline")
+        except UserError:
+            reference = None  # no baseline on disk: the scenario is its own reference
         adj = project_adjustment(projects, inputs.cluster_ids, year, as_month, scen,
                                  n_paths=n_paths, seed=seed, reference=reference)
         if adj is not None:
