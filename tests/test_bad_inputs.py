@@ -287,7 +287,7 @@ def undecodable(root):
     data = obs(root).read_bytes().replace(b"test fixture (invented)",
                                           "caf\u00e9 fixture".encode("latin-1"), 1)
     obs(root).write_bytes(data)
-    return obs(root), 2, None, "cannot decode byte 0xe9"
+    return obs(root), 2, None, "byte 0xe9 at row 2"
 
 
 def utf16_file(root):

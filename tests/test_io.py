@@ -146,3 +146,17 @@ def test_data_in_a_column_without_header_is_an_error(tmp_path):
     path.write_text("a,b,\n1,2,3\n", encoding="utf-8")
     with pytest.raises(DataError, match="3 fields but the header has 2"):
         read_table(path)
+
+
+def test_damaged_utf8_is_not_read_as_gbk_mojibake(tmp_path):
+    path = tmp_path / "t.csv"
+    rows = "".join(f"zz_{i},郑州航空港产业集聚区第{i}园区\n" for i in range(20))
+    data = bytearray(("cluster_id,name_zh\n" + rows).encode("utf-8"))
+    position = data.index("第5".encode())
+    data[position] = 0xFF  # one damaged byte on row 7
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataError) as info:
+        read_table(path)
+    problem = info.value.problems[0]
+    assert problem.row == 7
+    assert "otherwise UTF-8" in problem.message

@@ -89,6 +89,10 @@ def decode_text(data: bytes, file: str, error: type[DataError] = DataError) -> t
         raise error(Problem(file, None, None,
                             "looks like a UTF-16 or binary file; save it as CSV in UTF-8 "
                             "(or GBK) text, e.g. Excel: Save As > 'CSV UTF-8'"))
+    try:
+        return data.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        _damaged_utf8(data, exc, file, error)
     first_error: UnicodeDecodeError | None = None
     for encoding in _ENCODINGS:
         try:
@@ -102,6 +106,26 @@ def decode_text(data: bytes, file: str, error: type[DataError] = DataError) -> t
         file, row, None,
         f"cannot decode byte 0x{data[pos]:02x} at row {row} as UTF-8 or GBK/GB18030; "
         "save the file as UTF-8 (Excel: Save As > 'CSV UTF-8') or as GBK"))
+
+
+def _damaged_utf8(data: bytes, exc: UnicodeDecodeError, file: str,
+                  error: type[DataError]) -> None:
+    """A file that is UTF-8 except for a few bytes is damaged, not GBK.
+
+    GB18030 decodes almost any byte sequence, so trying it on a damaged UTF-8 file would
+    silently turn its Chinese text into mojibake. When most non-ASCII characters of the
+    file are valid UTF-8, say where the bad bytes are instead.
+    """
+    text = data.decode("utf-8", errors="replace")
+    n_bad = text.count("\ufffd")
+    n_good = sum(1 for ch in text if ord(ch) > 127) - n_bad
+    if n_good >= 3 * n_bad:
+        row = data.count(b"\n", 0, exc.start) + 1
+        raise error(Problem(
+            file, row, None,
+            f"invalid UTF-8 byte 0x{data[exc.start]:02x} at row {row} ({n_bad} bad "
+            f"character{'s' if n_bad != 1 else ''} in a file that is otherwise UTF-8): the "
+            "file is damaged or mixes encodings; fix that row or re-save the file as UTF-8"))
 
 
 def read_table(path: str | os.PathLike) -> pd.DataFrame:
