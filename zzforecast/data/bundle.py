@@ -167,9 +167,11 @@ def collect(data_dir: str | Path, params_dir: str | Path,
     if not data_dir.is_dir():
         problems.append(Problem(str(data_dir), None, None,
                                 "data folder not found (pass --data DIR)"))
-        return parts, problems, data_files, params_files
-    tables = {}
+    tables: dict[str, Path | None] = {}
     for stem, required in (("clusters", True), ("observations", True), ("projects", False)):
+        if not data_dir.is_dir():
+            tables[stem] = None
+            continue
         path, found_problems = find_table(data_dir, stem)
         problems.extend(found_problems)
         if path is None and required and not found_problems:
