@@ -39,6 +39,7 @@ def test_json_summary(capsys):
     assert summary["clusters"] == {"total": 3, "provincial": 2, "municipal": 1}
     assert summary["observations"]["monthly_ytd"] == ["2016-02", "2017-07"]
     assert summary["observations"]["annual"] == ["2012", "2016"]
+    assert summary["observations"]["latest_month"] == {"fai": "2017-07", "iav": "2017-07"}
     assert summary["synthetic"] is True
     assert summary["vintage"] == "2017-08-15"
 

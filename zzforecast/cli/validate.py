@@ -101,7 +101,9 @@ def _summary_text(s: dict) -> str:
     if obs["annual"]:
         lines.append(f"  annual        {obs['annual'][0]} to {obs['annual'][1]}")
     if obs["monthly_ytd"]:
-        lines.append(f"  monthly (YTD) {obs['monthly_ytd'][0]} to {obs['monthly_ytd'][1]}")
+        latest = ", ".join(f"{k} {v}" for k, v in obs["latest_month"].items())
+        lines.append(f"  monthly (YTD) {obs['monthly_ytd'][0]} to {obs['monthly_ytd'][1]} "
+                     f"(latest: {latest})")
     lines += [
         f"  vintage       {s['vintage']} (latest publication date in the data)",
         f"  projects      {s['projects']}",

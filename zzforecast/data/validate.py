@@ -108,7 +108,7 @@ def summarize(bundle: Bundle) -> dict[str, Any]:
     -------
     dict
         Keys ``clusters`` (total and per level), ``observations`` (rows, series, annual
-        and monthly ranges), ``vintage``, ``synthetic`` (bool), ``synthetic_rows``,
+        and monthly ranges, latest month per indicator), ``vintage``, ``synthetic`` (bool), ``synthetic_rows``,
         ``projects``, ``targets``, ``cluster_targets``, ``data_digest``, ``params_digest``.
     """
     clusters, obs = bundle.clusters, bundle.observations
@@ -125,6 +125,8 @@ def summarize(bundle: Bundle) -> dict[str, Any]:
             "indicators": sorted(obs["indicator"].unique().tolist()),
             "annual": [min(annual), max(annual)] if len(annual) else None,
             "monthly_ytd": [min(monthly), max(monthly)] if len(monthly) else None,
+            "latest_month": {str(k): str(v) for k, v in obs[obs["frequency"] == "monthly_ytd"]
+                             .groupby("indicator")["period"].max().items()},
         },
         "vintage": bundle.vintage,
         "synthetic": bundle.synthetic,
