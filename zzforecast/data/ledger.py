@@ -107,9 +107,8 @@ def write_ledger_template(path: str | Path, clusters: pd.DataFrame | None = None
     unit_list = ",".join(dict.fromkeys(u for spec in UNIT_FACTORS.values() for u in spec))
     widths = (14, 26, 22, 10, 14, 12, 8, 10, 28, 12)
 
-    n_codes = 0
-    if clusters is not None and len(clusters):
-        n_codes = len(clusters)
+    n_codes = len(clusters) if clusters is not None else 0
+    last_row = 5000  # drop-down lists cover rows 2..last_row
     for sheet_name, headers in ((MONTHLY_SHEET, MONTHLY_HEADERS), (ANNUAL_SHEET, ANNUAL_HEADERS)):
         ws = wb.create_sheet(sheet_name)
         ws.append(list(headers))
@@ -119,7 +118,6 @@ def write_ledger_template(path: str | Path, clusters: pd.DataFrame | None = None
             cell.alignment = Alignment(horizontal="center")
             ws.column_dimensions[get_column_letter(col)].width = width
         ws.freeze_panes = "A2"
-        rows = "2:5000"
         validations = [
             ("C", indicator_list, "指标", "请选择指标 (fai/iav/revenue/employment 亦可)"),
             ("G", unit_list, "单位", "亿元、万元、元 (金额) 或 万人、人 (人数)"),
@@ -127,14 +125,15 @@ def write_ledger_template(path: str | Path, clusters: pd.DataFrame | None = None
         ]
         for column, options, title, prompt in validations:
             dv = DataValidation(type="list", formula1=f'"{options}"', allow_blank=True,
-                                showErrorMessage=False, promptTitle=title, prompt=prompt)
-            dv.add(f"{column}{rows.split(':')[0]}:{column}{rows.split(':')[1]}")
+                                showErrorMessage=False, showInputMessage=True,
+                                promptTitle=title, prompt=prompt)
+            dv.add(f"{column}2:{column}{last_row}")
             ws.add_data_validation(dv)
         if n_codes:
             ref = f"{quote_sheetname(CODES_SHEET)}!$A$2:$A${n_codes + 1}"
             dv = DataValidation(type="list", formula1=ref, allow_blank=True,
                                 showErrorMessage=False)
-            dv.add("A2:A5000")
+            dv.add(f"A2:A{last_row}")
             ws.add_data_validation(dv)
         # column formats (not cell formats, which would make empty rows look used): text
         # keeps 2017-07 from turning into a date
