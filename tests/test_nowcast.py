@@ -98,3 +98,16 @@ def test_nowcast_reproducible_and_callable_via_package():
     b = zzforecast.nowcast(df, "2017-07", thresholds=(0.1,), seed=3)
     pd.testing.assert_frame_equal(a, b)
     assert 0 < a.iloc[0]["p_ge_0.1"] < 1
+
+
+def test_nowcast_paths_match_nowcast():
+    from zzforecast.nowcast import nowcast_paths
+
+    df = _ytd()
+    df.loc[df["ds"].dt.month == 7, "cum_value"] *= np.linspace(0.95, 1.05, 10)
+    paths = nowcast_paths(df, "2017-07", n_paths=3000, seed=5)
+    assert list(paths.columns) == ["unique_id", "year", "month", "sample_id", "growth"]
+    assert len(paths) == 3000 and paths["sample_id"].max() == 2999
+    summary = nowcast(df, "2017-07", n_paths=3000, seed=5).iloc[0]
+    assert paths["growth"].mean() == pytest.approx(summary["mean"])
+    assert paths["growth"].quantile(0.1) == pytest.approx(summary["lo-80"])
