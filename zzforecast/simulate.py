@@ -204,12 +204,15 @@ def _clip_outliers(values: np.ndarray, z: float = 3.0) -> np.ndarray:
     return np.where(np.isfinite(v), np.clip(v, med - z * mad, med + z * mad), np.nan)
 
 
-def _shrunk(values: np.ndarray, pooled: float, k: float = SHRINK_K) -> tuple[float, int]:
+def _shrunk(values: np.ndarray, pooled: float, k: float = SHRINK_K, *,
+            robust: bool = False) -> tuple[float, int]:
+    """Mean (or median, ``robust``) of the finite values shrunk toward ``pooled``."""
     v = values[np.isfinite(values)]
     n = v.size
     if n == 0:
         return pooled, 0
-    return (n * float(v.mean()) + k * pooled) / (n + k), n
+    centre = float(np.median(v)) if robust else float(v.mean())
+    return (n * centre + k * pooled) / (n + k), n
 
 
 def _shrunk_sd(values: np.ndarray, pooled_sd: float, k: float = SHRINK_K) -> float:
@@ -381,14 +384,14 @@ def _prepare(clusters, observations, year: int, as_month: int, indicators) -> Si
                 if m_c < 12:
                     if (j, m_c) not in pooled_cache:
                         pooled_u = _clip_outliers(u[:, -SURPRISE_WINDOW:, m_c - 1])
-                        pu_mean = (float(np.nanmean(pooled_u)) if np.isfinite(pooled_u).any()
+                        pu_mean = (float(np.nanmedian(pooled_u)) if np.isfinite(pooled_u).any()
                                    else 0.0)
                         pu_sd = (float(np.nanstd(pooled_u)) if np.isfinite(pooled_u).sum() >= 3
                                  else DEFAULT_SURPRISE_SD)
                         pooled_cache[(j, m_c)] = (pu_mean, pu_sd if pu_sd > 0 else DEFAULT_SURPRISE_SD)
                     pu_mean, pu_sd = pooled_cache[(j, m_c)]
                     own = _clip_outliers(u[c, -SURPRISE_WINDOW:, m_c - 1])
-                    b, n = _shrunk(own, pu_mean)
+                    b, n = _shrunk(own, pu_mean, robust=True)  # median: one odd year
                     mu[c, j] = ytd_growth[c, j] + b
                     sigma[c, j] = _shrunk_sd(own, pu_sd)
                     n_history[c, j] = n
