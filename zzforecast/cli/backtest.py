@@ -7,7 +7,7 @@ import sys
 
 __all__ = ["add_parser", "run"]
 
-DATASETS = ("m3-yearly", "national-fai-nowcast")
+DATASETS = ("m3-yearly", "national-fai-nowcast", "province-fai-pooling")
 
 
 def add_parser(subparsers) -> None:
@@ -20,7 +20,9 @@ def add_parser(subparsers) -> None:
             "reference models naive, autoets, autotheta and sf_ensemble (statsforecast, "
             "fitted in the same run): sMAPE, MASE, coverage of 80%% and 95%% intervals, "
             "MSIS and seconds. --dataset national-fai-nowcast runs the rolling-origin "
-            "nowcast backtest on the real national FAI series (NBS) in ../shared/data."),
+            "nowcast backtest on the real national FAI series (NBS) in ../shared/data; "
+            "--dataset province-fai-pooling compares forecasts with and without pooling "
+            "on short windows of the real provincial FAI panel (NBS)."),
     )
     src = parser.add_mutually_exclusive_group(required=True)
     src.add_argument("--dataset", choices=DATASETS, help="a built-in dataset")
@@ -30,8 +32,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--models", nargs="+", default=None,
                         help="subset of: zzforecast naive autoets autotheta sf_ensemble")
     parser.add_argument("--data", default=None, metavar="PATH",
-                        help="folder or file of the national FAI series "
-                             "(default: ../shared/data beside the repository)")
+                        help="folder or file of the real public series (national FAI or "
+                             "provincial panel; default: ../shared/data beside the repository)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--n-jobs", type=int, default=1, help="worker processes (default: 1)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
@@ -59,6 +61,20 @@ def format_table(result: dict) -> str:
 def run(args) -> int:
     from ..exceptions import UserError
 
+    if args.dataset == "province-fai-pooling":
+        from ..models.pooling_backtest import pooling_backtest
+
+        result = pooling_backtest(args.data, h=args.h or 3)
+        if args.format == "json":
+            json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
+            sys.stdout.write("\n")
+        else:
+            for label in ("pooled", "unpooled"):
+                m = result["overall"][label]
+                print(f"{label:<9} sMAPE {m['smape']:6.2f}  MASE {m['mase']:.3f}  "
+                      f"cov80 {100 * m['coverage_80']:.1f}  cov95 {100 * m['coverage_95']:.1f}"
+                      f"  MSIS95 {m['msis_95']:.2f}")
+        return 0
     if args.dataset == "national-fai-nowcast":
         from ..models.nowcast_backtest import format_nowcast_tables, nowcast_backtest
 
