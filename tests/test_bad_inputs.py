@@ -526,3 +526,37 @@ def test_scenario_rules_are_checked_too(root, capsys):
     assert code == 2
     assert "Traceback" not in err
     assert any(str(path) in line for line in err.splitlines() if line.startswith("error: "))
+
+
+JUNK = ["", " ", "nan", "NULL", "-", "—", "1e400", "-0", "0x1F", "２０１７", "2017-02-29",
+        "'; DROP TABLE", "\t", "TRUE", "亿元", "0.13%", "1/3", "[1]", "{}", "é", "\u0000x"]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_damage_never_crashes(root, capsys, seed):
+    """Random cell junk, cut files and flipped bytes: exit 0 or 2, never an internal error."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    targets = [obs(root), clusters(root), projects(root), ctargets(root), yaml_file(root)]
+    path = targets[int(rng.integers(len(targets)))]
+    data = bytearray(path.read_bytes())
+    action = int(rng.integers(4))
+    if action == 0 and path.suffix == ".csv":
+        rows = _read(path)
+        r, c = int(rng.integers(len(rows))), int(rng.integers(len(rows[0])))
+        rows[r][c] = JUNK[int(rng.integers(len(JUNK)))]
+        _write(path, rows)
+    elif action == 1:
+        path.write_bytes(bytes(data[: int(rng.integers(len(data)))]))
+    elif action == 2:
+        for _ in range(3):
+            data[int(rng.integers(len(data)))] = int(rng.integers(256))
+        path.write_bytes(bytes(data))
+    else:
+        lines = path.read_bytes().splitlines(keepends=True)
+        del lines[int(rng.integers(len(lines)))]
+        path.write_bytes(b"".join(lines))
+    code, out, err = run_validate(root, capsys)
+    assert code in (0, 2), err
+    assert "Traceback" not in err + out

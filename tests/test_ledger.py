@@ -137,6 +137,7 @@ BAD = {
     "formula": (_edit_cell("E3", "=E2*2"), 3, "1-当月累计值", "formula '=E2*2'"),
     "text_in_number": (_edit_cell("E2", "约120"), 2, "1-当月累计值", "text '约120' in a number cell"),
     "text_in_growth": (_edit_cell("F3", "同比增长"), 3, "累计增速(%)", "in a number cell"),
+    "error_value": (_edit_cell("E3", "#DIV/0!"), 3, "1-当月累计值", "Excel error value '#DIV/0!'"),
     "merged": (lambda wb: wb[MONTHLY_SHEET].merge_cells("A2:A3"), 2, "集聚区代码", "merged cells A2:A3"),
     "january": (_edit_cell("D2", "2017-01"), 2, "月份", "January–February (YYYY-02)"),
     "unknown_indicator": (_edit_cell("C2", "GDP"), 2, "指标", "unknown indicator 'GDP'"),

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -206,7 +207,9 @@ def _open_workbook(path: Path):
         raise DataError(Problem(file, None, None, "not an .xlsx workbook (or truncated): "
                                 "save it from Excel as .xlsx"))
     try:
-        return load_workbook(path, data_only=False)  # formulas stay formulas, never evaluated
+        with warnings.catch_warnings():  # openpyxl warns about Excel features it ignores
+            warnings.simplefilter("ignore")
+            return load_workbook(path, data_only=False)  # formulas stay formulas, never evaluated
     except Exception as exc:  # openpyxl raises several types on damaged files
         raise DataError(Problem(file, None, None, f"cannot open the workbook: {exc}")) from None
 
@@ -412,6 +415,9 @@ def _read_row(cells, header_of, number, frequency, clusters, problem) -> list[di
             formula = cell.value if isinstance(cell.value, str) else getattr(cell.value, "text", "")
             problem(number, header, f"formula '{formula}' in a data cell: zzforecast never "
                                     "evaluates formulas; paste values only (选择性粘贴 → 数值)")
+            ok = False
+        elif cell.data_type == "e":
+            problem(number, header, f"Excel error value '{cell.value}' in a data cell")
             ok = False
     if not ok:
         return None
