@@ -1,0 +1,418 @@
+"""Inputs of the joint simulation, estimated from history (see :mod:`zzforecast.simulate`).
+
+As of a data vintage, for every cluster and indicator: last year's level, the cumulative
+seasonal share ``s`` and year-to-date growth ``g`` (monthly indicators), the centre and
+spread of the growth still to come (calibrated on the cluster's past surprises at the same
+month, winsorised and shrunk toward the pool of all clusters; annual history for
+annual-only indicators), and the correlation of shocks across every series (Ledoit-Wolf
+intensity toward a constant-correlation target, with an equicorrelation fallback when
+history is short). Pandas and scikit-learn live here, outside the hot loop.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .data.schemas import INDICATORS
+from .exceptions import DataError, UserError
+
+__all__ = [
+    "SimInputs",
+    "prepare_inputs",
+    "parse_as_of",
+    "DEFAULT_RHO",
+    "MIN_YEARS_FOR_CORR",
+    "MONTHLY_INDICATORS",
+    "ANNUAL_INDICATORS",
+    "SURPRISE_WINDOW",
+]
+
+MONTHLY_INDICATORS = ("fai", "iav")  # simulated month by month from year-to-date data
+ANNUAL_INDICATORS = ("revenue", "employment")  # simulated from annual history
+DEFAULT_RHO = 0.5  # equicorrelation used when history is too short to estimate one
+MIN_YEARS_FOR_CORR = 3  # distinct past years needed to estimate the correlation
+DEFAULT_SURPRISE_SD = 0.05  # sd of remaining-months growth surprise with no history
+DEFAULT_ANNUAL_SD = 0.05  # sd of annual growth with no history
+SHRINK_K = 3.0  # pseudo-observations of the pooled value in per-cluster estimates
+ANNUAL_WINDOW = 5  # years of annual growth used for the centre of annual growth
+SURPRISE_WINDOW = 8  # most recent years of year-to-date surprises used for calibration
+
+
+# --------------------------------------------------------------------------- inputs
+
+def parse_as_of(as_of: str | Any) -> tuple[int, int]:
+    """Parse an as-of vintage ``YYYY-MM`` (or a date/Timestamp) into ``(year, month)``.
+
+    Raises
+    ------
+    UserError
+        When the text is not a valid ``YYYY-MM`` month.
+    """
+    if hasattr(as_of, "year") and hasattr(as_of, "month"):
+        return int(as_of.year), int(as_of.month)
+    text = str(as_of).strip()
+    parts = text.split("-")
+    try:
+        if len(parts) < 2 or len(parts[0]) != 4:
+            raise ValueError
+        year, month = int(parts[0]), int(parts[1])
+    except ValueError:
+        raise UserError(f"as-of '{text}' is not a month in the form YYYY-MM (e.g. 2017-07)") from None
+    if not 1 <= month <= 12:
+        raise UserError(f"as-of '{text}': month {month} is not between 01 and 12")
+    if not 1900 <= year <= 2200:
+        raise UserError(f"as-of '{text}': year {year} is out of range")
+    return year, month
+
+
+@dataclass(frozen=True)
+class SimInputs:
+    """Everything the numpy engine needs, estimated from history (no scenario applied).
+
+    Arrays are indexed ``[cluster, indicator]`` (and ``[..., month]`` with month 1..12 at
+    index 0..11). ``ytd_month`` is the last published month of the target year used for
+    a series (0 when the series is simulated from its annual history instead).
+    """
+
+    cluster_ids: tuple[str, ...]
+    cluster_levels: tuple[str, ...]
+    indicators: tuple[str, ...]
+    year: int
+    as_of_month: int
+    base: np.ndarray  # A(t-1): last year's annual level (canonical units; NaN unknown)
+    ytd_month: np.ndarray  # int, m per series (0: annual model)
+    share: np.ndarray  # s = C(m, t-1) / A(t-1)
+    ytd_growth: np.ndarray  # g, published year-to-date growth (indicator's basis)
+    profile_last: np.ndarray  # C(k, t-1) for k = 1..12 (pooled shares where missing)
+    observed: np.ndarray  # C(k, t) published this year for k <= m, NaN elsewhere
+    mu: np.ndarray  # centre of r (year-to-date series) or of G (annual model)
+    sigma: np.ndarray  # spread of r or of G
+    corr: np.ndarray  # correlation of shocks, series flattened indicator-major
+    corr_method: str
+    n_history: np.ndarray  # years of history behind mu/sigma per series
+    deflated: tuple[bool, ...]  # indicator's level is nominal and growth real (IAV)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.cluster_ids), len(self.indicators)
+
+
+def _period_parts(period) -> tuple[np.ndarray, np.ndarray]:
+    text = np.asarray(period, dtype=str)
+    years = np.array([int(p[:4]) for p in text], dtype=int)
+    months = np.array([int(p[5:7]) if len(p) >= 7 else 12 for p in text], dtype=int)
+    return years, months
+
+
+def _tables(observations, cluster_ids, indicators, year, as_of_month):
+    """Dense arrays of the observations we may use as of (year, as_of_month)."""
+    obs = observations
+    index = {cid: i for i, cid in enumerate(cluster_ids)}
+    ind_index = {ind: j for j, ind in enumerate(indicators)}
+    years_all, months_all = _period_parts(obs["period"])
+    first_year = int(years_all.min()) if len(years_all) else year - 1
+    first_year = min(first_year, year - 1)
+    n_years = year - first_year + 1
+    shape_m = (len(cluster_ids), len(indicators), n_years, 12)
+    mlevel = np.full(shape_m, np.nan)
+    mgrowth = np.full(shape_m, np.nan)
+    alevel = np.full(shape_m[:3], np.nan)
+    agrowth = np.full(shape_m[:3], np.nan)
+    c_idx = obs["cluster_id"].map(index)
+    i_idx = obs["indicator"].map(ind_index)
+    keep = c_idx.notna().to_numpy() & i_idx.notna().to_numpy()
+    freq = obs["frequency"].to_numpy()
+    measure = obs["measure"].to_numpy()
+    values = obs["value"].to_numpy(dtype=float)
+    monthly = freq == "monthly_ytd"
+    # What was known as of the vintage: this year's months up to as_of, and last
+    # year's annual figures (this year's annual figure only once the year is over).
+    visible = np.where(monthly, (years_all < year) | ((years_all == year) & (months_all <= as_of_month)),
+                       (years_all < year) | ((years_all == year) & (as_of_month == 12)))
+    keep &= visible & (years_all >= first_year) & (years_all <= year)
+    c = c_idx.to_numpy()[keep].astype(int)
+    i = i_idx.to_numpy()[keep].astype(int)
+    y = years_all[keep] - first_year
+    mo = months_all[keep] - 1
+    mon = monthly[keep]
+    lev = measure[keep] == "level"
+    val = values[keep]
+    mlevel[c[mon & lev], i[mon & lev], y[mon & lev], mo[mon & lev]] = val[mon & lev]
+    mgrowth[c[mon & ~lev], i[mon & ~lev], y[mon & ~lev], mo[mon & ~lev]] = val[mon & ~lev]
+    alevel[c[~mon & lev], i[~mon & lev], y[~mon & lev]] = val[~mon & lev]
+    agrowth[c[~mon & ~lev], i[~mon & ~lev], y[~mon & ~lev]] = val[~mon & ~lev]
+    # Annual level from December's cumulative value where the annual row is missing.
+    alevel = np.where(np.isnan(alevel), mlevel[..., 11], alevel)
+    # Growth from levels where the published growth is missing (same scope assumed).
+    prev_a = np.concatenate([np.full(alevel[..., :1].shape, np.nan), alevel[..., :-1]], axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        agrowth = np.where(np.isnan(agrowth), alevel / prev_a - 1.0, agrowth)
+        prev_m = np.concatenate([np.full(mlevel[:, :, :1].shape, np.nan), mlevel[:, :, :-1]], axis=2)
+        mgrowth = np.where(np.isnan(mgrowth), mlevel / prev_m - 1.0, mgrowth)
+    return first_year, mlevel, mgrowth, alevel, agrowth
+
+
+def _clip_outliers(values: np.ndarray, z: float = 3.0) -> np.ndarray:
+    """Winsorise at median +- z robust sds (1.4826 MAD); NaN stay NaN.
+
+    One broken year (a scope change, a revision) should not set the spread of every
+    future year, and with 5-8 years a single outlier would.
+    """
+    v = np.asarray(values, dtype=float)
+    finite = v[np.isfinite(v)]
+    if finite.size < 4:
+        return v
+    med = float(np.median(finite))
+    mad = 1.4826 * float(np.median(np.abs(finite - med)))
+    if not mad > 0:
+        return v
+    return np.where(np.isfinite(v), np.clip(v, med - z * mad, med + z * mad), np.nan)
+
+
+def _shrunk(values: np.ndarray, pooled: float, k: float = SHRINK_K, *,
+            robust: bool = False) -> tuple[float, int]:
+    """Mean (or median, ``robust``) of the finite values shrunk toward ``pooled``."""
+    v = values[np.isfinite(values)]
+    n = v.size
+    if n == 0:
+        return pooled, 0
+    centre = float(np.median(v)) if robust else float(v.mean())
+    return (n * centre + k * pooled) / (n + k), n
+
+
+def _shrunk_sd(values: np.ndarray, pooled_sd: float, k: float = SHRINK_K) -> float:
+    v = values[np.isfinite(values)]
+    n = v.size
+    var = float(v.var(ddof=1)) if n >= 2 else pooled_sd**2
+    return float(np.sqrt(((n - 1) * var + k * pooled_sd**2) / (n - 1 + k))) if n >= 2 else pooled_sd
+
+
+def _corr_from_rows(rows: np.ndarray) -> tuple[np.ndarray, str]:
+    """Correlation of columns of ``rows`` (NaN = missing), shrunk toward constant correlation.
+
+    ``rows`` is (n_obs, n_cols) of surprises; each column is standardised. The shrinkage
+    intensity is scikit-learn's Ledoit-Wolf estimate; the target is the equicorrelation
+    matrix at the average sample correlation (so shrinkage does not pull the aggregate
+    risk toward independence, as LW's scaled-identity target would).
+    """
+    from sklearn.covariance import LedoitWolf
+
+    n_cols = rows.shape[1]
+    x = rows.copy()
+    mean = np.nanmean(np.where(np.isfinite(x), x, np.nan), axis=0) if x.size else np.zeros(n_cols)
+    mean = np.where(np.isfinite(mean), mean, 0.0)
+    x = x - mean
+    sd = np.sqrt(np.nanmean(x**2, axis=0)) if x.size else np.ones(n_cols)
+    sd = np.where(np.isfinite(sd) & (sd > 0), sd, 1.0)
+    x = np.where(np.isfinite(x), x / sd, 0.0)
+    if n_cols == 1:
+        return np.ones((1, 1)), "single series"
+    lw = LedoitWolf(assume_centered=True).fit(x)
+    cov = lw.covariance_
+    d = np.sqrt(np.clip(np.diag(cov), 1e-12, None))
+    sample = cov / np.outer(d, d)
+    # The sample correlation (before LW's shrinkage toward the identity).
+    emp = (x.T @ x) / max(x.shape[0], 1)
+    de = np.sqrt(np.clip(np.diag(emp), 1e-12, None))
+    emp = emp / np.outer(de, de)
+    off = emp[~np.eye(n_cols, dtype=bool)]
+    rho = float(np.clip(off.mean(), 0.0, 0.95))
+    target = np.full((n_cols, n_cols), rho)
+    np.fill_diagonal(target, 1.0)
+    delta = float(lw.shrinkage_)
+    corr = (1 - delta) * emp + delta * target
+    np.fill_diagonal(corr, 1.0)
+    del sample
+    return corr, f"ledoit-wolf shrinkage {delta:.2f} toward constant correlation {rho:.2f}"
+
+
+def _equicorr(n: int, rho: float = DEFAULT_RHO) -> np.ndarray:
+    corr = np.full((n, n), rho)
+    np.fill_diagonal(corr, 1.0)
+    return corr
+
+
+def prepare_inputs(clusters, observations, year: int, as_of: str, *,
+                   indicators: tuple[str, ...] | None = None) -> SimInputs:
+    """Estimate the simulation's inputs from the clusters and observations frames.
+
+    Parameters
+    ----------
+    clusters : pandas.DataFrame
+        The cluster registry (``cluster_id``, ``level``).
+    observations : pandas.DataFrame
+        Long observations (schemas.OBSERVATIONS_COLUMNS) in canonical units, growth as
+        fractions; ``period`` is ``YYYY`` (annual) or ``YYYY-MM`` (monthly year-to-date).
+    year : int
+        The target year.
+    as_of : str
+        Data vintage ``YYYY-MM`` within ``year``; only data published through it is used.
+    indicators : tuple of str, optional
+        Indicators to simulate; by default every indicator with data.
+
+    Returns
+    -------
+    SimInputs
+
+    Raises
+    ------
+    UserError
+        For an as-of outside the target year or after the latest data.
+    DataError
+        When a cluster lacks last year's level for an indicator it has data for.
+    """
+    as_year, as_month = parse_as_of(as_of)
+    if as_year != int(year):
+        raise UserError(f"as-of {as_of} is not in the target year {year}; "
+                        f"use a month of {year} (e.g. {year}-07)")
+    with warnings.catch_warnings():
+        # nan-aware means over empty slices (clusters or months without history) are
+        # expected here and handled explicitly below.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _prepare(clusters, observations, int(year), as_month, indicators)
+
+
+def _prepare(clusters, observations, year: int, as_month: int, indicators) -> SimInputs:
+    cluster_ids = tuple(str(c) for c in clusters["cluster_id"])
+    levels = tuple(str(v) for v in clusters["level"])
+    if indicators is None:
+        present = set(observations["indicator"].unique())
+        indicators = tuple(i for i in INDICATORS if i in present)
+    indicators = tuple(indicators)
+    if not indicators:
+        raise DataError("no observations for any indicator: nothing to simulate")
+    first_year, mlevel, mgrowth, alevel, agrowth = _tables(
+        observations, cluster_ids, indicators, year, as_month)
+    ty = year - first_year  # index of the target year
+    n_c, n_i = len(cluster_ids), len(indicators)
+    base = alevel[:, :, ty - 1].copy()
+    ytd_month = np.zeros((n_c, n_i), dtype=int)
+    share = np.zeros((n_c, n_i))
+    ytd_growth = np.zeros((n_c, n_i))
+    observed = np.full((n_c, n_i, 12), np.nan)
+    profile_last = np.full((n_c, n_i, 12), np.nan)
+    mu = np.zeros((n_c, n_i))
+    sigma = np.zeros((n_c, n_i))
+    n_history = np.zeros((n_c, n_i), dtype=int)
+    # Seasonal shares s(k) = C(k, y) / A(y) of every past year, pooled across clusters.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares_hist = mlevel[:, :, :ty, :] / alevel[:, :, :ty, None]
+    pooled_cache: dict[tuple[int, int], tuple[float, float]] = {}
+    annual_dev: dict[int, np.ndarray] = {}
+    for j, ind in enumerate(indicators):
+        monthly_ind = ind in MONTHLY_INDICATORS and np.isfinite(mlevel[:, j]).any()
+        pooled_share = np.nanmean(shares_hist[:, j], axis=(0, 1)) if monthly_ind else np.full(12, np.nan)
+        pooled_share = np.where(np.isfinite(pooled_share), pooled_share, (np.arange(1, 13)) / 12.0)
+        pooled_share[11] = 1.0
+        # Annual growth history (for the annual model and as a fallback).
+        ag = agrowth[:, j, :ty]
+        window = ag[:, -ANNUAL_WINDOW:]
+        pooled_mu = float(np.nanmean(window)) if np.isfinite(window).any() else 0.0
+        dev = ag - np.nanmean(ag, axis=1, keepdims=True)
+        pooled_sd_a = float(np.sqrt(np.nanmean(dev**2))) if np.isfinite(dev).sum() > n_c else DEFAULT_ANNUAL_SD
+        if not np.isfinite(pooled_sd_a) or pooled_sd_a <= 0:
+            pooled_sd_a = DEFAULT_ANNUAL_SD
+        annual_dev[j] = dev
+        # Surprises u = r - g by (cluster, past year, month), where
+        # r = (G - s*g) / (1 - s) with s the previous year's share.
+        if monthly_ind:
+            prev_share = np.concatenate([np.full(shares_hist[:, j, :1].shape, np.nan),
+                                         shares_hist[:, j, :-1]], axis=1)  # s_{y-1}(k)
+            g_hist = mgrowth[:, j, :ty, :]
+            G_hist = agrowth[:, j, :ty, None]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rem = 1.0 - prev_share
+                r_hist = (G_hist - prev_share * g_hist) / rem
+                u = np.where(rem > 0.02, r_hist - g_hist, np.nan)  # (c, y, k)
+            u[:, :, 11] = np.nan
+        for c in range(n_c):
+            if not np.isfinite(base[c, j]):
+                if np.isfinite(mlevel[c, j]).any() or np.isfinite(alevel[c, j]).any():
+                    raise DataError(
+                        f"cluster '{cluster_ids[c]}', indicator '{ind}': no level for {year - 1} "
+                        f"(last year's total is needed to simulate {year})")
+                continue  # the cluster does not report this indicator at all
+            m_c = 0
+            if monthly_ind:
+                seen = np.where(np.isfinite(mlevel[c, j, ty, :]) | np.isfinite(mgrowth[c, j, ty, :]))[0]
+                if seen.size and np.isfinite(mgrowth[c, j, ty, seen[-1]]):
+                    m_c = int(seen[-1]) + 1
+                observed[c, j, :] = mlevel[c, j, ty, :]
+                last = mlevel[c, j, ty - 1, :]
+                prof = np.where(np.isfinite(last), last, pooled_share * base[c, j])
+                prof[11] = base[c, j]
+                profile_last[c, j] = prof
+            if m_c >= 2:
+                ytd_month[c, j] = m_c
+                share[c, j] = profile_last[c, j, m_c - 1] / base[c, j]
+                ytd_growth[c, j] = mgrowth[c, j, ty, m_c - 1]
+                if m_c < 12:
+                    if (j, m_c) not in pooled_cache:
+                        pooled_u = _clip_outliers(u[:, -SURPRISE_WINDOW:, m_c - 1])
+                        pu_mean = (float(np.nanmedian(pooled_u)) if np.isfinite(pooled_u).any()
+                                   else 0.0)
+                        pu_sd = (float(np.nanstd(pooled_u)) if np.isfinite(pooled_u).sum() >= 3
+                                 else DEFAULT_SURPRISE_SD)
+                        pooled_cache[(j, m_c)] = (pu_mean, pu_sd if pu_sd > 0 else DEFAULT_SURPRISE_SD)
+                    pu_mean, pu_sd = pooled_cache[(j, m_c)]
+                    own = _clip_outliers(u[c, -SURPRISE_WINDOW:, m_c - 1])
+                    b, n = _shrunk(own, pu_mean, robust=True)  # median: one odd year
+                    mu[c, j] = ytd_growth[c, j] + b
+                    sigma[c, j] = _shrunk_sd(own, pu_sd)
+                    n_history[c, j] = n
+                else:
+                    mu[c, j] = ytd_growth[c, j]
+            else:
+                m, n = _shrunk(ag[c, -ANNUAL_WINDOW:], pooled_mu, k=2.0)
+                mu[c, j] = m
+                s_pred = _shrunk_sd(dev[c], pooled_sd_a) * np.sqrt(1 + 1 / max(n, 1))
+                sigma[c, j] = s_pred
+                n_history[c, j] = n
+                if ind in MONTHLY_INDICATORS:
+                    profile_last[c, j] = pooled_share * base[c, j]
+    # ---- correlation of shocks across every simulated series
+    n_cols = n_c * n_i
+    cols_u = []
+    years_seen = set()
+    for j in range(n_i):
+        for c in range(n_c):
+            col = np.full((ty, 11), np.nan)
+            if ytd_month[c, j] >= 2 and indicators[j] in MONTHLY_INDICATORS:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    prev_share = np.concatenate([[np.full(12, np.nan)], shares_hist[c, j, :-1]])
+                    g_hist = mgrowth[c, j, :ty, :]
+                    G_hist = agrowth[c, j, :ty, None]
+                    rem = 1.0 - prev_share
+                    r_hist = (G_hist - prev_share * g_hist) / rem
+                    uu = np.where(rem > 0.02, r_hist - g_hist, np.nan)[:, :11]
+                # Standardise per month so months with different spreads mix.
+                with np.errstate(invalid="ignore"):
+                    mm = np.nanmean(uu, axis=0)
+                    ss = np.nanstd(uu, axis=0)
+                col = np.where(ss > 0, (uu - mm) / np.where(ss > 0, ss, 1), np.nan)
+            else:
+                d = annual_dev[j][c]
+                col[:, :] = d[:, None] if np.isfinite(base[c, j]) else np.nan
+            years_seen.update(np.where(np.isfinite(col).any(axis=1))[0].tolist())
+            cols_u.append(col.reshape(-1))
+    rows = np.stack(cols_u, axis=1) if cols_u else np.zeros((0, 0))
+    good_rows = np.isfinite(rows).any(axis=1)
+    rows = rows[good_rows]
+    if len(years_seen) >= MIN_YEARS_FOR_CORR and n_cols > 1 and rows.shape[0] >= 2:
+        corr, method = _corr_from_rows(rows)
+    else:
+        corr = _equicorr(n_cols)
+        method = (f"fallback: one-factor equicorrelation rho={DEFAULT_RHO} "
+                  f"({len(years_seen)} past years < {MIN_YEARS_FOR_CORR})")
+    deflated = tuple(INDICATORS[i].level_price_basis == "nominal"
+                     and INDICATORS[i].growth_price_basis == "real" for i in indicators)
+    return SimInputs(
+        cluster_ids=cluster_ids, cluster_levels=levels, indicators=indicators, year=year,
+        as_of_month=as_month, base=base, ytd_month=ytd_month, share=share,
+        ytd_growth=ytd_growth, profile_last=profile_last, observed=observed, mu=mu,
+        sigma=sigma, corr=corr, corr_method=method, n_history=n_history, deflated=deflated,
+    )
