@@ -269,3 +269,20 @@ def test_an_edited_baseline_still_moves_projects(bundle, sim):
     moved = simulate(bundle, 2017, "2017-07", late, n_paths=2000, seed=11, inputs=sim.inputs)
     j = sim.indicators.index("fai")
     assert moved.annual[:, 0, j].mean() < sim.annual[:, 0, j].mean() - 1.0
+
+
+def test_series_without_a_positive_base_are_left_out_and_said_so():
+    clusters = make_clusters(4)
+    obs = make_observations(clusters)
+    zero = (obs.cluster_id == "c01") & (obs.indicator == "revenue") & (obs.period == "2016") \
+        & (obs.measure == "level")
+    obs.loc[zero, "value"] = 0.0
+    late = (obs.cluster_id == "c02") & ~obs.period.str.startswith("2017")
+    obs = obs[~late]  # c02 reports only in 2017: no base for its growth
+    inp = prepare_inputs(clusters, obs, 2017, "2017-07")
+    assert any("c01" in n and "revenue" in n and "not positive" in n for n in inp.notes)
+    assert any("c02" in n and "no level for 2016" in n for n in inp.notes)
+    out = simulate_arrays(inp, n_paths=200, seed=0)
+    j = inp.indicators.index("revenue")
+    assert np.isnan(out["growth"][:, 1, j]).all() and np.isnan(out["growth"][:, 2, :]).all()
+    assert np.isfinite(out["growth"][:, 0, :]).all()

@@ -582,7 +582,8 @@ def to_json(simulation, assessment: pd.DataFrame, *, joint: pd.DataFrame | None 
             "params_digest": sim.params_digest, "scenario_digest": sim.scenario_digest,
             "version": sim.version, "as_of": sim.as_of, "scenario": sim.scenario,
             "synthetic": bool(sim.synthetic),
-            "method": {k: (str(v) if not isinstance(v, dict) else v) for k, v in sim.method.items()},
+            "method": {k: (v if isinstance(v, (dict, list)) else str(v))
+                       for k, v in sim.method.items()},
         },
     }
     for ind, frame in (driver_frames or {}).items():

@@ -37,6 +37,7 @@ _T = {
         "method": "方法：余下月份增速以1—{m}月累计增速为中心，按各集聚区历年同期偏差校准；集聚区间冲击相关（{corr}）；全市、省级合计为各集聚区路径逐条加总。",
         "provenance": "来源：数据摘要 {data}…，参数摘要 {params}…，版本 {version}",
         "none": "—",
+        "left_out": "未纳入模拟：{items}",
     },
     "en": {
         "title": "Probability of reaching the {year} targets (data through {as_of}, {scenario}, {n:,} joint paths, seed {seed})",
@@ -60,6 +61,7 @@ _T = {
         "method": "Method: growth of the months to come is centred on the Jan-{m} year-to-date growth and calibrated on each cluster's past surprises at the same month; shocks are correlated across clusters ({corr}); city and provincial totals sum cluster paths path by path.",
         "provenance": "Provenance: data digest {data}..., params digest {params}..., version {version}",
         "none": "-",
+        "left_out": "Left out of the simulation: {items}",
     },
 }
 
@@ -192,6 +194,9 @@ def render_text(sim, table: pd.DataFrame, joint: pd.DataFrame | None,
     skipped = table.attrs.get("not_assessed", [])
     if skipped:
         out += [t["not_assessed"].format(n=len(skipped)), ""]
+    left_out = sim.method.get("left_out") or []
+    if left_out:
+        out += [t["left_out"].format(items="; ".join(left_out)), ""]
     m = int(sim.as_of[5:7]) if sim.as_of else 0
     out.append(t["method"].format(m=m, corr=sim.method.get("correlation", "")))
     out.append(t["provenance"].format(data=sim.data_digest[:12], params=sim.params_digest[:12],

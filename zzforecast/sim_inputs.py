@@ -95,6 +95,7 @@ class SimInputs:
     corr_method: str
     n_history: np.ndarray  # years of history behind mu/sigma per series
     deflated: tuple[bool, ...]  # indicator's level is nominal and growth real (IAV)
+    notes: tuple[str, ...] = ()  # series left out and why
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -263,7 +264,12 @@ def prepare_inputs(clusters, observations, year: int, as_of: str, *,
     UserError
         For an as-of outside the target year or after the latest data.
     DataError
-        When a cluster lacks last year's level for an indicator it has data for.
+        When there are no observations at all.
+
+    Notes
+    -----
+    A series without a positive level for last year cannot have a growth rate; it is
+    left out (NaN paths, excluded from totals) and ``SimInputs.notes`` says so.
     """
     as_year, as_month = parse_as_of(as_of)
     if as_year != int(year):
@@ -290,6 +296,11 @@ def _prepare(clusters, observations, year: int, as_month: int, indicators) -> Si
     ty = year - first_year  # index of the target year
     n_c, n_i = len(cluster_ids), len(indicators)
     base = alevel[:, :, ty - 1].copy()
+    notes: list[str] = []
+    for c, j in zip(*np.where(np.isfinite(base) & (base <= 0)), strict=True):
+        notes.append(f"cluster '{cluster_ids[c]}', {indicators[j]}: level {year - 1} is "
+                     f"{base[c, j]:g}, not positive; left out (growth undefined)")
+        base[c, j] = np.nan
     ytd_month = np.zeros((n_c, n_i), dtype=int)
     share = np.zeros((n_c, n_i))
     ytd_growth = np.zeros((n_c, n_i))
@@ -331,11 +342,12 @@ def _prepare(clusters, observations, year: int, as_month: int, indicators) -> Si
             u[:, :, 11] = np.nan
         for c in range(n_c):
             if not np.isfinite(base[c, j]):
-                if np.isfinite(mlevel[c, j]).any() or np.isfinite(alevel[c, j]).any():
-                    raise DataError(
-                        f"cluster '{cluster_ids[c]}', indicator '{ind}': no level for {year - 1} "
-                        f"(last year's total is needed to simulate {year})")
-                continue  # the cluster does not report this indicator at all
+                has_data = np.isfinite(mlevel[c, j]).any() or np.isfinite(alevel[c, j]).any()
+                if has_data and not any(n.startswith(f"cluster '{cluster_ids[c]}', {ind}:")
+                                        for n in notes):
+                    notes.append(f"cluster '{cluster_ids[c]}', {ind}: no level for {year - 1} "
+                                 f"(needed as the base of {year}'s growth); left out")
+                continue  # not simulated: NaN paths, excluded from every total
             m_c = 0
             if monthly_ind:
                 seen = np.where(np.isfinite(mlevel[c, j, ty, :]) | np.isfinite(mgrowth[c, j, ty, :]))[0]
@@ -415,4 +427,5 @@ def _prepare(clusters, observations, year: int, as_month: int, indicators) -> Si
         as_of_month=as_month, base=base, ytd_month=ytd_month, share=share,
         ytd_growth=ytd_growth, profile_last=profile_last, observed=observed, mu=mu,
         sigma=sigma, corr=corr, corr_method=method, n_history=n_history, deflated=deflated,
+        notes=tuple(notes),
     )

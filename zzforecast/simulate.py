@@ -577,7 +577,8 @@ def simulate(bundle, year: int, as_of: str, scenario="baseline", n_paths: int = 
         method={"correlation": inputs.corr_method,
                 "deflator": {"mean": scen.deflator_mean, "sd": scen.deflator_sd},
                 "volatility_multiplier": scen.volatility_multiplier,
-                "projects": "adjusted" if adj is not None else "none"},
+                "projects": "adjusted" if adj is not None else "none",
+                "left_out": list(inputs.notes)},
     )
 
 
