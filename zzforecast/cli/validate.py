@@ -14,7 +14,7 @@ from pathlib import Path
 __all__ = ["add_parser", "run"]
 
 _REPLACE_HINT = (
-    "Replace it with real ledgers: docs/data.md explains the CSV/Parquet files, and the\n"
+    "Replace the synthetic panel with real data: docs/data.md explains the CSV/Parquet files; the\n"
     "    Excel template data/templates/monthly_ledger.xlsx imports with\n"
     "    'zzforecast validate --ledger FILE.xlsx --write-observations data/observations.csv --force'."
 )
