@@ -457,8 +457,8 @@ class ClusterReport(_Report):
                 if not months:
                     continue
                 paths = sim.monthly[:, self.index, j, as_month:12]
-                title = (f"{self.name}：{name}（{year}年1–m月累计，{unit}）" if self.lang == "zh"
-                         else f"{self.name}: {name} ({year} January–month cumulative, {unit})")
+                title = (f"{self.name}：{name}（{year}年逐月累计值，{unit}）" if self.lang == "zh"
+                         else f"{self.name}: {name} ({year}, cumulative year to date, {unit})")
                 fig = fan_chart(hist, paths, months, target=level_target, title=title,
                                 ylabel=unit, lang=self.lang)
                 fig.axes[0].set_xlabel("月" if self.lang == "zh" else "month")
