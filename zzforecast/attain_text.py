@@ -131,8 +131,17 @@ def _name(ind: str, lang: str) -> str:
 
 def render_text(sim, table: pd.DataFrame, joint: pd.DataFrame | None,
                 driver_frames: dict, stars: pd.DataFrame | None, *, lang: str = "zh",
-                top: int = 3, projects: pd.DataFrame | None = None) -> str:
-    """The attain report as text: plan targets, clusters, joint, drivers, stars, notice."""
+                top: int = 3, projects: pd.DataFrame | None = None,
+                names: dict[str, str] | None = None) -> str:
+    """The attain report as text: plan targets, clusters, joint, drivers, stars, notice.
+
+    ``names`` maps cluster ids to display names (e.g. the registry's ``name_zh``).
+    """
+    names = names or {}
+
+    def label(cid: str) -> str:
+        return names.get(cid) or cid
+
     from .provenance import SYNTHETIC_NOTICE
 
     t = _T[lang]
@@ -161,7 +170,7 @@ def render_text(sim, table: pd.DataFrame, joint: pd.DataFrame | None,
         rows = []
         for r in clusters.itertuples(index=False):
             target, median, _ = _value(r, none, lang)
-            rows.append([r.scope, _name(r.indicator, lang), target, _pct(r.p_attain, 1, none),
+            rows.append([label(r.scope), _name(r.indicator, lang), target, _pct(r.p_attain, 1, none),
                          _pct(r.required_growth, 1, none), median])
         out += [t["clusters"].format(n=len(clusters), derived=derived),
                 format_table(t["cols_cluster"], rows), ""]
@@ -177,12 +186,12 @@ def render_text(sim, table: pd.DataFrame, joint: pd.DataFrame | None,
                                    expected=_pct(a["expected_growth"]),
                                    gap=_pct(a["expected_gap"], 2))
         worst = frame.head(top)
-        rows = [[r.cluster_id, _pct(r.weight, 1), _pct(r.expected_growth, 1),
+        rows = [[label(r.cluster_id), _pct(r.weight, 1), _pct(r.expected_growth, 1),
                  _pct(r.contribution_to_gap, 2), _pct(r.required_growth_equal, 1),
                  _pct(r.required_growth_proportional, 1)] for r in worst.itertuples(index=False)]
         out += [head, format_table(t["cols_drivers"], rows), ""]
     if stars is not None and len(stars):
-        rows = [[r.cluster_id, str(r.star_target), _pct(r.p_reach_target, 1),
+        rows = [[label(r.cluster_id), str(r.star_target), _pct(r.p_reach_target, 1),
                  f"{r.expected_stars:.1f}"] for r in stars.itertuples(index=False)]
         out += [t["stars"], format_table(t["cols_stars"], rows), ""]
     if projects is not None and len(projects):

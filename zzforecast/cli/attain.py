@@ -138,6 +138,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from ..attain_text import render_text
 
+    column = "name_zh" if args.lang == "zh" else "name_en"
+    names = dict(zip(bundle.clusters["cluster_id"], bundle.clusters[column], strict=True)) \
+        if column in bundle.clusters.columns else {}
     print(render_text(sim, table, joint, driver_frames, stars, lang=args.lang,
-                      projects=projects))
+                      projects=projects, names=names))
     return 0
