@@ -275,7 +275,12 @@ def prepare_inputs(clusters, observations, year: int, as_of: str, *,
     if as_year != int(year):
         raise UserError(f"as-of {as_of} is not in the target year {year}; "
                         f"use a month of {year} (e.g. {year}-07)")
-    with warnings.catch_warnings():
+    from threadpoolctl import threadpool_limits
+
+    # One BLAS thread: the correlation estimate is then bit-identical on every machine
+    # set-up (threaded BLAS may sum in another order), so the same seed gives the same
+    # probabilities to the last digit.
+    with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
         # nan-aware means over empty slices (clusters or months without history) are
         # expected here and handled explicitly below.
         warnings.simplefilter("ignore", RuntimeWarning)
