@@ -119,3 +119,19 @@ def test_python_dash_m_attain_exit_codes(root):
     bad = subprocess.run([sys.executable, "-m", "zzforecast", "attain", "--as-of", "2099-01",
                           "--year", "2099"], cwd=root, capture_output=True, text=True)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+@pytest.mark.slow
+def test_json_identical_whatever_the_thread_count(root):
+    import os
+
+    outputs = []
+    for threads in ("1", "2"):
+        env = {**os.environ, "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads,
+               "MKL_NUM_THREADS": threads}
+        result = subprocess.run([sys.executable, "-m", "zzforecast", "attain", "--as-of",
+                                 "2017-07", "--n-paths", "3000", "--format", "json"],
+                                cwd=root, capture_output=True, text=True, env=env)
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]
