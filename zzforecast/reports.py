@@ -340,7 +340,7 @@ def _iter_dask(jobs, out_dir, scheduler, **kwargs):
     except ImportError as exc:  # pragma: no cover - distributed is a dependency
         raise ZzforecastError("--scheduler needs dask.distributed installed") from exc
     try:
-        client = Client(scheduler, timeout="20s")
+        client = Client(scheduler, timeout="10s")
     except (OSError, TimeoutError) as exc:
         raise UserError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}") from exc
     with client:
