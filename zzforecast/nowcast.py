@@ -12,9 +12,12 @@ predicted as the average of two damped estimates, each from the five most recent
 before Y: (a) minus half the mean year-on-year change of the log share log s_t(m)
 (levels), (b) half the mean of the published log ratios log((1 + G_t) / (1 + g_t(m)))
 (growth). Uncertainty comes from the out-of-sample errors of that prediction in earlier
-years (a rolling origin per year, same month): a Student-t (5 degrees of freedom)
-scaled by the robust spread (1.4826 x MAD) of the ten most recent errors; with fewer than
-three such errors a default spread by month is used. Everything uses only
+years (a rolling origin per year, same month): today's spread is the robust spread
+(1.4826 x MAD) of the ten most recent errors at the same month, and the shape comes from a
+conformal recalibration: every past error divided by the spread known at its time
+(pooled over months, centred), resampled with kernel smoothing. With fewer than 20 such
+standardised errors a Student-t (5 degrees of freedom) is used; with fewer than three
+errors, a default spread by month. Everything uses only
 rows with ``ds <= as_of``.
 
 Measured on the national FAI series (NBS, 1994–2016, benchmarks/nowcast_national.py):
@@ -44,6 +47,8 @@ DEFAULT_SIGMA = {0: 0.08, 2: 0.06, 3: 0.045, 4: 0.038, 5: 0.031, 6: 0.026, 7: 0.
 N_RECENT = 5  # years used to predict the change in back-loading
 DAMPING = 0.5  # weight on the recent mean change (0 = the carry rule)
 MIN_ERRORS = 3
+MIN_ERRORS_Z = 6  # earlier errors behind a spread before its z-score is pooled
+MIN_Z = 20  # standardised past errors needed for the conformal recalibration
 T_DF = 5  # degrees of freedom of the error distribution
 MAX_ERRORS = 10  # most recent rolling-origin errors used for the spread
 
@@ -140,34 +145,53 @@ def _tables(g: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return lv, gr
 
 
-def _predict_r(lv: pd.DataFrame, gr: pd.DataFrame, year: int, m: int) -> float:
-    """Predicted log change r of back-loading for ``year`` at month m, from earlier years."""
-    past_lv = lv.loc[lv.index < year]
-    past_gr = gr.loc[gr.index < year]
-    preds = []
-    if m in past_lv.columns:
-        log_share = np.log(past_lv[m] / past_lv[12])
-        changes = log_share.diff().dropna().tail(N_RECENT)
-        if len(changes):
-            preds.append(-DAMPING * float(changes.mean()))
-    ratio = np.log((1 + past_gr[12]) / (1 + past_gr[m])).dropna().tail(N_RECENT)
-    if len(ratio):
-        preds.append(DAMPING * float(ratio.mean()))
-    return float(np.mean(preds)) if preds else 0.0
+def _history(lv: pd.DataFrame, gr: pd.DataFrame) -> dict:
+    """Rolling-origin predictions and errors of r for every year row and month 2..11.
 
-
-def _actual_r(lv: pd.DataFrame, gr: pd.DataFrame, year: int, m: int) -> float:
-    """The realised log ratio (1 + G) / (1 + g(m)) of a complete past year (NaN if unknown)."""
-    if year not in gr.index:
-        return np.nan
-    G, gm = gr.at[year, 12], gr.at[year, m]
-    if np.isfinite(G) and np.isfinite(gm):
-        return float(np.log((1 + G) / (1 + gm)))
-    return np.nan
+    Row i's prediction uses rows before i only. Returns arrays indexed [row, month - 2]:
+    ``pred``, ``err`` (realised minus predicted, NaN when unknown), ``sigma`` (robust
+    spread of the same month's earlier errors) and ``z`` (err / sigma).
+    """
+    years = lv.index.to_numpy()
+    levels = lv.to_numpy(dtype=float)
+    growth = gr.to_numpy(dtype=float)
+    n = len(years)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        log_share = np.log(levels[:, :10] / levels[:, 10:11])
+        ratio = np.log((1 + growth[:, 10:11]) / (1 + growth[:, :10]))
+    change = np.vstack([np.full((1, 10), np.nan), np.diff(log_share, axis=0)])
+    pred = np.zeros((n, 10))
+    for i in range(n):
+        for j in range(10):
+            parts = []
+            c = change[:i, j]
+            c = c[np.isfinite(c)][-N_RECENT:]
+            if len(c):
+                parts.append(-DAMPING * float(c.mean()))
+            r = ratio[:i, j]
+            r = r[np.isfinite(r)][-N_RECENT:]
+            if len(r):
+                parts.append(DAMPING * float(r.mean()))
+            pred[i, j] = float(np.mean(parts)) if parts else 0.0
+    has_prev = np.isin(years - 1, years)[:, None]
+    err = np.where(np.isfinite(ratio) & has_prev, ratio - pred, np.nan)
+    sigma = np.full((n, 10), np.nan)
+    for i in range(n):
+        for j in range(10):
+            e = err[:i, j]
+            e = e[np.isfinite(e)][-MAX_ERRORS:]
+            if len(e) >= MIN_ERRORS:
+                centre = float(np.median(e))
+                sigma[i, j] = max(1.4826 * float(np.median(np.abs(e - centre))),
+                                  0.25 * DEFAULT_SIGMA[j + 2])
+    counts = np.vstack([np.zeros((1, 10)), np.cumsum(np.isfinite(err), axis=0)[:-1]])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.where(counts >= MIN_ERRORS_Z, err / sigma, np.nan)
+    return {"years": years, "pred": pred, "err": err, "sigma": sigma, "z": z}
 
 
 def _series_nowcast(uid, g: pd.DataFrame, as_of: pd.Timestamp) -> dict:
-    """Point prediction, error sample and inputs for one series."""
+    """Point prediction, spread and standardised past errors for one series."""
     year = as_of.year
     lv, gr = _tables(g)
     this = g[g["year"] == year]
@@ -179,9 +203,10 @@ def _series_nowcast(uid, g: pd.DataFrame, as_of: pd.Timestamp) -> dict:
                                      f"series '{uid}': no published growth for {year}-{m:02d}")])
     else:
         m, gm = 0, np.nan
-    info = {"unique_id": uid, "year": year, "month": m, "ytd_growth": gm}
+    info = {"unique_id": uid, "year": year, "month": m, "ytd_growth": gm,
+            "z": np.zeros(0), "sigma": np.nan}
     if m == 12:
-        info.update(mu=np.log1p(gm), base=0.0, errors=np.zeros(1), sigma=0.0)
+        info.update(mu=np.log1p(gm), sigma=0.0)
         return info
     if m == 0:
         annual = gr[12].dropna()
@@ -190,19 +215,19 @@ def _series_nowcast(uid, g: pd.DataFrame, as_of: pd.Timestamp) -> dict:
             raise DataError([Problem("<input>", None, "cum_growth",
                                      f"series '{uid}': no data for {year} by {as_of:%Y-%m} "
                                      "and no earlier full-year growth to start from")])
-        last = float(annual.iloc[-1])
-        changes = np.log1p(annual).diff().dropna().to_numpy()
-        info.update(mu=np.log1p(last), base=0.0, errors=changes[-15:],
-                    sigma=DEFAULT_SIGMA[0])
+        changes = np.log1p(annual).diff().dropna().to_numpy()[-MAX_ERRORS:]
+        sigma = 1.4826 * float(np.median(np.abs(changes - np.median(changes)))) \
+            if len(changes) >= MIN_ERRORS else DEFAULT_SIGMA[0]
+        info.update(mu=np.log1p(float(annual.iloc[-1])), sigma=max(sigma, 0.01))
         return info
-    mu = _predict_r(lv, gr, year, m)
-    errors = []
-    for t in sorted(gr.index[gr.index < year]):
-        actual = _actual_r(lv, gr, t, m)
-        if np.isfinite(actual) and (t - 1) in gr.index:
-            errors.append(actual - _predict_r(lv, gr, t, m))
-    info.update(mu=np.log1p(gm) + mu, base=0.0, errors=np.array(errors[-MAX_ERRORS:]),
-                sigma=DEFAULT_SIGMA.get(m, 0.03))
+    hist = _history(lv, gr)
+    row = int(np.nonzero(hist["years"] == year)[0][0])
+    j = m - 2
+    sigma = hist["sigma"][row, j]
+    info.update(mu=np.log1p(gm) + hist["pred"][row, j],
+                sigma=float(sigma) if np.isfinite(sigma) else DEFAULT_SIGMA.get(m, 0.03))
+    z = hist["z"][:row]
+    info["z"] = z[np.isfinite(z)]
     info["last_cum"] = float(lv.at[year - 1, m]) if (year - 1) in lv.index else np.nan
     info["last_annual"] = float(lv.at[year - 1, 12]) if (year - 1) in lv.index else np.nan
     return info
@@ -210,17 +235,19 @@ def _series_nowcast(uid, g: pd.DataFrame, as_of: pd.Timestamp) -> dict:
 
 def _draw(info: dict, n_paths: int, rng: np.random.Generator) -> np.ndarray:
     """Draws of log(1 + full-year growth)."""
-    e = info["errors"]
     if info["month"] == 12:
         return np.full(n_paths, info["mu"])
-    if len(e) >= MIN_ERRORS:
-        # Robust spread of the recent rolling-origin errors (a few wild years, such as the
-        # 1990s scope changes, must not widen every later interval), Student-t tails.
-        centre = float(np.median(e))
-        sigma = 1.4826 * float(np.median(np.abs(e - centre)))
-        sigma = max(sigma, 0.25 * info["sigma"])
-        return info["mu"] + sigma * rng.standard_t(T_DF, size=n_paths)
-    return info["mu"] + info["sigma"] * rng.standard_normal(n_paths)
+    z = info["z"]
+    if len(z) >= MIN_Z:
+        # Conformal recalibration: past errors standardised by the spread that was known
+        # at the time, resampled with kernel smoothing, times today's spread.
+        z = z - np.median(z)  # spread and shape from the past; the centre stays mu
+        # Silverman's bandwidth, at least a quarter of today's spread (identical past
+        # errors must not give a zero-width interval).
+        bw = max(1.06 * float(np.std(z)) * len(z) ** (-0.2), 0.25)
+        draws = rng.choice(z, size=n_paths) + bw * rng.standard_normal(n_paths)
+        return info["mu"] + info["sigma"] * draws
+    return info["mu"] + info["sigma"] * rng.standard_t(T_DF, size=n_paths)
 
 
 def nowcast_paths(df: pd.DataFrame, as_of, n_paths: int = 10000, seed: int = 0
