@@ -6,6 +6,7 @@ Used by ``zzforecast attain``; pure string building, no printing.
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 
 import pandas as pd
@@ -129,6 +130,18 @@ def _name(ind: str, lang: str) -> str:
     return meta.name_zh if lang == "zh" else meta.name_en
 
 
+def _corr_text(method: str, lang: str) -> str:
+    if lang != "zh":
+        return method
+    m = re.match(r"ledoit-wolf shrinkage ([\d.]+) toward constant correlation ([\d.]+)", method)
+    if m:
+        return f"Ledoit-Wolf收缩估计，收缩强度{m.group(1)}，目标为常相关{m.group(2)}"
+    m = re.match(r"fallback: one-factor equicorrelation rho=([\d.]+)", method)
+    if m:
+        return f"历史不足，采用单因子等相关假设，相关系数{m.group(1)}"
+    return method
+
+
 def render_text(sim, table: pd.DataFrame, joint: pd.DataFrame | None,
                 driver_frames: dict, stars: pd.DataFrame | None, *, lang: str = "zh",
                 top: int = 3, projects: pd.DataFrame | None = None,
@@ -149,7 +162,8 @@ def render_text(sim, table: pd.DataFrame, joint: pd.DataFrame | None,
     out = []
     if sim.synthetic:
         out += [SYNTHETIC_NOTICE[lang], ""]
-    out.append(t["title"].format(year=sim.year, as_of=sim.as_of, scenario=sim.scenario,
+    scenario = (sim.method.get("scenario_label") or {}).get(lang) or sim.scenario
+    out.append(t["title"].format(year=sim.year, as_of=sim.as_of, scenario=scenario,
                                  n=sim.n_paths, seed=sim.seed))
     out.append("")
     plan = table[table["source"] == "plan"]
@@ -175,7 +189,17 @@ def render_text(sim, table: pd.DataFrame, joint: pd.DataFrame | None,
         out += [t["clusters"].format(n=len(clusters), derived=derived),
                 format_table(t["cols_cluster"], rows), ""]
     if joint is not None and len(joint):
-        rows = [[r.target_ids.replace(",", " + "), _pct(r.p_joint, 2, none),
+        by_id = {r.target_id: r for r in table.itertuples(index=False)}
+
+        def short(tid: str) -> str:
+            r = by_id.get(tid)
+            if r is None:
+                return tid
+            sep = " " if lang == "en" else ""
+            return (f"{t['scope'].get(r.scope, r.scope)}{sep}{_name(r.indicator, lang)}"
+                    f"{sep}{t['kind'].get(r.kind, r.kind)}")
+
+        rows = [[" + ".join(short(i) for i in r.target_ids.split(",")), _pct(r.p_joint, 2, none),
                  _pct(r.p_if_independent, 2, none)] for r in joint.itertuples(index=False)]
         out += [t["joint"], format_table(t["cols_joint"], rows), ""]
     if driver_frames:
@@ -207,7 +231,8 @@ def render_text(sim, table: pd.DataFrame, joint: pd.DataFrame | None,
     if left_out:
         out += [t["left_out"].format(items="; ".join(left_out)), ""]
     m = int(sim.as_of[5:7]) if sim.as_of else 0
-    out.append(t["method"].format(m=m, corr=sim.method.get("correlation", "")))
+    out.append(t["method"].format(m=m, corr=_corr_text(str(sim.method.get("correlation", "")),
+                                                          lang)))
     out.append(t["provenance"].format(data=sim.data_digest[:12], params=sim.params_digest[:12],
                                       version=sim.version))
     return "\n".join(out)

@@ -578,6 +578,7 @@ def simulate(bundle, year: int, as_of: str, scenario="baseline", n_paths: int = 
                 "deflator": {"mean": scen.deflator_mean, "sd": scen.deflator_sd},
                 "volatility_multiplier": scen.volatility_multiplier,
                 "projects": "adjusted" if adj is not None else "none",
+                "scenario_label": {"zh": scen.label("zh"), "en": scen.label("en")},
                 "left_out": list(inputs.notes)},
     )
 
