@@ -286,3 +286,24 @@ def test_series_without_a_positive_base_are_left_out_and_said_so():
     j = inp.indicators.index("revenue")
     assert np.isnan(out["growth"][:, 1, j]).all() and np.isnan(out["growth"][:, 2, :]).all()
     assert np.isfinite(out["growth"][:, 0, :]).all()
+
+
+def test_loading_a_damaged_simulation_is_a_data_error(sim, tmp_path):
+    import json as _json
+
+    from zzforecast.exceptions import DataError
+
+    path = sim.save(tmp_path / "sim.npz")
+    meta_path = tmp_path / "sim.npz.json"
+    meta = _json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["n_paths"] = 5
+    meta_path.write_text(_json.dumps(meta), encoding="utf-8")
+    with pytest.raises(DataError, match="shape"):
+        Simulation.load(path)
+    meta["n_paths"], meta["format_version"] = sim.n_paths, 99
+    meta_path.write_text(_json.dumps(meta), encoding="utf-8")
+    with pytest.raises(DataError, match="format"):
+        Simulation.load(path)
+    path.write_bytes(b"not an npz")
+    with pytest.raises(DataError, match="readable"):
+        Simulation.load(path)

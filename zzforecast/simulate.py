@@ -451,9 +451,25 @@ class Simulation:
             raise DataError(f"{path}: simulation format {meta.get('format_version')!r}, "
                             f"expected {_FORMAT_VERSION}")
         meta.pop("format_version")
-        meta["cluster_ids"] = tuple(meta["cluster_ids"])
-        meta["cluster_levels"] = tuple(meta["cluster_levels"])
-        meta["indicators"] = tuple(meta["indicators"])
+        known_meta = set(cls.__dataclass_fields__) - set(_ARRAYS) - {"inputs"}
+        required = {"annual", "growth", "remaining", "deflator", "base", "share",
+                    "ytd_growth", "ytd_month", "cum_last", "mu", "sigma", "corr"}
+        problems = sorted(required - set(arrays)) + sorted(set(arrays) - set(_ARRAYS))
+        problems += sorted(set(meta) - known_meta)
+        if problems:
+            raise DataError(f"{path}: not a zzforecast simulation (unexpected or missing: "
+                            f"{', '.join(problems)})")
+        try:
+            meta["cluster_ids"] = tuple(str(c) for c in meta["cluster_ids"])
+            meta["cluster_levels"] = tuple(str(c) for c in meta["cluster_levels"])
+            meta["indicators"] = tuple(str(i) for i in meta["indicators"])
+            shape = (int(meta["n_paths"]), len(meta["cluster_ids"]), len(meta["indicators"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataError(f"{path}: simulation metadata is incomplete ({exc})") from None
+        for name in ("annual", "growth", "remaining"):
+            if arrays[name].shape != shape:
+                raise DataError(f"{path}: array '{name}' has shape {arrays[name].shape}, "
+                                f"metadata says {shape}")
         return cls(**arrays, **meta)
 
 
