@@ -34,13 +34,23 @@ def _json_results(folder: Path) -> dict:
 @pytest.mark.slow
 def test_failing_and_timed_out_notebooks_do_not_stop_the_others(tmp_path):
     out = tmp_path / "2017" / "baseline"
-    result = run_notebooks(_jobs(alpha="ok", beta="fail", gamma="sleep", delta="ok"), out,
-                           workers=2, timeout=4, run_info={"year": 2017})
+    seen = {}
+
+    def prepare_after(job, records):  # the last job sees what happened before it
+        seen[job.name] = sorted(r["name"] for r in records if r["status"] == "ok")
+        return job
+
+    last = NotebookJob("omega", TINY, {"cluster_id": "omega"}, kind="overview", after_others=True)
+    result = run_notebooks([last, *_jobs(alpha="ok", beta="fail", gamma="sleep", delta="ok")],
+                           out, workers=2, timeout=4, run_info={"year": 2017},
+                           prepare_after=prepare_after)
     assert result.exit_code == EXIT_PARTIAL and result.installed
+    assert seen == {"omega": ["alpha", "delta"]}
     status = {j["name"]: j["status"] for j in result.jobs}
-    assert status == {"alpha": "ok", "beta": "failed", "gamma": "timeout", "delta": "ok"}
+    assert status == {"omega": "ok", "alpha": "ok", "beta": "failed", "gamma": "timeout",
+                      "delta": "ok"}
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    assert run["status"] == "partial" and run["n_ok"] == 2 and run["year"] == 2017
+    assert run["status"] == "partial" and run["n_ok"] == 3 and run["year"] == 2017
     failed = {f["name"]: f for f in run["failed"]}
     assert failed["beta"]["ename"] == "ValueError"
     assert "deliberate failure for beta" in failed["beta"]["evalue"]

@@ -19,6 +19,7 @@ parallel kernels never race for TCP ports.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -84,6 +85,9 @@ class NotebookJob:
         ``cluster`` or ``overview`` (used by the index page).
     labels : dict
         Display names for the index (``name_zh``, ``name_en``).
+    after_others : bool
+        Run only when every other job has finished (the overview, which links the
+        reports that were built); :func:`run_notebooks`' ``prepare_after`` may adjust it.
     """
 
     name: str
@@ -91,6 +95,7 @@ class NotebookJob:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     kind: str = "cluster"
     labels: Mapping[str, str] = field(default_factory=dict)
+    after_others: bool = False
 
 
 @dataclass
@@ -414,6 +419,7 @@ def run_notebooks(
     progress: bool | Callable = False,
     finalize: Callable[[Path, list[dict]], None] | None = None,
     executor=None,
+    prepare_after: Callable[[NotebookJob, list[dict]], NotebookJob] | None = None,
 ) -> BatchResult:
     """Execute notebooks in parallel into a staging folder, then install it.
 
@@ -443,6 +449,9 @@ def run_notebooks(
         ``finalize(staging_dir, records)`` runs after the notebooks, before installing.
     executor : concurrent.futures.Executor, optional
         A process pool to use (see :func:`local_pool`); the caller shuts it down.
+    prepare_after : callable, optional
+        ``prepare_after(job, records)`` returns the job to run for each ``after_others``
+        job, given the records of the jobs that ran before it.
 
     Returns
     -------
@@ -467,12 +476,22 @@ def run_notebooks(
     kwargs = {"kernel_name": kernel_name, "timeout": timeout, "pdf": pdf, "lang": lang}
     update = _progress_bar(len(jobs), progress)
     records: list[dict] = []
+    own_pool = None
+    if scheduler is None and executor is None and workers > 1:
+        executor = own_pool = local_pool(workers)
     try:
-        it = (_iter_dask(jobs, staging, scheduler, **kwargs) if scheduler
-              else _iter_local(jobs, staging, workers, executor=executor, **kwargs))
-        for record in it:
-            records.append(record)
-            update(record)
+        first = [j for j in jobs if not j.after_others]
+        later = [j for j in jobs if j.after_others]
+        for phase in (first, later):
+            if phase is later and prepare_after is not None:
+                phase = [prepare_after(job, list(records)) for job in phase]
+            if not phase:
+                continue
+            it = (_iter_dask(phase, staging, scheduler, **kwargs) if scheduler
+                  else _iter_local(phase, staging, workers, executor=executor, **kwargs))
+            for record in it:
+                records.append(record)
+                update(record)
         order = {name: i for i, name in enumerate(names)}
         records.sort(key=lambda r: order[r["name"]])
         if finalize is not None:
@@ -522,6 +541,9 @@ def run_notebooks(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        if own_pool is not None:
+            own_pool.shutdown(wait=True, cancel_futures=True)
     return BatchResult(out_dir=where, installed=installed, jobs=records, run=run)
 
 
@@ -677,8 +699,7 @@ def _simulate_and_run(bundle, selected, final, pool, *, year, as_of, scenario, w
         if overview:
             jobs.append(NotebookJob("overview", str(overview_notebook
                                                     or notebook_path("city_overview")),
-                                    {**common, "link_reports": [r["cluster_id"] for r in selected]},
-                                    kind="overview",
+                                    common, kind="overview", after_others=True,
                                     labels={"name_zh": "全市总览", "name_en": "City overview"}))
         for row in selected:
             jobs.append(NotebookJob(row["cluster_id"], cluster_nb,
@@ -693,10 +714,17 @@ def _simulate_and_run(bundle, selected, final, pool, *, year, as_of, scenario, w
                 "versions": package_versions(), "simulation_seconds": sim_seconds}
         result = run_notebooks(jobs, final, workers=workers, scheduler=scheduler,
                                kernel_name=kernel_name, timeout=timeout, pdf=pdf, lang=lang,
-                               run_info=info, progress=progress, executor=pool)
+                               run_info=info, progress=progress, executor=pool,
+                               prepare_after=_link_built_reports)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return result
+
+
+def _link_built_reports(job: NotebookJob, records: list[dict]) -> NotebookJob:
+    """The overview runs last and links only the cluster reports that were built."""
+    built = [r["name"] for r in records if r["status"] == "ok" and r["kind"] == "cluster"]
+    return dataclasses.replace(job, parameters={**dict(job.parameters), "link_reports": built})
 
 
 def _mkdir(path: Path) -> Path:
