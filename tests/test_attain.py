@@ -225,3 +225,18 @@ def test_project_outlook_by_cluster(run):
     assert table["n_projects"].sum() == 3
     assert (table["expected_after_as_of"] <= table["planned_after_as_of"] + 1e-9).all()
     assert np.allclose(table["expected_adjustment"], 0, atol=0.2)  # baseline: mean zero
+
+
+def test_uplift_for_a_chance_delivers_that_chance(run):
+    from zzforecast.scenarios import Scenario, load_scenario
+
+    bundle, sim = run
+    frame = drivers(sim, bundle, indicator="fai")
+    base = load_scenario(PARAMS, "baseline")
+    for key, p in (("uplift_for_p50", 0.5), ("uplift_for_p80", 0.8)):
+        delta = frame.attrs[key]
+        lifted = Scenario(**{**base.__dict__, "growth_shift": {"fai": {"city": delta}}})
+        again = simulate(bundle, 2017, "2017-07", lifted, n_paths=3000, seed=2,
+                         keep_monthly=False, inputs=sim.inputs)
+        j = again.indicators.index("fai")
+        assert abs(np.mean(again.total("city").growth[:, j] >= 0.13) - p) < 0.01

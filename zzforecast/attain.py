@@ -34,6 +34,7 @@ __all__ = [
 ]
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+UPLIFT_PROBABILITIES = (0.5, 0.8, 0.9)  # chances for which drivers() gives the uplift needed
 DEFAULT_TOLERANCE = 0.005  # 0.5 percentage point: what "左右" allows when the plan gives none
 _AGG_SCOPES = (CITY_SCOPE, PROVINCIAL_SCOPE, MUNICIPAL_SCOPE)
 ASSESS_COLUMNS = (
@@ -314,7 +315,9 @@ def drivers(simulation, bundle=None, *, indicator: str = "fai", target: float | 
         contribution_to_gap, required_growth_equal, required_remaining_equal,
         required_growth_proportional, required_remaining_proportional``, sorted by
         contribution (most negative first). ``attrs`` carry ``target``, ``expected_growth``
-        and ``expected_gap`` of the scope.
+        and ``expected_gap`` of the scope, and ``uplift_for_p50`` / ``p80`` / ``p90``: the
+        equal uplift of every cluster's remaining-months growth that would give the scope a
+        50 / 80 / 90 % chance of reaching the target (negative: room to spare).
     """
     sim = simulation
     j = sim.indicator_index(indicator)
@@ -354,8 +357,17 @@ def drivers(simulation, bundle=None, *, indicator: str = "fai", target: float | 
         "required_remaining_proportional": (1 + er) * (1 + k) - 1,
     })
     frame = frame.sort_values("contribution_to_gap", kind="stable").reset_index(drop=True)
+    # Equal uplift needed for a given chance: adding delta to every cluster's remaining
+    # months moves the scope's growth by delta * sum(w * (1 - s)) on every path.
+    scope_growth = sim.total(scope).growth[:, j]
+    scope_growth = scope_growth[np.isfinite(scope_growth)]
+    uplift = {}
+    for p in UPLIFT_PROBABILITIES:
+        q = float(np.quantile(scope_growth, 1 - p)) if scope_growth.size else np.nan
+        uplift[f"uplift_for_p{int(round(100 * p))}"] = (
+            (target - q) / denom_eq if denom_eq > 0 else np.nan)
     frame.attrs.update({"indicator": indicator, "scope": scope, "target": float(target),
-                        "expected_growth": expected, "expected_gap": gap})
+                        "expected_growth": expected, "expected_gap": gap, **uplift})
     return frame
 
 
@@ -591,6 +603,7 @@ def to_json(simulation, assessment: pd.DataFrame, *, joint: pd.DataFrame | None 
             "scope": frame.attrs.get("scope"), "target": _clean(frame.attrs.get("target")),
             "expected_growth": _clean(frame.attrs.get("expected_growth")),
             "expected_gap": _clean(frame.attrs.get("expected_gap")),
+            **{k: _clean(v) for k, v in frame.attrs.items() if k.startswith("uplift_for_")},
             "clusters": _records(frame, frame.columns),
         }
     if projects is not None:

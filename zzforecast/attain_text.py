@@ -25,6 +25,7 @@ _T = {
         "joint": "三、联合概率（同一路径上同时实现）",
         "drivers_head": "四、主要拖累与各集聚区所需增速（等幅：余下月份各加同样百分点；等比：余下月份各按同样比例放大）",
         "drivers": "{ind}：全市目标{target}，预期{expected}，缺口{gap}",
+        "uplift": "各集聚区余下月份增速需在常规基础上同时提高{p50}，才有50%把握达标；80%把握需提高{p80}。",
         "stars": "五、星级目标（评定规则为假设，见 params/stars.yaml）",
         "projects": "重大项目：{n}个项目计划{as_of}之后完成投资{planned:,.1f}亿元，本情景预期完成{expected:,.1f}亿元（项目推迟与完成率使全市投资平均变化{adj:+,.1f}亿元，相对基准情景）。",
         "not_assessed": "另有{n}项目标无相应数据，未评估（如专利、项目个数等），详见 --format json。",
@@ -49,6 +50,7 @@ _T = {
         "joint": "3. Joint probabilities (all met on the same path)",
         "drivers_head": "4. Main drags and the growth each cluster would need (equal: the same points added to every cluster's remaining months; proportional: the same percentage)",
         "drivers": "{ind}: city target {target}, expected {expected}, gap {gap}",
+        "uplift": "Every cluster's remaining months would need {p50} more growth than the usual pattern for a 50% chance of the target, {p80} for 80%.",
         "stars": "5. Star-rating goals (rules are an ASSUMPTION, see params/stars.yaml)",
         "projects": "Major projects: {n} projects plan {planned:,.1f} 100m yuan of investment after {as_of}; this scenario expects {expected:,.1f} (delays and completion rates change city FAI by {adj:+,.1f} on average, against the baseline).",
         "not_assessed": "{n} further targets have no data behind them and are not assessed (patents, project counts, ...); see --format json.",
@@ -92,6 +94,13 @@ def _pct(x, digits: int = 1, none: str = "-") -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)) or pd.isna(x):
         return none
     return f"{100 * float(x):.{digits}f}%"
+
+
+def _points(x, lang: str) -> str:
+    if x is None or pd.isna(x):
+        return "-"
+    value = 100 * float(x)
+    return f"{value:+.1f}个百分点" if lang == "zh" else f"{value:+.1f} points"
 
 
 def _num(x, unit: str, none: str = "-") -> str:
@@ -213,7 +222,11 @@ def render_text(sim, table: pd.DataFrame, joint: pd.DataFrame | None,
         rows = [[label(r.cluster_id), _pct(r.weight, 1), _pct(r.expected_growth, 1),
                  _pct(r.contribution_to_gap, 2), _pct(r.required_growth_equal, 1),
                  _pct(r.required_growth_proportional, 1)] for r in worst.itertuples(index=False)]
-        out += [head, format_table(t["cols_drivers"], rows), ""]
+        out += [head, format_table(t["cols_drivers"], rows)]
+        if "uplift_for_p50" in a:
+            out.append(t["uplift"].format(p50=_points(a["uplift_for_p50"], lang),
+                                          p80=_points(a["uplift_for_p80"], lang)))
+        out.append("")
     if stars is not None and len(stars):
         rows = [[label(r.cluster_id), str(r.star_target), _pct(r.p_reach_target, 1),
                  f"{r.expected_stars:.1f}"] for r in stars.itertuples(index=False)]
