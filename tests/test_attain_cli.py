@@ -75,6 +75,8 @@ def test_scenarios_move_the_city_probability(capsys, paths):
     (["--as-of", "2016-07"], "not in --year 2017"),
     (["--as-of", "2017-07", "--scenario", "sideways"], "unknown scenario 'sideways'"),
     (["--as-of", "2017-07", "--clusters", "airport,atlantis"], "unknown cluster id(s): atlantis"),
+    (["--as-of", "2017-07", "--clusters", " , "], "--clusters is empty"),
+    (["--as-of", "2017-00"], "not between 01 and 12"),
 ])
 def test_bad_arguments_exit_2_with_one_clear_line(capsys, paths, args, words):
     code, out, err = _run(capsys, *args, "--n-paths", "10", *paths)

@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--as-of {args.as_of} is not in --year {args.year}; "
                         f"use a month of {args.year} (e.g. {args.year}-07)")
     clusters = None
-    if args.clusters:
+    if args.clusters is not None:
         clusters = [c.strip() for c in args.clusters.split(",") if c.strip()]
         if not clusters:
             raise UserError("--clusters is empty; give cluster ids separated by commas")
