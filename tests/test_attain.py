@@ -240,3 +240,26 @@ def test_uplift_for_a_chance_delivers_that_chance(run):
                          keep_monthly=False, inputs=sim.inputs)
         j = again.indicators.index("fai")
         assert abs(np.mean(again.total("city").growth[:, j] >= 0.13) - p) < 0.01
+
+
+def test_nowcast_check_compares_the_totals(run):
+    from zzforecast.attain_check import nowcast_check, scope_ytd_series
+
+    bundle, sim = run
+    series = scope_ytd_series(sim, bundle.observations)
+    assert set(series["unique_id"]) == {"city_fai", "city_iav", "provincial_fai",
+                                        "provincial_iav"}
+    # The 2017 city growth of the aggregate equals the base-weighted cluster growth.
+    obs = bundle.observations
+    jul = obs[(obs.period == "2017-07") & (obs.indicator == "fai")]
+    prev = obs[(obs.period == "2016-07") & (obs.indicator == "fai") & (obs.measure == "level")]
+    g = jul[jul.measure == "growth"].set_index("cluster_id")["value"]
+    c = prev.set_index("cluster_id")["value"]
+    expected = ((1 + g) * c).sum() / c.sum() - 1
+    got = series[(series.unique_id == "city_fai")].set_index("ds")["cum_growth"].iloc[-1]
+    assert got == pytest.approx(expected)
+    check = nowcast_check(sim, bundle)
+    assert set(zip(check.scope, check.indicator, strict=True)) == {("city", "fai"), ("city", "iav"),
+                                                      ("provincial", "fai"),
+                                                      ("provincial", "iav")}
+    assert (check.sim_lo <= check.sim_hi).all() and (check.nowcast_lo <= check.nowcast_hi).all()

@@ -43,6 +43,7 @@ def test_json_is_identical_on_rerun_and_has_the_contract(capsys, paths):
     fai = next(t for t in doc["targets"] if t["target_id"] == "fai_city_growth")
     assert fai["p_attain_within_tolerance"] is not None and fai["required_growth"] is not None
     assert set(doc["drivers"]) == {"fai", "iav"}
+    assert len(doc["nowcast_check"]) == 4
     assert doc["projects"] and {"cluster_id", "planned_after_as_of"} <= set(doc["projects"][0])
 
 

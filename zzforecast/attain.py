@@ -566,7 +566,8 @@ def _records(frame: pd.DataFrame, cols) -> list[dict]:
 def to_json(simulation, assessment: pd.DataFrame, *, joint: pd.DataFrame | None = None,
             driver_frames: dict[str, pd.DataFrame] | None = None,
             stars: pd.DataFrame | None = None,
-            projects: pd.DataFrame | None = None) -> dict:
+            projects: pd.DataFrame | None = None,
+            check: pd.DataFrame | None = None) -> dict:
     """The ``attain --format json`` document: targets, joint, drivers, stars, provenance.
 
     Numbers are rounded to 6 significant digits; NaN becomes null. Nothing depends on the
@@ -608,6 +609,8 @@ def to_json(simulation, assessment: pd.DataFrame, *, joint: pd.DataFrame | None 
         }
     if projects is not None:
         doc["projects"] = _records(projects, projects.columns)
+    if check is not None:
+        doc["nowcast_check"] = _records(check, check.columns)
     if stars is not None:
         doc["stars"] = {"assumption": True,
                         "note": "star-rating rules are assumptions in params/stars.yaml; "

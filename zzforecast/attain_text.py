@@ -40,6 +40,8 @@ _T = {
         "provenance": "来源：数据摘要 {data}…，参数摘要 {params}…，版本 {version}",
         "none": "—",
         "left_out": "未纳入模拟：{items}",
+        "check": "六、模型交叉检验：自下而上联合模拟 与 对全市/省级累计数直接做的实时预测（nowcast）",
+        "cols_check": ["范围与指标", "目标", "模拟：均值", "80%区间", "实现概率", "nowcast：均值", "80%区间", "实现概率"],
     },
     "en": {
         "title": "Probability of reaching the {year} targets (data through {as_of}, {scenario}, {n:,} joint paths, seed {seed})",
@@ -65,6 +67,8 @@ _T = {
         "provenance": "Provenance: data digest {data}..., params digest {params}..., version {version}",
         "none": "-",
         "left_out": "Left out of the simulation: {items}",
+        "check": "6. Cross-check: the bottom-up joint simulation against a top-down nowcast of the city/provincial year-to-date totals",
+        "cols_check": ["scope and indicator", "target", "simulation: mean", "80% range", "P(attain)", "nowcast: mean", "80% range", "P(attain)"],
     },
 }
 
@@ -154,7 +158,8 @@ def _corr_text(method: str, lang: str) -> str:
 def render_text(sim, table: pd.DataFrame, joint: pd.DataFrame | None,
                 driver_frames: dict, stars: pd.DataFrame | None, *, lang: str = "zh",
                 top: int = 3, projects: pd.DataFrame | None = None,
-                names: dict[str, str] | None = None) -> str:
+                names: dict[str, str] | None = None,
+                check: pd.DataFrame | None = None) -> str:
     """The attain report as text: plan targets, clusters, joint, drivers, stars, notice.
 
     ``names`` maps cluster ids to display names (e.g. the registry's ``name_zh``).
@@ -231,6 +236,14 @@ def render_text(sim, table: pd.DataFrame, joint: pd.DataFrame | None,
         rows = [[label(r.cluster_id), str(r.star_target), _pct(r.p_reach_target, 1),
                  f"{r.expected_stars:.1f}"] for r in stars.itertuples(index=False)]
         out += [t["stars"], format_table(t["cols_stars"], rows), ""]
+    if check is not None and len(check):
+        sep = " " if lang == "en" else ""
+        rows = [[f"{t['scope'].get(r.scope, r.scope)}{sep}{_name(r.indicator, lang)}",
+                 _pct(r.target), _pct(r.sim_mean), f"{_pct(r.sim_lo)}~{_pct(r.sim_hi)}",
+                 _pct(r.sim_p_attain), _pct(r.nowcast_mean),
+                 f"{_pct(r.nowcast_lo)}~{_pct(r.nowcast_hi)}", _pct(r.nowcast_p_attain)]
+                for r in check.itertuples(index=False)]
+        out += [t["check"], format_table(t["cols_check"], rows), ""]
     if projects is not None and len(projects):
         out += [t["projects"].format(
             n=int(projects["n_projects"].sum()), as_of=sim.as_of,

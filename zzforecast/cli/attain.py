@@ -131,9 +131,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: star ratings skipped: {exc}", file=sys.stderr)
         stars = None
     projects = project_outlook(sim, bundle)
+    from ..attain_check import nowcast_check
+
+    check = nowcast_check(sim, bundle)
     if args.format == "json":
         doc = to_json(sim, table, joint=joint, driver_frames=driver_frames, stars=stars,
-                      projects=projects)
+                      projects=projects, check=check)
         print(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False))
         return 0
     from ..attain_text import render_text
@@ -142,5 +145,5 @@ def run(args: argparse.Namespace) -> int:
     names = dict(zip(bundle.clusters["cluster_id"], bundle.clusters[column], strict=True)) \
         if column in bundle.clusters.columns else {}
     print(render_text(sim, table, joint, driver_frames, stars, lang=args.lang,
-                      projects=projects, names=names))
+                      projects=projects, names=names, check=check))
     return 0
