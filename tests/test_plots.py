@@ -66,3 +66,21 @@ def test_fan_chart_bands_bracket_the_median():
     assert len(ax.collections) == 2  # one band per level
     with pytest.raises(ValueError, match="x_future"):
         plots.fan_chart(pd.Series(dtype=float), paths, [1, 2])
+
+
+def test_data_labels_with_dollar_signs_are_not_mathtext():
+    names = pd.DataFrame({"label": ["$x^2$ 园区", "a_b$c"], "contribution": [0.1, -0.1]})
+    fig = plots.drivers_chart(names, title="$\\frac{1}{0}$")
+    _draw(fig)
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["$x^2$ 园区", "a_b$c"]
+
+
+def test_seaborn_theme_keeps_the_cjk_font():
+    import matplotlib as mpl
+
+    from zzforecast.fonts import FONT_FAMILY
+
+    plots.set_style(seaborn=True)
+    assert mpl.rcParams["font.sans-serif"][0] == FONT_FAMILY
+    _draw(plots.outcome_histogram(np.linspace(0, 0.2, 50), target=0.1, title="中文标题"))
+    plots.set_style()

@@ -59,6 +59,11 @@ def set_style(seaborn: bool = False, context: str = "notebook") -> str:
         import matplotlib.style
 
         matplotlib.style.use("seaborn-v0_8-whitegrid")
+    import matplotlib as mpl
+
+    # Labels come from data (cluster and project names): a "$" must stay a dollar sign,
+    # not start mathtext.
+    mpl.rcParams["text.parse_math"] = False
     return use_cjk_font()
 
 

@@ -572,7 +572,8 @@ class ClusterReport(_Report):
             parts.append(_p(f"本年计划投资最大的 {_TOP_PROJECTS} 个项目：" if self.lang == "zh" else
                             f"The {_TOP_PROJECTS} projects with the most investment planned this year:"))
         parts.append(table_html(table.loc[top.index]))
-        chart = top.assign(label=top[name_col].astype(str).str.slice(0, 28))
+        chart = top.assign(label=[n if len(n) <= 26 else "…" + n[-25:]
+                                  for n in top[name_col].astype(str)])
         parts.append(self._figure(pipeline_chart(chart, lang=self.lang), self.t("pipeline")))
         return _display_html("".join(parts))
 
