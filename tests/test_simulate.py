@@ -307,3 +307,15 @@ def test_loading_a_damaged_simulation_is_a_data_error(sim, tmp_path):
     path.write_bytes(b"not an npz")
     with pytest.raises(DataError, match="readable"):
         Simulation.load(path)
+
+
+def test_scenario_digest_follows_the_assumptions(bundle, sim):
+    from dataclasses import replace as dc_replace
+
+    from zzforecast.scenarios import load_scenario
+
+    assert len(sim.scenario_digest) == 64
+    edited = dc_replace(load_scenario(PARAMS, "baseline"), deflator_mean=0.01)
+    other = simulate(bundle, 2017, "2017-07", edited, n_paths=10, seed=11, inputs=sim.inputs)
+    same = simulate(bundle, 2017, "2017-07", "baseline", n_paths=10, seed=11, inputs=sim.inputs)
+    assert other.scenario_digest != sim.scenario_digest == same.scenario_digest

@@ -588,7 +588,7 @@ def simulate(bundle, year: int, as_of: str, scenario="baseline", n_paths: int = 
         seed=int(seed), n_paths=int(n_paths),
         data_digest=str(getattr(bundle, "data_digest", "")),
         params_digest=str(getattr(bundle, "params_digest", "")),
-        scenario_digest=getattr(scen, "digest", ""), version=__version__,
+        scenario_digest=_scenario_digest(scen), version=__version__,
         synthetic=bool(getattr(bundle, "synthetic", False)),
         method={"correlation": inputs.corr_method,
                 "deflator": {"mean": scen.deflator_mean, "sd": scen.deflator_sd},
@@ -597,6 +597,15 @@ def simulate(bundle, year: int, as_of: str, scenario="baseline", n_paths: int = 
                 "scenario_label": {"zh": scen.label("zh"), "en": scen.label("en")},
                 "left_out": list(inputs.notes)},
     )
+
+
+def _scenario_digest(scen) -> str:
+    """sha256 of the scenario's assumptions (not of its file: edited copies differ)."""
+    import hashlib
+
+    fields = {k: v for k, v in vars(scen).items() if k not in ("path", "digest")}
+    text = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _check_as_of_vs_data(obs, year: int, as_year: int, as_month: int) -> None:
