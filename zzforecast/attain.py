@@ -444,8 +444,11 @@ def load_star_rules(params_dir: str | os.PathLike = "params") -> dict:
                                            f"must rise with the star level")
     if problems:
         raise ParamsError(problems)
+    import hashlib
+
     return {"assumption": True, "note_zh": str(raw.get("note_zh", "")),
-            "note_en": str(raw.get("note_en", "")), "levels": levels}
+            "note_en": str(raw.get("note_en", "")), "levels": levels,
+            "digest": hashlib.sha256(path.read_bytes()).hexdigest()}
 
 
 def star_ratings(simulation, bundle, *, rules: dict | None = None) -> pd.DataFrame:
@@ -496,6 +499,8 @@ def star_ratings(simulation, bundle, *, rules: dict | None = None) -> pd.DataFra
         f"p_stars_{k}" for k in range(7)]
     frame = pd.DataFrame(rows, columns=cols)
     frame.attrs["assumption"] = True
+    frame.attrs["rules_digest"] = rules.get("digest", "")
+    frame.attrs["rules"] = {int(k): dict(v) for k, v in rules["levels"].items()}
     return frame
 
 
@@ -615,5 +620,7 @@ def to_json(simulation, assessment: pd.DataFrame, *, joint: pd.DataFrame | None 
         doc["stars"] = {"assumption": True,
                         "note": "star-rating rules are assumptions in params/stars.yaml; "
                                 "the plan gives none",
+                        "rules_digest": stars.attrs.get("rules_digest", ""),
+                        "rules": {str(k): v for k, v in stars.attrs.get("rules", {}).items()},
                         "clusters": _records(stars, stars.columns)}
     return doc
