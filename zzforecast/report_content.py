@@ -48,6 +48,8 @@ __all__ = [
 
 _QUANTILES = ("q05", "q25", "q50", "q75", "q95")
 _TOP_PROJECTS = 10  # projects listed and drawn per cluster report
+# 亿元 = 10^8 yuan, 万人 = 10^4 persons, as English readers write them.
+_EN_UNITS = {"亿元": "100m yuan", "万人": "10k persons"}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -77,6 +79,7 @@ def table_html(frame: pd.DataFrame, columns: dict[str, str] | None = None) -> st
 
 
 def _h(level: int, words: str) -> str:
+    words = words[:1].upper() + words[1:]
     return f"<h{level}>{html.escape(words)}</h{level}>"
 
 
@@ -280,9 +283,12 @@ class _Report:
                                        scenario=self.inputs.scenario)
 
     def _subtitle(self) -> str:
+        import calendar
+
         month = int(str(self.inputs.as_of)[5:7])
+        shown = month if self.lang == "zh" else calendar.month_name[month]
         return self.t("subtitle", scenario=self._scenario_label(self.inputs.scenario),
-                      as_of=self.inputs.as_of, month=month)
+                      as_of=self.inputs.as_of, month=shown)
 
     def _scenario_label(self, name: str) -> str:
         table = self.inputs.scenarios
@@ -301,16 +307,25 @@ class _Report:
         ind = indicator_name(str(row["indicator"]), self.lang)
         kind = str(row.get("kind", "growth"))
         value = row.get("target")
-        unit = "" if kind in ("growth", "share") else self._unit(str(row["indicator"]))
+        unit = "" if kind in ("growth", "share") else self._value_unit(str(row["indicator"]))
         joiner = "增长" if (self.lang == "zh" and kind == "growth") else (
             " growth " if kind == "growth" else (" " if self.lang == "en" else "达到"))
         return f"{ind}{joiner}{_fmt_value(value, kind, unit)}"
 
     def _unit(self, indicator: str) -> str:
+        """The indicator's canonical unit as readers of this language write it."""
         from .data.schemas import INDICATORS
 
         ind = INDICATORS.get(indicator)
-        return ind.unit if ind else ""
+        unit = ind.unit if ind else ""
+        if self.lang == "en":
+            return _EN_UNITS.get(unit, unit)
+        return unit
+
+    def _value_unit(self, indicator: str) -> str:
+        """Suffix for a value: ``亿元`` in Chinese, `` (100m yuan)`` in English."""
+        unit = self._unit(indicator)
+        return f" ({unit})" if self.lang == "en" and unit else unit
 
     def _targets_frame(self, rows: pd.DataFrame, with_scope: bool = False) -> pd.DataFrame:
         out = pd.DataFrame({
@@ -319,7 +334,7 @@ class _Report:
             self.t("p_within_short"): [percent(v, 0) for v in rows.get(
                 "p_attain_within_tolerance", pd.Series([None] * len(rows)))],
             self.t("median_outcome"): [
-                _fmt_value(r.get("q50"), str(r.get("kind")), self._unit(str(r["indicator"])))
+                _fmt_value(r.get("q50"), str(r.get("kind")), self._value_unit(str(r["indicator"])))
                 for _, r in rows.iterrows()],
             self.t("q_range"): [
                 f"{_fmt_value(r.get('q05'), str(r.get('kind')))} – "
@@ -417,7 +432,7 @@ class ClusterReport(_Report):
         items = []
         for _, r in rows.iterrows():
             kind = str(r.get("kind"))
-            unit = "" if kind in ("growth", "share") else self._unit(str(r["indicator"]))
+            unit = "" if kind in ("growth", "share") else self._value_unit(str(r["indicator"]))
             items.append(self.t(
                 "sentence_target", indicator="", target_text=self._target_label(r),
                 p=percent(r["p_attain"], 0), median=_fmt_value(r.get("q50"), kind, unit),
@@ -429,7 +444,7 @@ class ClusterReport(_Report):
                     items.append(self.t("sentence_required", m1=m1, g=percent(req)))
         if not items:
             items = [self.t("no_targets")]
-        body = "".join(f"<li>{html.escape(i)}</li>" for i in items)
+        body = "".join(f"<li>{html.escape(i[:1].upper() + i[1:])}</li>" for i in items)
         return _display_html(_h(2, self.t("summary")) + f"<ul>{body}</ul>")
 
     def forecasts(self):
@@ -561,7 +576,7 @@ class ClusterReport(_Report):
                     "completion"])
         table.columns = headers
         totals = mine.groupby("status")["planned_investment"].agg(["count", "sum"])
-        summary = "；".join(
+        summary = ("；" if self.lang == "zh" else "; ").join(
             f"{status[s]} {int(totals.loc[s, 'count'])} 个，本年计划 {totals.loc[s, 'sum']:,.1f} 亿元"
             if self.lang == "zh" else
             f"{status[s]}: {int(totals.loc[s, 'count'])}, {totals.loc[s, 'sum']:,.1f} planned this year"
@@ -580,6 +595,8 @@ class ClusterReport(_Report):
     # ---- machine-readable results
     def results(self) -> dict:
         """The JSON sidecar: targets, forecasts, scenarios and provenance (no timings)."""
+        from .data.schemas import INDICATORS
+
         sim = self.inputs.simulation
         targets = []
         for rec in self.targets.to_dict("records"):
@@ -597,7 +614,7 @@ class ClusterReport(_Report):
                 "growth_mean": _round(np.nanmean(g)),
                 **{f"growth_{q}": _round(v) for q, v in zip(_QUANTILES, qs, strict=True)},
                 "level_q50": _round(np.nanmedian(a)),
-                "unit": self._unit(ind),
+                "unit": INDICATORS[ind].unit if ind in INDICATORS else "",
             }
         scen = []
         table = self.inputs.scenarios
@@ -689,7 +706,7 @@ class OverviewReport(_Report):
                     cells.append("<td>–</td>")
                     continue
                 r = hit.iloc[0]
-                goal = _fmt_value(r["target"], str(r["kind"]), self._unit(ind))
+                goal = _fmt_value(r["target"], str(r["kind"]), self._value_unit(ind))
                 cells.append(f"<td>{html.escape(percent(r['p_attain'], 0))}"
                              f' <span class="meta">({html.escape(self.t("target"))} '
                              f"{html.escape(goal)})</span></td>")
