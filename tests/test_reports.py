@@ -72,10 +72,14 @@ def test_failing_and_timed_out_notebooks_do_not_stop_the_others(tmp_path):
 
 @pytest.mark.slow
 def test_a_rerun_keeps_the_last_good_reports_until_the_new_ones_are_complete(tmp_path):
+    from pypdf import PdfReader
+
     out = tmp_path / "r"
-    first = run_notebooks(_jobs(alpha="ok"), out, workers=1)
+    first = run_notebooks(_jobs(alpha="ok"), out, workers=1, pdf=True)
     assert first.exit_code == EXIT_OK
     before = (out / "alpha.json").read_text(encoding="utf-8")
+    assert "标题 集聚区" in PdfReader(out / "alpha.pdf").pages[0].extract_text()
+    assert "alpha.pdf" in first.jobs[0]["files"]
 
     seen = {}
 
