@@ -319,3 +319,18 @@ def test_scenario_digest_follows_the_assumptions(bundle, sim):
     other = simulate(bundle, 2017, "2017-07", edited, n_paths=10, seed=11, inputs=sim.inputs)
     same = simulate(bundle, 2017, "2017-07", "baseline", n_paths=10, seed=11, inputs=sim.inputs)
     assert other.scenario_digest != sim.scenario_digest == same.scenario_digest
+
+
+def test_to_frame_gives_long_paths_in_the_statsforecast_shape(sim):
+    long = sim.to_frame("fai", "growth", scopes=["c00", "city"])
+    assert list(long.columns) == ["unique_id", "ds", "sample_id", "y"]
+    assert len(long) == 2 * sim.n_paths and set(long.unique_id) == {"c00", "city"}
+    j = sim.indicators.index("fai")
+    city = long[long.unique_id == "city"]["y"].to_numpy()
+    assert np.allclose(city, sim.total("city").growth[:, j])
+    monthly = sim.to_frame("fai", "monthly", scopes=["c01"])
+    assert len(monthly) == 12 * sim.n_paths
+    first = monthly[monthly.sample_id == 0]["y"].to_numpy()
+    assert np.allclose(first, sim.monthly[0, 1, j, :].astype(float), equal_nan=True)
+    with pytest.raises(UserError, match="measure"):
+        sim.to_frame("fai", "weekly")

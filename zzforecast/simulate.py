@@ -394,6 +394,53 @@ class Simulation:
         annual[:, none] = np.nan
         return Totals(annual=annual, growth=growth, base=np.where(none, np.nan, total_base))
 
+    def to_frame(self, indicator: str, measure: str = "growth", *,
+                 scopes: list[str] | None = None):
+        """Paths as a long frame in the statsforecast shape (``unique_id, ds, sample_id, y``).
+
+        Parameters
+        ----------
+        indicator : str
+        measure : {"growth", "level", "monthly"}
+            Full-year growth, full-year level, or the monthly cumulative levels.
+        scopes : list of str, optional
+            Cluster ids and/or ``city`` / ``provincial`` / ``municipal`` (default: every
+            cluster). Aggregates are sums of cluster paths (monthly: of cluster levels).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``unique_id`` (scope), ``ds`` (the year for annual measures, month ends for
+            ``monthly``), ``sample_id`` (0..n_paths-1) and ``y``.
+        """
+        import pandas as pd
+
+        if measure not in ("growth", "level", "monthly"):
+            raise UserError(f"measure must be growth, level or monthly, got {measure!r}")
+        j = self.indicator_index(indicator)
+        scopes = list(self.cluster_ids) if scopes is None else list(scopes)
+        n = self.annual.shape[0]
+        frames = []
+        for scope in scopes:
+            idx = self.cluster_index(scope)
+            if measure == "monthly":
+                if self.monthly is None:
+                    raise UserError("this simulation kept no monthly paths (keep_monthly=False)")
+                block = self.monthly[:, idx, j, :].astype(np.float64).sum(axis=1)  # (n, 12)
+                ds = pd.date_range(f"{self.year}-01-31", periods=12, freq="ME")
+                frames.append(pd.DataFrame({
+                    "unique_id": scope, "ds": np.tile(ds, n),
+                    "sample_id": np.repeat(np.arange(n), 12), "y": block.reshape(-1)}))
+                continue
+            if len(idx) == 1 and scope in self.cluster_ids:
+                y = (self.growth if measure == "growth" else self.annual)[:, idx[0], j]
+            else:
+                tot = self.total(scope)
+                y = (tot.growth if measure == "growth" else tot.annual)[:, j]
+            frames.append(pd.DataFrame({"unique_id": scope, "ds": self.year,
+                                        "sample_id": np.arange(n), "y": np.asarray(y, float)}))
+        return pd.concat(frames, ignore_index=True)
+
     def indicator_index(self, indicator: str) -> int:
         if indicator not in self.indicators:
             raise UserError(f"indicator '{indicator}' was not simulated; simulated: "
