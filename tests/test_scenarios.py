@@ -144,3 +144,10 @@ def test_volatility_multiplier_widens_the_spread(bundle):
 def test_copy_of_params_folder_works(tmp_path):
     shutil.copytree(PARAMS / "scenarios", tmp_path / "scenarios")
     assert list_scenarios(tmp_path) == list_scenarios(PARAMS)
+
+
+def test_a_yml_file_gets_a_rename_hint(tmp_path):
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "mine.yml").write_text("name: mine\n", encoding="utf-8")
+    with pytest.raises(UserError, match="rename it to mine.yaml"):
+        load_scenario(tmp_path, "mine")

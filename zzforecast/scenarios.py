@@ -95,7 +95,10 @@ def load_scenario(params_dir: str | os.PathLike, name: str) -> Scenario:
     path = Path(params_dir) / SCENARIO_DIR / f"{name}.yaml"
     if not path.is_file():
         known = list_scenarios(params_dir)
-        raise UserError(f"unknown scenario '{name}': no file {path}; available: "
+        hint = ""
+        if path.with_suffix(".yml").is_file():
+            hint = f" (found {path.with_suffix('.yml').name}: rename it to {path.name})"
+        raise UserError(f"unknown scenario '{name}': no file {path}{hint}; available: "
                         f"{', '.join(known) if known else '(none)'}")
     raw = read_yaml(path)
     scenario = parse_scenario(raw, file=str(path), expected_name=name)
