@@ -234,3 +234,18 @@ def test_batch_rejects_unknown_clusters_and_bad_scenarios_before_running(tmp_pat
     with pytest.raises(UserError, match="scenario"):
         run_batch(2017, "2017-07", "../x", **kw)
     assert not list(tmp_path.iterdir())
+
+
+def test_overview_links_to_failed_reports_become_text(tmp_path):
+    from zzforecast.reports import _unlink_failed_reports
+
+    (tmp_path / "overview.html").write_text(
+        '<td><a href="airport.html">航空港</a></td><td><a href="xinmi.html">新密</a></td>',
+        encoding="utf-8")
+    _unlink_failed_reports(tmp_path, [
+        {"name": "overview", "kind": "overview", "status": "ok"},
+        {"name": "airport", "kind": "cluster", "status": "ok"},
+        {"name": "xinmi", "kind": "cluster", "status": "failed"}])
+    page = (tmp_path / "overview.html").read_text(encoding="utf-8")
+    assert '<a href="airport.html">航空港</a>' in page
+    assert "xinmi.html" not in page and "<td>新密</td>" in page

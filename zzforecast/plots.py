@@ -67,15 +67,22 @@ def set_style(seaborn: bool = False, context: str = "notebook") -> str:
     return use_cjk_font()
 
 
-def _new_ax(ax, figsize=(7.5, 4.0)):
+def _new_ax(ax, figsize=(7.5, 4.0), layout: str | None = "constrained"):
     # A bare Figure, not pyplot: nothing is kept in pyplot's registry (no memory growth,
     # no automatic display of a second copy in notebooks).
     from matplotlib.figure import Figure
 
     if ax is not None:
         return ax.figure, ax
-    fig = Figure(figsize=figsize, layout="constrained")
+    fig = Figure(figsize=figsize, layout=layout)
     return fig, fig.subplots()
+
+
+def _wrap(title: str, lang: str) -> str:
+    """Wrap a long title (CJK characters are about twice as wide as Latin letters)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(title, 36 if lang == "zh" else 72)) or title
 
 
 def _pct(x: float) -> str:
@@ -114,7 +121,10 @@ def fan_chart(history, paths, x_future: Sequence, *, target: float | None = None
     if paths.shape[1] != len(x_future):
         raise ValueError(f"paths has {paths.shape[1]} columns but x_future has "
                          f"{len(x_future)} periods")
-    fig, ax = _new_ax(ax)
+    # Fixed margins rather than constrained layout: fan charts have short tick labels, and
+    # the layout solver costs more than drawing the chart.
+    own = ax is None
+    fig, ax = _new_ax(ax, layout=None)
     hist = history.dropna()
     if len(hist):
         ax.plot(list(hist.index), hist.to_numpy(dtype=float), color=_GREY, marker="o",
@@ -134,10 +144,15 @@ def fan_chart(history, paths, x_future: Sequence, *, target: float | None = None
         ax.axhline(target, color=_RED, linestyle="--", linewidth=1.2,
                    label=text("target_line", lang))
     if title:
+        title = _wrap(title, lang)
         ax.set_title(title)
     if ylabel:
         ax.set_ylabel(ylabel)
-    ax.legend(loc="best", fontsize="small")
+    # Series rise through the year (cumulative) or over the years: upper left stays clear.
+    ax.legend(loc="upper left", fontsize="small")
+    if own:
+        lines = title.count("\n") + 1 if title else 0
+        fig.subplots_adjust(left=0.11, right=0.98, bottom=0.13, top=0.95 - 0.055 * lines)
     return fig
 
 

@@ -243,10 +243,16 @@ def load_inputs(year: int, as_of: str, scenario: str = "baseline", *, n_paths: i
         sim = Simulation.load(simulation_path)
     else:
         sim = simulate(bundle, year, as_of, scenario, n_paths=n_paths, seed=seed)
-    assessment = assess(sim, bundle)
-    if scenarios_path:
-        scen = pd.read_csv(scenarios_path, encoding="utf-8")
+    scen = pd.read_csv(scenarios_path, encoding="utf-8") if scenarios_path else None
+    if scen is not None and simulation_path and (scen["scenario"] == sim.scenario).any():
+        # The batch assessed the saved simulation already (same paths, same numbers).
+        from .attain import ASSESS_COLUMNS
+
+        assessment = scen.loc[scen["scenario"] == sim.scenario, list(ASSESS_COLUMNS)]
+        assessment = assessment.reset_index(drop=True)
     else:
+        assessment = assess(sim, bundle)
+    if scen is None:
         try:
             scen = compare_scenarios(bundle, year, as_of, n_paths=min(compare_n_paths, n_paths),
                                      seed=seed, known={str(sim.scenario): assessment})

@@ -19,7 +19,7 @@ parallel kernels never race for TCP ports.
 
 from __future__ import annotations
 
-import dataclasses
+import html
 import os
 import re
 import shutil
@@ -697,9 +697,12 @@ def _simulate_and_run(bundle, selected, final, pool, *, year, as_of, scenario, w
         cluster_nb = str(cluster_notebook or notebook_path("cluster_report"))
         jobs = []
         if overview:
+            # The overview runs first, beside the clusters (it reads the same simulation);
+            # links to cluster reports that end up failing are removed afterwards.
             jobs.append(NotebookJob("overview", str(overview_notebook
                                                     or notebook_path("city_overview")),
-                                    common, kind="overview", after_others=True,
+                                    {**common, "link_reports": [r["cluster_id"] for r in selected]},
+                                    kind="overview",
                                     labels={"name_zh": "全市总览", "name_en": "City overview"}))
         for row in selected:
             jobs.append(NotebookJob(row["cluster_id"], cluster_nb,
@@ -715,16 +718,25 @@ def _simulate_and_run(bundle, selected, final, pool, *, year, as_of, scenario, w
         result = run_notebooks(jobs, final, workers=workers, scheduler=scheduler,
                                kernel_name=kernel_name, timeout=timeout, pdf=pdf, lang=lang,
                                run_info=info, progress=progress, executor=pool,
-                               prepare_after=_link_built_reports)
+                               finalize=_unlink_failed_reports)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return result
 
 
-def _link_built_reports(job: NotebookJob, records: list[dict]) -> NotebookJob:
-    """The overview runs last and links only the cluster reports that were built."""
-    built = [r["name"] for r in records if r["status"] == "ok" and r["kind"] == "cluster"]
-    return dataclasses.replace(job, parameters={**dict(job.parameters), "link_reports": built})
+def _unlink_failed_reports(staging: Path, records: list[dict]) -> None:
+    """Turn the overview's links to cluster reports that failed into plain text."""
+    from .render import atomic_write_text
+
+    failed = [r["name"] for r in records if r["status"] != "ok" and r["kind"] == "cluster"]
+    page = staging / "overview.html"
+    if not failed or not page.is_file():
+        return
+    text = page.read_text(encoding="utf-8")
+    for name in failed:
+        href = re.escape(html.escape(name, quote=True) + ".html")
+        text = re.sub(rf'<a href="{href}">(.*?)</a>', r"\1", text)
+    atomic_write_text(page, text)
 
 
 def _mkdir(path: Path) -> Path:
