@@ -64,6 +64,10 @@ def test_fan_chart_bands_bracket_the_median():
     fig = plots.fan_chart(pd.Series([0.0], index=[0]), paths, [1, 2, 3], levels=(50, 90))
     ax = fig.axes[0]
     assert len(ax.collections) == 2  # one band per level
+    one = plots.fan_chart(pd.Series([1.0], index=[2016]), paths[:, :1], [2017]).axes[0]
+    segments = [c.get_segments()[0] for c in one.collections]  # vertical interval bars
+    widths = sorted(abs(seg[1][1] - seg[0][1]) for seg in segments)
+    assert len(widths) == 2 and widths[0] < widths[1]  # the 50% bar sits inside the 90% bar
     with pytest.raises(ValueError, match="x_future"):
         plots.fan_chart(pd.Series(dtype=float), paths, [1, 2])
 

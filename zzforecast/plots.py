@@ -131,6 +131,10 @@ def fan_chart(history, paths, x_future: Sequence, *, target: float | None = None
                 markersize=3, label=text("observed", lang))
     for i, level in enumerate(sorted(levels, reverse=True)):
         lo, hi = np.nanpercentile(paths, [50 - level / 2, 50 + level / 2], axis=0)
+        if len(x_future) == 1:  # one period ahead: a bar, since a band has no width
+            ax.vlines(x_future, lo, hi, color=_BLUE, alpha=0.25 + 0.25 * i,
+                      linewidth=6 + 6 * i, label=text("interval", lang, level=level))
+            continue
         ax.fill_between(x_future, lo, hi, color=_BLUE, alpha=0.15 + 0.15 * i, linewidth=0,
                         label=text("interval", lang, level=level))
     median = np.nanmedian(paths, axis=0)
