@@ -189,6 +189,7 @@ def test_batch_builds_every_report_file_from_one_simulation(tmp_path_factory):
     assert len(prov["data_digest"]) == 64 and len(prov["params_digest"]) == 64
     assert prov["synthetic"] is True and "合成数据" in run["notice"]
     assert run["versions"]["zzforecast"] and all(j["seconds"] > 0 for j in run["jobs"])
+    assert run["seconds_total"] > run["seconds"] > 0 and run["setup_seconds"] > 0
     # Each report reads the same simulation: its targets match the overview's inputs.
     airport = json.loads((out / "airport.json").read_text(encoding="utf-8"))
     assert airport["provenance"]["n_paths"] == N_PATHS and airport["synthetic"] is True
