@@ -38,6 +38,9 @@ def _check_page(browser, path: Path) -> dict:
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("requestfailed", lambda req: failed.append(req.url))
     page.goto(path.as_uri(), wait_until="load")
+    fonts = page.evaluate("""async () => { await document.fonts.ready;
+        return [...document.fonts].filter(f => f.family.includes('ZZ Noto'))
+                                  .map(f => f.status); }""")
     images = page.eval_on_selector_all(
         "img", "els => els.map(e => ({src: e.src.slice(0, 40), ok: e.complete && e.naturalWidth > 0}))")
     links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
@@ -47,6 +50,8 @@ def _check_page(browser, path: Path) -> dict:
     assert not errors, f"console errors on {path.name}: {errors}"
     assert not failed, f"failed requests on {path.name}: {failed}"
     assert all(img["ok"] for img in images), f"broken images on {path.name}: {images}"
+    # The bundled CJK font (subset) loads, so Chinese renders without system fonts.
+    assert "loaded" in fonts and "error" not in fonts, f"{path.name}: fonts {fonts}"
     for href in links:
         url = urlparse(href)
         assert url.scheme == "file", f"{path.name} links outside the report folder: {href}"

@@ -106,3 +106,27 @@ def test_index_escapes_names_and_links_only_existing_files(tmp_path):
     assert 'href="a_zone.html"' in page and 'href="overview.html"' in page
     assert 'href="b_zone.html"' not in page and 'href="summary.csv"' not in page
     assert 'href="run.json"' in page and "合成数据" in page
+
+
+def test_pages_get_a_web_font_subset_with_exactly_their_characters(tmp_path):
+    from fontTools.ttLib import TTFont
+
+    from zzforecast.render import embed_web_fonts
+
+    (tmp_path / "a.html").write_text(html_page("郑州", "<p>航空港 &#x9F98;</p>"), encoding="utf-8")
+    (tmp_path / "b.html").write_text(html_page("b", '<img src="data:image/png;base64,6K+V">'),
+                                     encoding="utf-8")
+    embed_web_fonts(tmp_path)
+    regular = tmp_path / "_fonts" / "cjk-regular.woff"
+    assert regular.is_file() and regular.stat().st_size < 200_000
+    assert (tmp_path / "_fonts" / "cjk-bold.woff").is_file()
+    assert (tmp_path / "_fonts" / "SIL-OPEN-FONT-LICENSE.txt").is_file()
+    cmap = TTFont(regular).getBestCmap()
+    for char in "郑州航空港龘A7":
+        assert ord(char) in cmap, char
+    assert ord("集") not in cmap  # only what the pages show
+    for page in ("a.html", "b.html"):
+        text = (tmp_path / page).read_text(encoding="utf-8")
+        assert text.count("_fonts/cjk-regular.woff") == 1
+    embed_web_fonts(tmp_path)  # idempotent
+    assert (tmp_path / "a.html").read_text(encoding="utf-8").count("_fonts/cjk-regular.woff") == 1

@@ -25,10 +25,13 @@ from .exceptions import ZzforecastError
 __all__ = [
     "FONT_FAMILY",
     "CSS_FAMILY",
+    "WEB_FONT_DIR",
     "font_path",
     "font_paths",
     "use_cjk_font",
     "font_face_css",
+    "subset_web_fonts",
+    "web_font_css",
 ]
 
 FONT_PACKAGE = "rinoh_typeface_notosanscjk"
@@ -38,6 +41,10 @@ FONT_FAMILY = "Noto Sans CJK JP"
 # The name HTML/PDF stylesheets use for it (declared by font_face_css).
 CSS_FAMILY = "ZZ Noto Sans CJK"
 _FILES = {"regular": "notosanscjkjp-regular.otf", "bold": "notosanscjkjp-bold.otf"}
+# Folder (relative to the HTML pages) holding the web-font subsets of a report batch.
+WEB_FONT_DIR = "_fonts"
+_WEIGHTS = {"regular": 400, "bold": 700}
+_LICENCE = "SIL-OPEN-FONT-LICENSE.txt"
 
 
 @lru_cache(maxsize=1)
@@ -126,3 +133,70 @@ def font_face_css() -> str:
             f"font-weight: {weight}; font-style: normal; }}"
         )
     return "\n".join(rules)
+
+
+def subset_web_fonts(text: str, folder: str | Path) -> dict[str, Path]:
+    """Write WOFF subsets of the bundled font holding the characters of ``text``.
+
+    HTML reports are read on machines that may have no CJK font (a bare Linux server, a
+    headless browser). A subset with only the characters the pages use is small (about
+    100 KB per weight for a batch) and loads from a relative URL even for ``file://``
+    pages. The font's licence (SIL OFL) is copied beside the files.
+
+    Parameters
+    ----------
+    text : str
+        Every character the pages show (ASCII letters and digits are always included).
+    folder : path
+        Where to write ``cjk-regular.woff``, ``cjk-bold.woff`` and the licence.
+
+    Returns
+    -------
+    dict
+        ``{"regular": Path, "bold": Path}``.
+    """
+    import os
+    import shutil
+    import string
+    import tempfile
+
+    from fontTools import subset
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    chars = "".join(sorted(set(text) | set(string.printable) | {"\u3000"}))
+    out = {}
+    for style in _WEIGHTS:
+        options = subset.Options()
+        options.flavor = "woff"
+        options.name_IDs = ["*"]
+        options.notdef_outline = True
+        font = subset.load_font(str(font_path(style)), options)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=chars)
+        subsetter.subset(font)
+        target = folder / f"cjk-{style}.woff"
+        fd, tmp = tempfile.mkstemp(prefix=".cjk-", suffix=".woff", dir=folder)
+        os.close(fd)
+        try:
+            subset.save_font(font, tmp, options)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        out[style] = target
+    licence = font_path("regular").parent / _LICENCE
+    if licence.is_file():
+        shutil.copyfile(licence, folder / _LICENCE)
+    return out
+
+
+def web_font_css(prefix: str = WEB_FONT_DIR + "/") -> str:
+    """``@font-face`` rules declaring :data:`CSS_FAMILY` from the subsets, by relative URL."""
+    return "\n".join(
+        f"@font-face {{ font-family: '{CSS_FAMILY}'; src: url('{prefix}cjk-{style}.woff') "
+        f"format('woff'); font-weight: {weight}; font-style: normal; font-display: swap; }}"
+        for style, weight in _WEIGHTS.items()
+    )
+

@@ -34,6 +34,7 @@ __all__ = [
     "write_summary",
     "summary_frame",
     "write_json",
+    "embed_web_fonts",
     "atomic_write_bytes",
     "atomic_write_text",
 ]
@@ -43,7 +44,7 @@ REMOVE_TAGS = ("injected-parameters", "parameters", "remove-cell", "remove_cell"
 
 _CSS = """
 :root { color-scheme: light; }
-body { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC",
+body { font-family: "ZZ Noto Sans CJK", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC",
        "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif;
        max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.6; color: #222; }
 h1, h2, h3 { line-height: 1.3; }
@@ -251,6 +252,33 @@ def html_to_pdf(html_text: str, pdf_path: str | Path, base_url: str | Path | Non
     data = HTML(string=html_text, base_url=base).write_pdf(stylesheets=[css],
                                                            font_config=font_config)
     return atomic_write_bytes(pdf_path, data)
+
+
+def embed_web_fonts(folder: str | Path) -> list[Path]:
+    """Give every HTML page in ``folder`` the bundled CJK font, subset to what they show.
+
+    Writes ``_fonts/cjk-*.woff`` (see :func:`zzforecast.fonts.subset_web_fonts`) and adds
+    ``@font-face`` rules to each page's head, so Chinese text renders on machines without
+    a CJK font. Pages keep working without the folder (the browser falls back to system
+    fonts). Returns the pages changed.
+    """
+    from .fonts import WEB_FONT_DIR, subset_web_fonts, web_font_css
+
+    folder = Path(folder)
+    pages = sorted(folder.glob("*.html"))
+    texts = {p: p.read_text(encoding="utf-8") for p in pages}
+    shown = "".join(_DATA_URI.sub("", t) for t in texts.values())
+    if not pages:
+        return []
+    subset_web_fonts(html.unescape(shown), folder / WEB_FONT_DIR)
+    style = f"<style>{web_font_css(WEB_FONT_DIR + '/')}</style>\n</head>"
+    for page, text in texts.items():
+        if "</head>" in text and WEB_FONT_DIR + "/cjk-" not in text:
+            atomic_write_text(page, text.replace("</head>", style, 1))
+    return pages
+
+
+_DATA_URI = re.compile(r"data:[a-z]+/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=]+")
 
 
 # --------------------------------------------------------------------------- summaries

@@ -420,6 +420,7 @@ def run_notebooks(
     finalize: Callable[[Path, list[dict]], None] | None = None,
     executor=None,
     prepare_after: Callable[[NotebookJob, list[dict]], NotebookJob] | None = None,
+    web_fonts: bool = True,
 ) -> BatchResult:
     """Execute notebooks in parallel into a staging folder, then install it.
 
@@ -452,6 +453,9 @@ def run_notebooks(
     prepare_after : callable, optional
         ``prepare_after(job, records)`` returns the job to run for each ``after_others``
         job, given the records of the jobs that ran before it.
+    web_fonts : bool
+        Give the HTML pages a subset of the bundled CJK font (``_fonts/``), so Chinese
+        renders on machines without a CJK font.
 
     Returns
     -------
@@ -459,7 +463,7 @@ def run_notebooks(
     """
     import datetime as dt
 
-    from .render import summary_frame, write_index, write_json, write_summary
+    from .render import embed_web_fonts, summary_frame, write_index, write_json, write_summary
 
     names = [j.name for j in jobs]
     if len(set(names)) != len(names):
@@ -532,6 +536,8 @@ def run_notebooks(
         run["seconds_total"] = round(run["seconds"] + float(info.get("setup_seconds", 0)), 3)
         write_json(staging / "run.json", run)
         write_index(staging, run, lang=lang)
+        if web_fonts:
+            embed_web_fonts(staging)
         if installed:
             _install(staging, final)
             where = final
