@@ -172,19 +172,21 @@ def subset_web_fonts(text: str, folder: str | Path) -> dict[str, Path]:
         options.name_IDs = ["*"]
         options.notdef_outline = True
         font = subset.load_font(str(font_path(style)), options)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(text=chars)
-        subsetter.subset(font)
         target = folder / f"cjk-{style}.woff"
         fd, tmp = tempfile.mkstemp(prefix=".cjk-", suffix=".woff", dir=folder)
         os.close(fd)
         try:
+            subsetter = subset.Subsetter(options)
+            subsetter.populate(text=chars)
+            subsetter.subset(font)
             subset.save_font(font, tmp, options)
             os.chmod(tmp, 0o644)
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        finally:
+            font.close()  # fontTools reads the 16 MB file lazily and keeps it open
         out[style] = target
     licence = font_path("regular").parent / _LICENCE
     if licence.is_file():
