@@ -234,6 +234,8 @@ def test_batch_rejects_unknown_clusters_and_bad_scenarios_before_running(tmp_pat
         run_batch(2017, "2017-07", "baseline", clusters="airport,nowhere", **kw)
     with pytest.raises(UserError, match="scenario"):
         run_batch(2017, "2017-07", "../x", **kw)
+    with pytest.raises(UserError, match="kernel 'no_such_kernel' is not registered"):
+        run_batch(2017, "2017-07", "baseline", kernel_name="no_such_kernel", **kw)
     assert not list(tmp_path.iterdir())
 
 

@@ -652,6 +652,8 @@ def run_batch(
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", str(scenario)):
         raise UserError(f"scenario must be a name like 'baseline' (letters, digits, '_' "
                         f"and '-'), got {scenario!r}")
+    if scheduler is None:
+        _check_kernel(kernel_name)
     data_dir = Path(data_dir).resolve()
     params_dir = Path(params_dir).resolve()
     bundle = load_bundle(data_dir, params_dir)
@@ -732,6 +734,16 @@ def _simulate_and_run(bundle, selected, final, pool, *, year, as_of, scenario, w
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return result
+
+
+def _check_kernel(kernel_name: str) -> None:
+    """Fail early, with the fix, when the Jupyter kernel is not registered here."""
+    from jupyter_client.kernelspec import find_kernel_specs
+
+    if kernel_name not in find_kernel_specs():
+        raise UserError(
+            f"the Jupyter kernel '{kernel_name}' is not registered; run `make setup` or "
+            f"`python -m ipykernel install --sys-prefix --name {kernel_name}`")
 
 
 def _unlink_failed_reports(staging: Path, records: list[dict]) -> None:
