@@ -1,0 +1,77 @@
+"""Report sections: every data string escaped, both languages, results sidecar."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EVIL = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    from zzforecast.attain import assess
+    from zzforecast.data.loaders import load_bundle
+    from zzforecast.report_content import ReportInputs
+    from zzforecast.simulate import simulate
+
+    bundle = load_bundle(ROOT / "data", ROOT / "params")
+    clusters = bundle.clusters.copy()
+    clusters.loc[clusters["cluster_id"] == "airport", ["name_zh", "name_en"]] = EVIL
+    projects = bundle.projects.copy()
+    projects.loc[projects["cluster_id"] == "airport", ["name_zh", "name_en"]] = EVIL + "$x$"
+    bundle = dataclasses.replace(bundle, clusters=clusters, projects=projects)
+    sim = simulate(bundle, 2017, "2017-07", "baseline", n_paths=300, seed=2)
+    table = assess(sim, bundle)
+    return ReportInputs(bundle=bundle, simulation=sim, assessment=table,
+                        scenarios=table.assign(scenario="baseline", scenario_zh="基准",
+                                               scenario_en="Baseline"),
+                        precomputed=True, year=2017, as_of="2017-07", scenario="baseline",
+                        lang="zh")
+
+
+def _sections(report, names):
+    return "".join(getattr(report, name)().data for name in names)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_hostile_names_are_escaped_in_every_section(inputs, lang):
+    from zzforecast.report_content import ClusterReport, OverviewReport
+
+    inputs = dataclasses.replace(inputs, lang=lang)
+    cluster = _sections(ClusterReport(inputs, "airport"), [
+        "header", "key_points", "forecasts", "targets_section", "required_growth",
+        "scenarios", "pipeline", "caveats", "provenance_section", "methodology"])
+    overview = OverviewReport(inputs)
+    page = cluster + _sections(overview, ["header", "city_targets", "stars", "audit",
+                                          "scenarios", "drivers_section"])
+    page += overview.clusters_table(link_reports=True).data
+    assert EVIL not in page and "<script" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert ("合成数据" if lang == "zh" else "SYNTHETIC DATA") in page
+
+
+def test_results_sidecar_is_plain_json_with_provenance(inputs):
+    import json
+
+    from zzforecast.report_content import ClusterReport
+
+    res = ClusterReport(inputs, "xinmi").results()
+    text = json.dumps(res, allow_nan=False)  # no NaN, no numpy types
+    assert json.loads(text)["cluster_id"] == "xinmi"
+    assert res["provenance"]["n_paths"] == 300 and res["synthetic"] is True
+    assert set(res["forecast"]) >= {"fai", "iav"}
+    fai = res["forecast"]["fai"]
+    assert fai["growth_q05"] <= fai["growth_q50"] <= fai["growth_q95"]
+    assert fai["unit"] == "亿元"
+
+
+def test_unknown_cluster_is_a_user_error(inputs):
+    from zzforecast.exceptions import UserError
+    from zzforecast.report_content import ClusterReport
+
+    with pytest.raises(UserError, match="unknown cluster id 'nowhere'"):
+        ClusterReport(inputs, "nowhere")
