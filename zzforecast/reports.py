@@ -387,6 +387,26 @@ def _progress_bar(total: int, enabled: bool | Callable | None):
     return update
 
 
+STALE_SECONDS = 6 * 3600  # leftovers of an interrupted batch older than this are removed
+
+
+def _remove_stale(parent: Path, name: str) -> None:
+    """Remove staging/work/old folders that an interrupted batch left behind long ago.
+
+    Recent ones may belong to a batch still running beside this one, so they stay.
+    """
+    if not parent.is_dir():
+        return
+    now = time.time()
+    for pattern in (f".{name}.staging-*", f".{name}.work-*", f".{name}.old-*"):
+        for path in parent.glob(pattern):
+            try:
+                if path.is_dir() and now - path.stat().st_mtime > STALE_SECONDS:
+                    shutil.rmtree(path, ignore_errors=True)
+            except OSError:
+                continue
+
+
 def _install(staging: Path, final: Path) -> None:
     """Replace ``final`` by ``staging`` with two renames (old reports survive until then)."""
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -469,6 +489,7 @@ def run_notebooks(
     if len(set(names)) != len(names):
         raise UserError(f"job names must be unique, got {names}")
     final = Path(out_dir).resolve()
+    _remove_stale(final.parent, final.name)
     staging = final.with_name(f".{final.name}.staging-{uuid.uuid4().hex[:8]}")
     staging.mkdir(parents=True)
     info = dict(run_info or {})
