@@ -9,55 +9,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
+
+from . import arguments
 
 __all__ = ["add_parser", "run"]
 
-MAX_PATHS = 1_000_000
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    if value > MAX_PATHS:
-        raise argparse.ArgumentTypeError(f"at most {MAX_PATHS:,} paths, got {value:,}")
-    return value
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
-    return value
-
-
-def _year(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a year such as 2017, got '{text}'") from None
-    if not 1990 <= value <= 2100:
-        raise argparse.ArgumentTypeError(f"year {value} is out of range")
-    return value
-
-
-def _tolerance(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a fraction such as 0.005, got '{text}'") from None
-    if not math.isfinite(value) or not 0 <= value < 0.5:
-        hint = f" (for {value:g} points write {value / 100:g})" if 1 <= value < 50 else ""
-        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 0.5), got {text}{hint}")
-    return value
 
 
 def add_parser(subparsers) -> None:
@@ -71,18 +32,18 @@ def add_parser(subparsers) -> None:
             "deliver, the outcome's quantiles, the main drivers of the city's gap and "
             "the star-rating outlook. Text in Chinese by default; --format json for data."),
     )
-    parser.add_argument("--year", type=_year, default=2017, help="target year (default 2017)")
+    parser.add_argument("--year", type=arguments.year, default=2017, help="target year (default 2017)")
     parser.add_argument("--as-of", required=True, metavar="YYYY-MM",
                         help="data vintage: use data published through this month (e.g. 2017-07)")
     parser.add_argument("--scenario", default="baseline",
                         help="scenario name in params/scenarios/ (default baseline)")
-    parser.add_argument("--n-paths", type=_positive_int, default=10_000, metavar="N",
+    parser.add_argument("--n-paths", type=arguments.n_paths, default=10_000, metavar="N",
                         help="number of joint paths (default 10000)")
-    parser.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=arguments.seed, default=0, help="random seed (default 0)")
     parser.add_argument("--clusters", default=None, metavar="ID,...",
                         help="restrict to these cluster ids (comma-separated; totals then "
                              "cover only them)")
-    parser.add_argument("--tolerance", type=_tolerance, default=0.005,
+    parser.add_argument("--tolerance", type=arguments.tolerance, default=0.005,
                         help="tolerance of '左右' targets without one in the registry "
                              "(fraction, default 0.005 = 0.5 point)")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="text language")

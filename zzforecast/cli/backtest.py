@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
+from . import arguments
+
 __all__ = ["add_parser", "run"]
 
 DATASETS = ("m3-yearly", "national-fai-nowcast", "province-fai-pooling")
@@ -27,15 +29,15 @@ def add_parser(subparsers) -> None:
     src = parser.add_mutually_exclusive_group(required=True)
     src.add_argument("--dataset", choices=DATASETS, help="a built-in dataset")
     src.add_argument("--file", help="long CSV/Parquet: unique_id, ds, y")
-    parser.add_argument("--h", type=int, default=None,
+    parser.add_argument("--h", type=arguments.positive_int, default=None,
                         help="horizon (default: 6 for m3-yearly; required with --file)")
     parser.add_argument("--models", nargs="+", default=None,
                         help="subset of: zzforecast naive autoets autotheta sf_ensemble")
     parser.add_argument("--data", default=None, metavar="PATH",
                         help="folder or file of the real public series (national FAI or "
                              "provincial panel; default: ../shared/data beside the repository)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    parser.add_argument("--n-jobs", type=int, default=1, help="worker processes (default: 1)")
+    parser.add_argument("--seed", type=arguments.seed, default=0, help="random seed (default: 0)")
+    parser.add_argument("--n-jobs", type=arguments.positive_int, default=1, help="worker processes (default: 1)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="output format (json goes to stdout alone)")
     parser.set_defaults(handler=run)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from . import arguments
+
 __all__ = ["add_parser", "run"]
 
 
@@ -18,14 +20,14 @@ def add_parser(subparsers) -> None:
             "the intervals from those validation errors."),
     )
     parser.add_argument("--file", required=True, help="long CSV/Parquet: unique_id, ds, y")
-    parser.add_argument("--h", type=int, required=True, help="horizon (steps ahead)")
+    parser.add_argument("--h", type=arguments.positive_int, required=True, help="horizon (steps ahead)")
     parser.add_argument("--level", type=float, nargs="+", default=[80, 95],
                         help="interval levels in percent (default: 80 95)")
     parser.add_argument("--model", default="auto",
                         help="auto (default) or one base forecaster: naive, drift, "
                              "robust_trend, log_trend, arima110, theta, dotm, ets, ets_log")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
-    parser.add_argument("--n-jobs", type=int, default=1, help="worker processes (default: 1)")
+    parser.add_argument("--seed", type=arguments.seed, default=0, help="random seed (default: 0)")
+    parser.add_argument("--n-jobs", type=arguments.positive_int, default=1, help="worker processes (default: 1)")
     parser.add_argument("--format", choices=("csv", "json"), default="csv",
                         help="output format on stdout (default: csv)")
     parser.set_defaults(handler=run)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from . import arguments
+
 __all__ = ["add_parser", "run"]
 
 
@@ -26,9 +28,9 @@ def add_parser(subparsers) -> None:
                         help="growth thresholds as fractions, e.g. 0.13")
     parser.add_argument("--level", type=float, nargs="+", default=[80, 95],
                         help="interval levels in percent (default: 80 95)")
-    parser.add_argument("--n-paths", type=int, default=10000,
+    parser.add_argument("--n-paths", type=arguments.n_paths, default=10000,
                         help="Monte-Carlo draws per series (default: 10000)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    parser.add_argument("--seed", type=arguments.seed, default=0, help="random seed (default: 0)")
     parser.add_argument("--format", choices=("csv", "json"), default="csv",
                         help="output format on stdout (default: csv)")
     parser.set_defaults(handler=run)

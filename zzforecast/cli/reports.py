@@ -8,46 +8,15 @@ succeeded (the previous reports were kept) or an internal error; 2 bad arguments
 from __future__ import annotations
 
 import argparse
-import re
 import sys
+
+from . import arguments
 
 __all__ = ["add_parser", "run"]
 
 
-def _as_of(value: str) -> str:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
-        raise argparse.ArgumentTypeError(f"expected YYYY-MM, got {value!r}")
-    return value
 
 
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
-    return number
-
-
-def _non_negative_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value!r}") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value!r}")
-    return number
-
-
-def _positive_float(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {value!r}") from None
-    if not number > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {value!r}")
-    return number
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -64,14 +33,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
             "built, 3 partial (see run.json), 1 nothing built, 2 bad input."
         ),
     )
-    parser.add_argument("--year", type=int, required=True, help="target year, e.g. 2017")
-    parser.add_argument("--as-of", type=_as_of, required=True,
+    parser.add_argument("--year", type=arguments.year, required=True, help="target year, e.g. 2017")
+    parser.add_argument("--as-of", type=arguments.as_of, required=True,
                         help="data vintage YYYY-MM (data published through that month)")
     parser.add_argument("--scenario", default="baseline",
                         help="scenario name from params/scenarios (default: baseline)")
     parser.add_argument("--clusters", default="all",
                         help="'all' (default) or comma-separated cluster ids")
-    parser.add_argument("--workers", type=_positive_int, default=None,
+    parser.add_argument("--workers", type=arguments.positive_int, default=None,
                         help="local worker processes (default: number of CPUs)")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="run the notebooks on an existing Dask distributed scheduler, "
@@ -81,11 +50,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--pdf", action="store_true", help="also write PDFs (WeasyPrint)")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh",
                         help="report language (default: zh)")
-    parser.add_argument("--n-paths", type=_positive_int, default=10000,
+    parser.add_argument("--n-paths", type=arguments.n_paths, default=10000,
                         help="simulated paths (default: 10000)")
-    parser.add_argument("--seed", type=_non_negative_int, default=0,
+    parser.add_argument("--seed", type=arguments.seed, default=0,
                         help="random seed (default: 0)")
-    parser.add_argument("--timeout", type=_positive_float, default=600,
+    parser.add_argument("--timeout", type=arguments.positive_float, default=600,
                         help="seconds any one notebook cell may run (default: 600)")
     parser.add_argument("--data", default="data", metavar="DIR", help="data folder")
     parser.add_argument("--params", default="params", metavar="DIR", help="parameters folder")

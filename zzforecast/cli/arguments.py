@@ -1,0 +1,84 @@
+"""Argument types shared by the subcommands: each turns one command-line string into a
+checked value or raises ``argparse.ArgumentTypeError`` with a readable message (argparse
+then exits 2 naming the option)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+
+__all__ = ["MAX_PATHS", "year", "as_of", "n_paths", "positive_int", "seed",
+           "positive_float", "tolerance"]
+
+MAX_PATHS = 1_000_000
+
+
+def _whole_number(text: str, expected: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+
+
+def year(text: str) -> int:
+    """A plan year such as 2017."""
+    value = _whole_number(text, "a year such as 2017")
+    if not 1990 <= value <= 2100:
+        raise argparse.ArgumentTypeError(f"year {value} is out of range")
+    return value
+
+
+def as_of(text: str) -> str:
+    """A data vintage as YYYY-MM."""
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM such as 2017-07, got {text!r}")
+    return text
+
+
+def positive_int(text: str) -> int:
+    """A whole number of at least 1."""
+    value = _whole_number(text, "a whole number")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def n_paths(text: str) -> int:
+    """A number of simulated paths, from 1 to MAX_PATHS."""
+    value = positive_int(text)
+    if value > MAX_PATHS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_PATHS:,} paths, got {value:,}")
+    return value
+
+
+def seed(text: str) -> int:
+    """A random seed: a whole number >= 0."""
+    value = _whole_number(text, "a whole number")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value > 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def tolerance(text: str) -> float:
+    """A tolerance in growth, as a fraction in [0, 0.5)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a fraction such as 0.005, got {text!r}") from None
+    if not math.isfinite(value) or not 0 <= value < 0.5:
+        hint = f" (for {value:g} points write {value / 100:g})" if 1 <= value < 50 else ""
+        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 0.5), got {text}{hint}")
+    return value
