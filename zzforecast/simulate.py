@@ -592,7 +592,9 @@ def simulate(bundle, year: int, as_of: str, scenario="baseline", n_paths: int = 
     from .scenarios import Scenario, load_scenario
 
     if isinstance(n_paths, bool) or int(n_paths) != n_paths or int(n_paths) < 1:
-        raise UserError(f"n_paths must be a positive integer, got {n_paths}")
+        raise UserError(f"n_paths must be a positive integer, got {n_paths!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise UserError(f"seed must be a whole number >= 0, got {seed!r}")
     if isinstance(scenario, Scenario):
         scen = scenario
     else:

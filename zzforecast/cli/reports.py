@@ -68,9 +68,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Build the reports; return the exit code (0, 3 partial, 1 nothing built)."""
     import json
+    from pathlib import Path
 
+    from ..exceptions import UserError
     from ..reports import run_batch
 
+    out = Path(args.out)
+    for folder in (out, *out.parents):  # fail before simulating, not deep in the batch
+        if folder.exists() and not folder.is_dir():
+            raise UserError(f"--out {args.out}: {folder} is a file, not a folder; "
+                            "pass --out DIR")
     result = run_batch(
         year=args.year, as_of=args.as_of, scenario=args.scenario, clusters=args.clusters,
         workers=args.workers, scheduler=args.scheduler, out_dir=args.out, pdf=args.pdf,

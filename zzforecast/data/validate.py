@@ -56,6 +56,20 @@ def _scenario_problems(params_dir: Path) -> list[Problem]:
     return problems
 
 
+def _star_problems(params_dir: Path) -> list[Problem]:
+    """The star-rating rules (params/stars.yaml), checked the way ``attain`` reads them."""
+    if not (params_dir / "stars.yaml").is_file():
+        return []
+    module = _optional_module("attain")
+    if module is None or not hasattr(module, "load_star_rules"):
+        return []
+    try:
+        module.load_star_rules(params_dir)
+    except DataError as exc:
+        return list(exc.problems)
+    return []
+
+
 def check(data_dir: str | Path = "data",
           params_dir: str | Path = "params") -> tuple[Bundle | None, list[Problem]]:
     """Run every loader and check; return the bundle (when clean) and all problems.
@@ -76,6 +90,7 @@ def check(data_dir: str | Path = "data",
     _, collected, _, _ = collect(data_dir, params_dir)
     problems.extend(collected)
     problems.extend(_scenario_problems(params_dir))
+    problems.extend(_star_problems(params_dir))
     problems = list(dict.fromkeys(problems))  # a broken YAML is reported once
     if problems:
         return None, problems
