@@ -347,6 +347,11 @@ def write_summary(frame, csv_path: str | Path, xlsx_path: str | Path | None = No
                 pd.DataFrame({"notice": [notice]}).to_excel(writer, sheet_name="notice",
                                                            index=False)
             frame.to_excel(writer, sheet_name="summary", index=False)
+            for sheet in writer.sheets.values():  # data text is never an Excel formula
+                for row in sheet.iter_rows():
+                    for cell in row:
+                        if cell.data_type == "f":
+                            cell.data_type = "s"
         atomic_write_bytes(xlsx_path, out.getvalue())
 
 

@@ -157,6 +157,9 @@ def write_ledger_template(path: str | Path, clusters: pd.DataFrame | None = None
             level = {"provincial": "省级产业集聚区", "municipal": "市级工业专业园区"}.get(
                 row["level"], row["level"])
             ws.append([row["cluster_id"], row["name_zh"], level])
+            for cell in ws[ws.max_row]:  # a name such as '=HYPERLINK(...)' stays text
+                if cell.data_type == "f":
+                    cell.data_type = "s"
         for col, width in zip("ABC", (22, 30, 18), strict=True):
             ws.column_dimensions[col].width = width
 
