@@ -349,11 +349,14 @@ def _iter_dask(jobs, out_dir, scheduler, **kwargs):
     except (OSError, TimeoutError) as exc:
         raise UserError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}") from exc
     with client:
-        futures = {}
-        for job in jobs:
-            fut = client.submit(execute_job, job, str(out_dir), pure=False,
-                                key=f"zzforecast-{job.name}-{uuid.uuid4().hex[:8]}", **kwargs)
-            futures[fut] = job
+        # One submission, keys of one task group ("zzforecast-notebook"): the scheduler
+        # then queues the notebooks and hands a worker only as many as it has threads
+        # (with worker-saturation 1.0), so a worker that dies takes only its running
+        # notebooks with it, not queued innocent ones.
+        keys = [f"zzforecast-notebook-{uuid.uuid4().int}" for _ in jobs]
+        futs = client.map(execute_job, list(jobs), [str(out_dir)] * len(jobs), key=keys,
+                          pure=False, **kwargs)
+        futures = dict(zip(futs, jobs, strict=True))
         for fut in as_completed(list(futures)):
             yield _result_or_crash(fut, futures[fut])
 
@@ -407,6 +410,12 @@ def _remove_stale(parent: Path, name: str) -> None:
                 continue
 
 
+def _remove_partial(staging: Path, name: str) -> None:
+    """Remove what a job that died with its worker may have written (its results JSON)."""
+    for suffix in (".ipynb", ".html", ".json", ".pdf"):
+        (staging / f"{name}{suffix}").unlink(missing_ok=True)
+
+
 def _install(staging: Path, final: Path) -> None:
     """Replace ``final`` by ``staging`` with two renames (old reports survive until then)."""
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -441,6 +450,7 @@ def run_notebooks(
     executor=None,
     prepare_after: Callable[[NotebookJob, list[dict]], NotebookJob] | None = None,
     web_fonts: bool = True,
+    failures: Sequence[Mapping] = (),
 ) -> BatchResult:
     """Execute notebooks in parallel into a staging folder, then install it.
 
@@ -476,6 +486,9 @@ def run_notebooks(
     web_fonts : bool
         Give the HTML pages a subset of the bundled CJK font (``_fonts/``), so Chinese
         renders on machines without a CJK font.
+    failures : sequence of dict, optional
+        Records of jobs that failed before running (e.g. a cluster whose data are too
+        short); they are reported in ``run.json`` like any failed notebook.
 
     Returns
     -------
@@ -485,7 +498,7 @@ def run_notebooks(
 
     from .render import embed_web_fonts, summary_frame, write_index, write_json, write_summary
 
-    names = [j.name for j in jobs]
+    names = [j.name for j in jobs] + [f["name"] for f in failures]
     if len(set(names)) != len(names):
         raise UserError(f"job names must be unique, got {names}")
     final = Path(out_dir).resolve()
@@ -499,8 +512,10 @@ def run_notebooks(
         workers = os.cpu_count() or 1
     workers = max(1, min(int(workers), len(jobs) or 1))
     kwargs = {"kernel_name": kernel_name, "timeout": timeout, "pdf": pdf, "lang": lang}
-    update = _progress_bar(len(jobs), progress)
-    records: list[dict] = []
+    update = _progress_bar(len(jobs) + len(failures), progress)
+    records: list[dict] = [dict(f) for f in failures]
+    for record in records:
+        update(record)
     own_pool = None
     if scheduler is None and executor is None and workers > 1:
         executor = own_pool = local_pool(workers)
@@ -515,6 +530,8 @@ def run_notebooks(
             it = (_iter_dask(phase, staging, scheduler, **kwargs) if scheduler
                   else _iter_local(phase, staging, workers, executor=executor, **kwargs))
             for record in it:
+                if record["status"] != "ok":
+                    _remove_partial(staging, record["name"])
                 records.append(record)
                 update(record)
         order = {name: i for i, name in enumerate(names)}
@@ -560,7 +577,11 @@ def run_notebooks(
         if web_fonts:
             embed_web_fonts(staging)
         if installed:
-            _install(staging, final)
+            try:
+                _install(staging, final)
+            except OSError as exc:
+                raise UserError(f"cannot write the reports into {final}: {exc.strerror or exc}"
+                                "; the previous reports there were kept") from exc
             where = final
         else:
             where = final.with_name(f".{final.name}.failed")
@@ -736,7 +757,12 @@ def _simulate_and_run(bundle, selected, final, pool, *, year, as_of, scenario, w
                                     {**common, "link_reports": [r["cluster_id"] for r in selected]},
                                     kind="overview",
                                     labels={"name_zh": "全市总览", "name_en": "City overview"}))
+        unforecastable = _unforecastable(simulation)
+        failures = [_data_failure(row, unforecastable[row["cluster_id"]]) for row in selected
+                    if row["cluster_id"] in unforecastable]
         for row in selected:
+            if row["cluster_id"] in unforecastable:
+                continue
             jobs.append(NotebookJob(row["cluster_id"], cluster_nb,
                                     {**common, "cluster_id": row["cluster_id"]},
                                     labels={"name_zh": str(row.get("name_zh") or ""),
@@ -751,10 +777,33 @@ def _simulate_and_run(bundle, selected, final, pool, *, year, as_of, scenario, w
         result = run_notebooks(jobs, final, workers=workers, scheduler=scheduler,
                                kernel_name=kernel_name, timeout=timeout, pdf=pdf, lang=lang,
                                run_info=info, progress=progress, executor=pool,
-                               finalize=_unlink_failed_reports)
+                               finalize=_unlink_failed_reports, failures=failures)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return result
+
+
+def _unforecastable(simulation) -> dict[str, list[str]]:
+    """Clusters with no simulated series at all (history too short), with the reasons."""
+    import numpy as np
+
+    notes = list(simulation.method.get("left_out", [])) if simulation.method else []
+    out = {}
+    for c, cid in enumerate(simulation.cluster_ids):
+        if np.isnan(simulation.annual[:, c, :]).all():
+            out[cid] = [n for n in notes if n.startswith(f"cluster '{cid}',")] or [
+                "no series could be simulated"]
+    return out
+
+
+def _data_failure(row: Mapping, reasons: list[str]) -> dict:
+    """The run.json record of a cluster whose data cannot support a forecast."""
+    evalue = (f"cluster '{row['cluster_id']}' has too little history to forecast: "
+              + "; ".join(r.split(": ", 1)[-1] for r in reasons))
+    return {"name": row["cluster_id"], "kind": "cluster", "status": "failed", "seconds": 0.0,
+            "name_zh": str(row.get("name_zh") or ""), "name_en": str(row.get("name_en") or ""),
+            "files": [], "error": {"ename": "InsufficientData", "evalue": evalue,
+                                   "cell_index": None, "traceback": "\n".join(reasons)}}
 
 
 def _check_kernel(kernel_name: str) -> None:
