@@ -799,7 +799,7 @@ def _unforecastable(simulation) -> dict[str, list[str]]:
 def _data_failure(row: Mapping, reasons: list[str]) -> dict:
     """The run.json record of a cluster whose data cannot support a forecast."""
     evalue = (f"cluster '{row['cluster_id']}' has too little history to forecast: "
-              + "; ".join(r.split(": ", 1)[-1] for r in reasons))
+              + "; ".join(r.split("', ", 1)[-1] for r in reasons))
     return {"name": row["cluster_id"], "kind": "cluster", "status": "failed", "seconds": 0.0,
             "name_zh": str(row.get("name_zh") or ""), "name_en": str(row.get("name_en") or ""),
             "files": [], "error": {"ename": "InsufficientData", "evalue": evalue,
