@@ -350,3 +350,15 @@ def test_bad_python_api_arguments_are_value_errors():
                 **kwargs}
         with pytest.raises(ValueError, match=word):
             simulate(bundle, **call)
+
+
+def test_run_batch_refuses_an_output_path_below_a_file_before_simulating(work):
+    require_kernel()
+    from zzforecast.reports import run_batch
+
+    before = snapshot(work)
+    with pytest.raises(ValueError, match="a_file.txt.*is a file"):
+        run_batch(2017, "2017-07", "baseline", clusters="airport", workers=1,
+                  out_dir=work / "a_file.txt", n_paths=20, data_dir=work / "data",
+                  params_dir=work / "params", progress=False)
+    assert snapshot(work) == before

@@ -701,6 +701,9 @@ def run_batch(
     bundle = load_bundle(data_dir, params_dir)
     selected = _select_clusters(bundle, clusters)
     final = Path(out_dir).resolve() / str(year) / scenario
+    for folder in (final, *final.parents):  # say so now, not after simulating
+        if folder.exists() and not folder.is_dir():
+            raise UserError(f"out_dir {out_dir}: {folder} is a file, not a folder")
 
     started = time.perf_counter()
     n_jobs = len(selected) + (1 if overview else 0)
