@@ -286,3 +286,5 @@ def test_report_batch_offline_escapes_names_and_stays_in_its_folder(copy):
     assert FORMULA in [c.value for c in cells]
     summary = pd.read_csv(folder / "summary.csv", comment="#", encoding="utf-8-sig")
     assert EVIL in set(summary["name_zh"])  # plain data in the CSV, never markup
+    assert "'" + FORMULA in set(summary["name_en"])  # a spreadsheet shows it as text
+    assert FORMULA not in set(summary["name_en"])

@@ -324,19 +324,32 @@ def summary_frame(results: Sequence[Mapping[str, Any]], failures: Iterable[Mappi
                              kind="mergesort").reset_index(drop=True)
 
 
+def _csv_text(value):
+    """Defuse spreadsheet formulas in a CSV text cell (OWASP CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def write_summary(frame, csv_path: str | Path, xlsx_path: str | Path | None = None,
                   notice: str | None = None) -> None:
     """Write the summary table as CSV (UTF-8 with BOM, for Excel) and as .xlsx.
 
     When ``notice`` is given (the synthetic-data notice), the workbook gets a first sheet
-    holding it and the CSV a leading ``# ...`` comment line.
+    holding it and the CSV a leading ``# ...`` comment line. Text that a spreadsheet would
+    take for a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return)
+    gets a leading ``'`` in the CSV and is stored as text in the workbook.
     """
     import io
 
     buf = io.StringIO()
     if notice:
         buf.write("# " + notice.replace("\n", " ") + "\n")
-    frame.to_csv(buf, index=False, lineterminator="\n")
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or str(safe[column].dtype) == "string":
+            safe[column] = safe[column].map(_csv_text)
+    safe.to_csv(buf, index=False, lineterminator="\n")
     atomic_write_bytes(csv_path, ("\ufeff" + buf.getvalue()).encode("utf-8"))
     if xlsx_path is not None:
         import pandas as pd
