@@ -136,6 +136,10 @@ ARGUMENT_CASES = [
      ["--out", "a_file.txt", "is a file"]),
     ("reports-out-below-a-file", [*REPORTS, "--as-of", "2017-07", "--out", "a_file.txt/x"],
      ["--out", "is a file"]),
+    ("reports-scheduler-not-an-address",
+     [*REPORTS, "--as-of", "2017-07", "--scheduler", "not an address"], ["--scheduler"]),
+    ("reports-scheduler-without-port",
+     [*REPORTS, "--as-of", "2017-07", "--scheduler", "tcp://host"], ["--scheduler", "port"]),
     # forecast / nowcast / backtest
     ("forecast-missing-file", ["forecast", "--file", "nowhere.csv", "--h", "2"],
      ["nowhere.csv"]),

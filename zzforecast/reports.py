@@ -339,6 +339,21 @@ def _iter_local(jobs, out_dir, workers, executor=None, **kwargs):
             pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _check_scheduler_address(scheduler: str) -> None:
+    """A scheduler address Dask can parse (``tcp://HOST:PORT``), or a UserError now."""
+    try:
+        from distributed.comm.addressing import parse_address, parse_host_port
+    except ImportError:  # pragma: no cover - distributed is a dependency
+        return
+    try:
+        scheme, location = parse_address(scheduler)
+        if scheme in ("tcp", "tls"):
+            parse_host_port(location)
+    except ValueError as exc:
+        raise UserError(f"--scheduler {scheduler!r} is not a Dask scheduler address such as "
+                        f"tcp://10.0.0.5:8786 ({exc})") from None
+
+
 def _iter_dask(jobs, out_dir, scheduler, **kwargs):
     try:
         from distributed import Client, as_completed
@@ -346,7 +361,7 @@ def _iter_dask(jobs, out_dir, scheduler, **kwargs):
         raise ZzforecastError("--scheduler needs dask.distributed installed") from exc
     try:
         client = Client(scheduler, timeout="10s")
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:
         raise UserError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}") from exc
     with client:
         # One submission, keys of one task group ("zzforecast-notebook"): the scheduler
@@ -696,6 +711,8 @@ def run_batch(
                         f"and '-'), got {scenario!r}")
     if scheduler is None:
         _check_kernel(kernel_name)
+    elif isinstance(scheduler, str):
+        _check_scheduler_address(scheduler)
     data_dir = Path(data_dir).resolve()
     params_dir = Path(params_dir).resolve()
     bundle = load_bundle(data_dir, params_dir)
