@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 
 from . import arguments
@@ -42,6 +43,9 @@ def run(args) -> int:
     from ..nowcast import nowcast
 
     for t in args.threshold:
+        if not math.isfinite(t):
+            raise UserError(f"--threshold {t} is not a number; give growth as a fraction "
+                            "(0.13 for 13%)")
         if abs(t) >= 1.0:
             raise UserError(f"--threshold {t:g} looks like percent; give growth as a "
                             "fraction (0.13 for 13%)")
