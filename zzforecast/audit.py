@@ -89,6 +89,22 @@ def _city_level(observations: pd.DataFrame | None, indicator: str, year: int) ->
     return float(pd.to_numeric(rows["value"]).sum())
 
 
+def _growth_to_reach(observations, indicator: str, year: int, target: float, synthetic: bool,
+                     what_zh: str) -> tuple[dict, str, str]:
+    """What the data say about reaching a level target: the numbers and a zh/en sentence.
+
+    Returns empty results when the data hold no city level for ``year``.
+    """
+    data = _city_level(observations, indicator, year)
+    if data is None:
+        return {}, "", ""
+    growth = target / data - 1
+    lz, le = _data_label(synthetic)
+    zh = f"数据中{year}年{what_zh}为{data:.1f}亿元{lz}，达到{target:g}亿元需增长{_pct(growth)}。"
+    en = f" The data{le} give {data:.1f} for {year}; reaching {target:g} needs {_pct(growth)}."
+    return {"data_base": data, "data_growth_to_level": growth}, zh, en
+
+
 # --------------------------------------------------------------------------- findings
 
 def _employment(targets: list[Target], obs, year, synthetic) -> list[Finding]:
@@ -139,15 +155,9 @@ def _fai_base(targets, obs, year, synthetic) -> list[Finding]:
                "implied_base": base, "tolerance": tol,
                "implied_base_low": level.value / (1 + growth.value + tol),
                "implied_base_high": level.value / (1 + growth.value - tol)}
-    data = _city_level(obs, "fai", year - 1)
-    zh_data = en_data = ""
-    if data is not None:
-        numbers.update(data_base=data, data_growth_to_level=level.value / data - 1)
-        lz, le = _data_label(synthetic)
-        zh_data = (f"数据中{year - 1}年合计为{data:.1f}亿元{lz}，达到{level.value:g}亿元需增长"
-                   f"{_pct(numbers['data_growth_to_level'])}。")
-        en_data = (f" The data{le} give {data:.1f} for {year - 1}; reaching {level.value:g} "
-                   f"needs {_pct(numbers['data_growth_to_level'])}.")
+    data_numbers, zh_data, en_data = _growth_to_reach(obs, "fai", year - 1, level.value,
+                                                      synthetic, "合计")
+    numbers.update(data_numbers)
     return [Finding(
         id="fai_implied_base", kind="implication",
         title={"zh": f"固定资产投资目标隐含的{year - 1}年基数",
@@ -289,15 +299,9 @@ def _revenue_sum(targets, obs, year, synthetic) -> list[Finding]:
                "largest_industry": largest.id, "largest_share_of_total": largest.value / total.value}
     table = tuple({"target_id": t.id, "value": t.value, "share_of_total": t.value / total.value}
                   for t in parts)
-    data = _city_level(obs, "revenue", year - 1)
-    zh_data = en_data = ""
-    if data is not None:
-        numbers.update(data_base=data, data_growth_to_level=total.value / data - 1)
-        lz, le = _data_label(synthetic)
-        zh_data = (f"数据中{year - 1}年主营业务收入为{data:.1f}亿元{lz}，达到{total.value:g}亿元需增长"
-                   f"{_pct(numbers['data_growth_to_level'])}。")
-        en_data = (f" The data{le} give {data:.1f} for {year - 1}; {total.value:g} needs "
-                   f"{_pct(numbers['data_growth_to_level'])}.")
+    data_numbers, zh_data, en_data = _growth_to_reach(obs, "revenue", year - 1, total.value,
+                                                      synthetic, "主营业务收入")
+    numbers.update(data_numbers)
     return [Finding(
         id="revenue_industry_sum", kind="check",
         title={"zh": f"{len(parts)}个产业的主营业务收入目标之和与{total.value:g}亿元总目标",
