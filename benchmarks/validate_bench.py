@@ -14,39 +14,19 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from zzforecast.data.io import read_table
 from zzforecast.data.ledger import MONTHLY_SHEET, import_ledger, write_ledger_template
 from zzforecast.data.loaders import load_observations
+from zzforecast.data.synthetic import bulk_observations
 from zzforecast.exceptions import DataError
 
 
-def observations(n_rows: int) -> pd.DataFrame:
-    """About n_rows valid rows: annual and monthly YTD FAI, levels and growth."""
-    n_clusters = max(1, n_rows // 200)
-    ids = np.array([f"c{i:04d}" for i in range(n_clusters)])
-    frames = []
-    for measure in ("level", "growth"):
-        cid, year = np.meshgrid(ids, np.arange(2005, 2017), indexing="ij")
-        frames.append(pd.DataFrame({
-            "cluster_id": cid.ravel(), "indicator": "fai", "measure": measure,
-            "frequency": "annual", "period": year.ravel().astype(str),
-            "value": "100.5" if measure == "level" else "0.08",
-            "unit": "亿元" if measure == "level" else "fraction", "price_basis": "nominal",
-            "source": "benchmark", "vintage": (year.ravel() + 1).astype(str) + "-02-28",
-            "synthetic": "true"}))
-        cid, year, month = np.meshgrid(ids, np.arange(2010, 2018), np.arange(2, 13),
-                                       indexing="ij")
-        frames.append(pd.DataFrame({
-            "cluster_id": cid.ravel(), "indicator": "fai", "measure": measure,
-            "frequency": "monthly_ytd",
-            "period": [f"{y}-{m:02d}" for y, m in zip(year.ravel(), month.ravel(), strict=True)],
-            "value": (month.ravel() * 10.0).astype(str) if measure == "level" else "0.07",
-            "unit": "亿元" if measure == "level" else "fraction", "price_basis": "nominal",
-            "source": "benchmark", "vintage": "2018-03-01", "synthetic": "true"}))
-    return pd.concat(frames, ignore_index=True), sorted(ids)
+def observations(n_rows: int) -> tuple[pd.DataFrame, list[str]]:
+    """About n_rows valid rows and the cluster ids they use."""
+    frame = bulk_observations(max(1, n_rows // 200))
+    return frame, sorted(frame["cluster_id"].unique())
 
 
 def timed(label: str, func, repeat: int = 3) -> None:

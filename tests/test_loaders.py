@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import time
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,7 @@ from zzforecast.data.loaders import (
     load_projects,
 )
 from zzforecast.data.schemas import OBSERVATIONS_COLUMNS
+from zzforecast.data.synthetic import bulk_observations
 from zzforecast.exceptions import DataError
 
 VALID = Path(__file__).resolve().parent / "fixtures" / "valid"
@@ -155,51 +155,21 @@ def test_load_bundle_collects_problems_of_all_files(root):
     assert files == {"projects.csv", "2017.yaml"}
 
 
-def _big_observations(n_clusters: int) -> pd.DataFrame:
-    """About 200 rows per cluster: annual 2005-2016 and monthly 2010-2017, levels and growth."""
-    frames = []
-    ids = np.array([f"c{i:04d}" for i in range(n_clusters)])
-    years = np.arange(2005, 2017)
-    for measure in ("level", "growth"):
-        cid, year = np.meshgrid(ids, years, indexing="ij")
-        frames.append(pd.DataFrame({
-            "cluster_id": cid.ravel(), "indicator": "fai", "measure": measure,
-            "frequency": "annual", "period": year.ravel().astype(str),
-            "value": "100.5" if measure == "level" else "0.08",
-            "unit": "亿元" if measure == "level" else "fraction", "price_basis": "nominal",
-            "source": "benchmark", "vintage": (year.ravel() + 1).astype(str) + "-02-28",
-            "synthetic": "true"}))
-        cid, year, month = np.meshgrid(ids, np.arange(2010, 2018), np.arange(2, 13),
-                                       indexing="ij")
-        value = (month.ravel() * 10.0).astype(str) if measure == "level" else "0.07"
-        frames.append(pd.DataFrame({
-            "cluster_id": cid.ravel(), "indicator": "fai", "measure": measure,
-            "frequency": "monthly_ytd",
-            "period": [f"{y}-{m:02d}" for y, m in zip(year.ravel(), month.ravel(), strict=True)],
-            "value": value, "unit": "亿元" if measure == "level" else "fraction",
-            "price_basis": "nominal", "source": "benchmark", "vintage": "2018-03-01",
-            "synthetic": "true"}))
-    return pd.concat(frames, ignore_index=True)
-
 
 @pytest.mark.slow
-def test_100k_rows_validate_fast(tmp_path):
-    frame = _big_observations(500)
+def test_100k_rows_load_and_cap_the_problem_list(tmp_path):
+    # Speed is measured by benchmarks/validate_bench.py, not asserted here.
+    frame = bulk_observations(500)
     assert len(frame) >= 100_000
     path = tmp_path / "observations.csv"
     frame.to_csv(path, index=False)
     ids = sorted(frame["cluster_id"].unique())
-    start = time.perf_counter()
     obs = load_observations(path, ids)
-    clean_seconds = time.perf_counter() - start
     assert len(obs) == len(frame)
     # every row bad: the problem list is capped and still quick
     frame["synthetic"] = "yes"
     frame.loc[::2, "unit"] = "万人"
     frame.to_csv(path, index=False)
-    start = time.perf_counter()
     with pytest.raises(DataError) as info:
         load_observations(path, ids)
-    bad_seconds = time.perf_counter() - start
     assert len(info.value.problems) == 51
-    assert clean_seconds < 4 and bad_seconds < 6, (clean_seconds, bad_seconds)

@@ -45,6 +45,7 @@ from ..exceptions import UserError
 from .schemas import OBSERVATIONS_COLUMNS, PROJECTS_COLUMNS
 
 __all__ = [
+    "bulk_observations",
     "DEFAULT_SEED",
     "VINTAGE",
     "NATIONAL_FAI_FILE",
@@ -473,6 +474,43 @@ def generate_projects(clusters: pd.DataFrame, seed: int = DEFAULT_SEED,
 
 
 # --------------------------------------------------------------------------- checks
+
+def bulk_observations(n_clusters: int) -> pd.DataFrame:
+    """A large, valid, deliberately plain observations frame for scale tests and benchmarks.
+
+    About 200 rows per cluster (ids ``c0000``, ``c0001``, ...): annual FAI 2005–2016 and
+    monthly year-to-date FAI 2010–2017, levels and growth, every row flagged synthetic.
+    Values are constant patterns, not a calibrated panel: use
+    :func:`generate_observations` for demonstration data.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of ``OBSERVATIONS_COLUMNS``, every value as text (as read from a CSV).
+    """
+    ids = np.array([f"c{i:04d}" for i in range(n_clusters)])
+    frames = []
+    for measure in ("level", "growth"):
+        level = measure == "level"
+        cid, year = np.meshgrid(ids, np.arange(2005, 2017), indexing="ij")
+        frames.append(pd.DataFrame({
+            "cluster_id": cid.ravel(), "indicator": "fai", "measure": measure,
+            "frequency": "annual", "period": year.ravel().astype(str),
+            "value": "100.5" if level else "0.08",
+            "unit": "亿元" if level else "fraction", "price_basis": "nominal",
+            "source": "benchmark", "vintage": (year.ravel() + 1).astype(str) + "-02-28",
+            "synthetic": "true"}))
+        cid, year, month = np.meshgrid(ids, np.arange(2010, 2018), np.arange(2, 13),
+                                       indexing="ij")
+        frames.append(pd.DataFrame({
+            "cluster_id": cid.ravel(), "indicator": "fai", "measure": measure,
+            "frequency": "monthly_ytd",
+            "period": [f"{y}-{m:02d}" for y, m in zip(year.ravel(), month.ravel(), strict=True)],
+            "value": (month.ravel() * 10.0).astype(str) if level else "0.07",
+            "unit": "亿元" if level else "fraction", "price_basis": "nominal",
+            "source": "benchmark", "vintage": "2018-03-01", "synthetic": "true"}))
+    return pd.concat(frames, ignore_index=True)[list(OBSERVATIONS_COLUMNS)]
+
 
 def calibration_checks(observations: pd.DataFrame, clusters: pd.DataFrame,
                        national_shares: pd.DataFrame | None = None,
