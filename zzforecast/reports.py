@@ -222,7 +222,7 @@ def execute_job(job: NotebookJob, out_dir: str, kernel_name: str = KERNEL_NAME,
     ----------
     job : NotebookJob
     out_dir : str
-        Folder receiving ``<name>.ipynb``, ``<name>.html`` (and ``.pdf``); the notebook
+        Existing folder receiving ``<name>.ipynb``, ``<name>.html`` (and ``.pdf``); the notebook
         itself writes ``<name>.json`` there. A failed notebook is kept as
         ``_failed/<name>.ipynb`` and its partial outputs are removed.
     kernel_name : str
@@ -248,7 +248,10 @@ def execute_job(job: NotebookJob, out_dir: str, kernel_name: str = KERNEL_NAME,
 
     start = time.perf_counter()
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    # The folder is never created here: a job that outlives its batch (a Dask task rerun
+    # after the batch installed its staging folder) must not bring the staging folder back.
+    if not out.is_dir():
+        raise FileNotFoundError(f"output folder {out} does not exist")
     work = Path(_short_tempdir())
     executed = work / f"{job.name}.ipynb"
     results = out / f"{job.name}.json"
@@ -373,7 +376,12 @@ def _iter_dask(jobs, out_dir, scheduler, **kwargs):
                           pure=False, **kwargs)
         futures = dict(zip(futs, jobs, strict=True))
         for fut in as_completed(list(futures)):
-            yield _result_or_crash(fut, futures[fut])
+            record = _result_or_crash(fut, futures.pop(fut))
+            # Release each result once read: the scheduler recomputes a wanted result that
+            # was held by a worker that later dies, and that rerun would write into the
+            # staging folder again, possibly after the batch has installed it.
+            fut.release()
+            yield record
 
 
 def _result_or_crash(fut, job) -> dict:
