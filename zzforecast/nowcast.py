@@ -12,13 +12,14 @@ predicted as the average of two damped estimates, each from the five most recent
 before Y: (a) minus half the mean year-on-year change of the log share log s_t(m)
 (levels), (b) half the mean of the published log ratios log((1 + G_t) / (1 + g_t(m)))
 (growth). Uncertainty comes from the out-of-sample errors of that prediction in earlier
-years (a rolling origin per year, same month): today's spread is the robust spread
-(1.4826 x MAD) of the ten most recent errors at the same month, and the shape comes from a
-conformal recalibration: every past error divided by the spread known at its time
-(pooled over months, centred), resampled with kernel smoothing. With fewer than 20 such
-standardised errors a Student-t (5 degrees of freedom) is used; with fewer than three
-errors, a default spread by month. Everything uses only
-rows with ``ds <= as_of``.
+years (a rolling origin per year, same month): today's spread is the exponentially
+weighted root mean square of the earlier errors at the same month (the weight halves with
+each year of age, so a volatile decade stops dominating the spread of calmer years), and
+the shape comes from a conformal recalibration: every past error divided by the spread
+known at its time (pooled over months, centred), resampled with kernel smoothing. With
+fewer than 20 such standardised errors a Student-t (5 degrees of freedom) is used; with
+fewer than three errors, a default spread by month. Everything uses only rows with
+``ds <= as_of``.
 
 Measured on the national FAI series (NBS, 1994–2016, benchmarks/nowcast_national.py):
 see docs/models.md for the coverage and Brier-score tables.
@@ -50,7 +51,12 @@ MIN_ERRORS = 3
 MIN_ERRORS_Z = 6  # earlier errors behind a spread before its z-score is pooled
 MIN_Z = 20  # standardised past errors needed for the conformal recalibration
 T_DF = 5  # degrees of freedom of the error distribution
-MAX_ERRORS = 10  # most recent rolling-origin errors used for the spread
+MAX_ERRORS = 10  # most recent year-on-year changes behind the January spread
+# Yearly decay of the weights of past errors in the spread. Chosen among 0.5-0.9 and the
+# former robust spread of the last ten errors by the Brier score of rolling-origin
+# nowcasts of target years 1996-1999 (before the 2000-2016 test years), and again by that
+# score over all earlier years at every origin: both pick 0.5 (docs/models.md).
+ERROR_DECAY = 0.5
 
 
 def required_growth(target_growth, cum_now, annual_last, cum_last):
@@ -149,8 +155,9 @@ def _history(lv: pd.DataFrame, gr: pd.DataFrame) -> dict:
     """Rolling-origin predictions and errors of r for every year row and month 2..11.
 
     Row i's prediction uses rows before i only. Returns arrays indexed [row, month - 2]:
-    ``pred``, ``err`` (realised minus predicted, NaN when unknown), ``sigma`` (robust
-    spread of the same month's earlier errors) and ``z`` (err / sigma).
+    ``pred``, ``err`` (realised minus predicted, NaN when unknown), ``sigma`` (root mean
+    square of the same month's earlier errors, weighted ``ERROR_DECAY ** age`` in years)
+    and ``z`` (err / sigma).
     """
     years = lv.index.to_numpy()
     levels = lv.to_numpy(dtype=float)
@@ -178,12 +185,11 @@ def _history(lv: pd.DataFrame, gr: pd.DataFrame) -> dict:
     sigma = np.full((n, 10), np.nan)
     for i in range(n):
         for j in range(10):
-            e = err[:i, j]
-            e = e[np.isfinite(e)][-MAX_ERRORS:]
-            if len(e) >= MIN_ERRORS:
-                centre = float(np.median(e))
-                sigma[i, j] = max(1.4826 * float(np.median(np.abs(e - centre))),
-                                  0.25 * DEFAULT_SIGMA[j + 2])
+            known = np.isfinite(err[:i, j])
+            if known.sum() >= MIN_ERRORS:
+                weight = ERROR_DECAY ** (years[i] - years[:i][known])
+                mean_square = float(np.sum(weight * err[:i, j][known] ** 2) / weight.sum())
+                sigma[i, j] = max(np.sqrt(mean_square), 0.25 * DEFAULT_SIGMA[j + 2])
     counts = np.vstack([np.zeros((1, 10)), np.cumsum(np.isfinite(err), axis=0)[:-1]])
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(counts >= MIN_ERRORS_Z, err / sigma, np.nan)
