@@ -132,6 +132,32 @@ def test_a_dask_worker_dying_mid_batch_is_retried_then_reported(tmp_path, dask_c
     assert (out / "alpha.json").read_text(encoding="utf-8") == previous
 
 
+@pytest.mark.slow
+def test_a_local_worker_process_dying_breaks_no_other_notebook(tmp_path):
+    # The notebook kills its kernel's parent: here the local pool's worker process, which
+    # breaks the whole ProcessPoolExecutor. Unfinished jobs are retried alone: 'once' then
+    # succeeds, 'always' kills its lone worker again and fails by itself.
+    out = tmp_path / "2017" / "baseline"
+    previous = _good_previous(out)
+    marker = tmp_path / "killed-once"
+    result = run_notebooks(
+        _jobs(marker=str(marker), alpha="ok", once="kill_worker_once", always="kill_worker",
+              omega="ok", psi="ok"),
+        out, workers=2, summary=False, web_fonts=False)
+    assert marker.is_file()
+    status = {j["name"]: j["status"] for j in result.jobs}
+    assert status == {"alpha": "ok", "once": "ok", "always": "failed", "omega": "ok",
+                      "psi": "ok"}
+    assert result.exit_code == EXIT_PARTIAL
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    (failure,) = run["failed"]
+    assert failure["name"] == "always" and failure["ename"] == "WorkerDied"
+    assert "also when run alone" in failure["evalue"]
+    _assert_nothing_partial(out, ["always"])
+    assert json.loads((out / "once.json").read_text(encoding="utf-8"))["cluster_id"] == "once"
+    assert (out / "alpha.json").read_text(encoding="utf-8") == previous
+
+
 def _require_immutable_dirs(path: Path) -> str:
     """How to make a folder unwritable here: root ignores permissions, not chattr +i."""
     if os.geteuid() != 0:

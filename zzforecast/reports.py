@@ -331,15 +331,59 @@ def _iter_local(jobs, out_dir, workers, executor=None, **kwargs):
             yield execute_job(job, str(out_dir), **kwargs)
         return
     from concurrent.futures import as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
     pool = executor if executor is not None else local_pool(workers)
+    unfinished: list[NotebookJob] = []
     try:
-        futures = {pool.submit(execute_job, job, str(out_dir), **kwargs): job for job in jobs}
+        try:
+            futures = {pool.submit(execute_job, job, str(out_dir), **kwargs): job
+                       for job in jobs}
+        except BrokenProcessPool:  # it broke in an earlier phase: nothing can be submitted
+            futures, unfinished = {}, list(jobs)
         for fut in as_completed(futures):
+            if isinstance(fut.exception(), BrokenProcessPool):
+                unfinished.append(futures[fut])
+                continue
             yield _result_or_crash(fut, futures[fut])
     finally:
         if executor is None:
             pool.shutdown(wait=True, cancel_futures=True)
+    # A worker process died (a dead kernel is caught inside execute_job; this is the
+    # process running it, e.g. taken by the out-of-memory killer) and broke the whole pool.
+    # Each unfinished job is retried once in a process of its own, so a job that kills its
+    # worker again fails alone instead of taking the others with it.
+    yield from _iter_isolated(unfinished, out_dir, workers, **kwargs)
+
+
+def _run_alone(job: NotebookJob, out_dir, **kwargs) -> dict:
+    """Run one job in a fresh single-process pool; a worker death fails only this job."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=_pool_context()) as pool:
+        fut = pool.submit(execute_job, job, str(out_dir), **kwargs)
+        if isinstance(fut.exception(), BrokenProcessPool):
+            return _crash_record(job, WorkerDied(
+                "the worker process running this notebook died (killed from outside the "
+                "kernel, for example by the out-of-memory killer), also when run alone in a "
+                "fresh process"))
+        return _result_or_crash(fut, job)
+
+
+class WorkerDied(Exception):
+    """A local worker process died while running a notebook, also when retried alone."""
+
+
+def _iter_isolated(jobs, out_dir, workers, **kwargs):
+    if not jobs:
+        return
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as threads:
+        futures = [threads.submit(_run_alone, job, out_dir, **kwargs) for job in jobs]
+        for fut in as_completed(futures):
+            yield fut.result()
 
 
 def _check_scheduler_address(scheduler: str) -> None:
@@ -389,10 +433,15 @@ def _result_or_crash(fut, job) -> dict:
     try:
         return fut.result()
     except Exception as exc:  # noqa: BLE001
-        return {"name": job.name, "kind": job.kind, **dict(job.labels), "status": "failed",
-                "seconds": None, "files": [],
-                "error": {"ename": type(exc).__name__, "evalue": str(exc), "cell_index": None,
-                          "traceback": _strip_ansi("".join(traceback.format_exception(exc)))[-4000:]}}
+        return _crash_record(job, exc)
+
+
+def _crash_record(job, exc: BaseException) -> dict:
+    """The failure record of a job whose process (not its notebook) failed."""
+    return {"name": job.name, "kind": job.kind, **dict(job.labels), "status": "failed",
+            "seconds": None, "files": [],
+            "error": {"ename": type(exc).__name__, "evalue": str(exc), "cell_index": None,
+                      "traceback": _strip_ansi("".join(traceback.format_exception(exc)))[-4000:]}}
 
 
 def _progress_bar(total: int, enabled: bool | Callable | None):
