@@ -4,8 +4,9 @@ zzforecast's 80 % intervals cover 84.5 % of the M3 yearly test years: the valida
 windows they are calibrated on are harder than the test years. This script asks whether
 that drift is visible inside the training data, where a method could learn it:
 
-1. **Pseudo-test** (training data only): every training series loses its last 6 years,
-   ``forecast`` runs on the rest and is scored on those 6 years.
+1. **Pseudo-tests** (training data only): every training series loses its last ``c``
+   years (``c`` = 6 .. 12), the forecaster is fitted on the rest and scored on the 6 years
+   after the cut.
 2. **Nested level correction** (the "calibrate the calibration" idea): the errors of the
    validation windows one horizon earlier (from a fit on the series without their last 6
    years) give a quantile table; the coverage it achieves on the latest validation
@@ -13,7 +14,7 @@ that drift is visible inside the training data, where a method could learn it:
    nominal share of errors (the ``q``-quantile of ``|2u - 1|`` with ``u`` the probability
    integral transform of each latest error, shrunk toward the nominal level with the
    calibrator's prior weight). The corrected levels are applied to the latest table and
-   scored on the pseudo-test (training only) and, for information, on the M3 test years.
+   scored on the pseudo-tests (training only) and, for information, on the M3 test years.
 
     .venv/bin/python benchmarks/calibration_drift_m3.py [--n-jobs 2]
 """
@@ -27,16 +28,21 @@ import pandas as pd
 
 H = 6
 LEVELS = (80, 95)
+PSEUDO_CUTS = (6, 7, 8, 9, 10, 11, 12)
 
 
-def drop_last(df: pd.DataFrame, k: int, min_length: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Each series without its last ``k`` points (series left shorter are dropped), and them."""
+def cut_series(df: pd.DataFrame, cut: int, min_length: int = 3
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each series without its last ``cut`` points, and the ``H`` points after the cut.
+
+    Series left with fewer than ``min_length`` points are dropped from both frames.
+    """
     pos = df.groupby("unique_id", sort=False).cumcount(ascending=False)
-    head, tail = df[pos >= k], df[pos < k]
+    head, after = df[pos >= cut], df[(pos < cut) & (pos >= cut - H)]
     sizes = head.groupby("unique_id").size()
     keep = sizes.index[sizes >= min_length]
     return (head[head.unique_id.isin(keep)].reset_index(drop=True),
-            tail[tail.unique_id.isin(keep)].reset_index(drop=True))
+            after[after.unique_id.isin(keep)].reset_index(drop=True))
 
 
 def corrected_levels(old_errors: np.ndarray, new_errors: np.ndarray) -> dict[int, np.ndarray]:
@@ -95,27 +101,33 @@ def main() -> int:
     from zzforecast.models.backtest import load_m3_yearly
 
     train, test = load_m3_yearly()
-    # Fits at three cut points: the full training data (what `forecast` uses), without the
-    # last H years (pseudo-test origin) and without the last 2H years (its older windows).
-    pseudo_train, pseudo_test = drop_last(train, H, min_length=3)
-    older_train, _ = drop_last(train, 2 * H, min_length=3)
-    full = fit(train, H, n_jobs=args.n_jobs)
-    pseudo = fit(pseudo_train, H, n_jobs=args.n_jobs)
-    older = fit(older_train, H, n_jobs=args.n_jobs)
+    fits = {0: fit(train, H, n_jobs=args.n_jobs)}
+    for cut in range(PSEUDO_CUTS[0], PSEUDO_CUTS[-1] + H + 1):
+        fits[cut] = fit(cut_series(train, cut)[0], H, n_jobs=args.n_jobs)
 
-    print(f"M3 yearly, h={H}: {len(full.series)} series; pseudo-test on "
-          f"{len(pseudo.series)} training series without their last {H} years")
-    show("shipped method, pseudo-test (training only)", score(pseudo, pseudo_test, pseudo_train))
-    show("shipped method, M3 test years", score(full, test, train))
-    pseudo_levels = corrected_levels(older.val_errors, pseudo.val_errors)
-    full_levels = corrected_levels(pseudo.val_errors, full.val_errors)
+    def nested_levels(cut: int) -> dict[int, np.ndarray]:
+        # The windows one horizon earlier are those of the fit at cut + H.
+        return corrected_levels(fits[cut + H].val_errors, fits[cut].val_errors)
+
+    print(f"M3 yearly, h={H}, {len(fits[0].series)} series. Pseudo-tests: fitted without "
+          f"the last c training years, scored on the {H} after the cut (training data only)")
+    totals = {"shipped": [], "nested": []}
+    for cut in PSEUDO_CUTS:
+        head, after = cut_series(train, cut)
+        for label, levels in (("shipped", None), ("nested", nested_levels(cut))):
+            s = score(fits[cut], after, head, levels)
+            totals[label].append([s["cover_80"], s["cover_95"], s["msis_95"]])
+            show(f"c={cut:2d} {label} ({len(fits[cut].series)} series)", s)
+    for label, rows in totals.items():
+        mean = np.mean(rows, axis=0)
+        print(f"mean over pseudo-tests, {label}: cover80 {mean[0]:.1f} cover95 {mean[1]:.1f} "
+              f"MSIS {mean[2]:.2f}")
+    final_levels = nested_levels(0)
     for lv in LEVELS:
-        print(f"nested correction of the {lv} % level by horizon: pseudo-test origin "
-              + " ".join(f"{c:.1f}" for c in pseudo_levels[lv]) + "; final origin "
-              + " ".join(f"{c:.1f}" for c in full_levels[lv]))
-    show("nested correction, pseudo-test (training only)",
-         score(pseudo, pseudo_test, pseudo_train, pseudo_levels))
-    show("nested correction, M3 test years", score(full, test, train, full_levels))
+        print(f"nested correction of the {lv} % level by horizon at the final origin: "
+              + " ".join(f"{c:.1f}" for c in final_levels[lv]))
+    show("M3 test years, shipped", score(fits[0], test, train))
+    show("M3 test years, nested", score(fits[0], test, train, final_levels))
     return 0
 
 
