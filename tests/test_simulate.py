@@ -334,3 +334,59 @@ def test_to_frame_gives_long_paths_in_the_statsforecast_shape(sim):
     assert np.allclose(first, sim.monthly[0, 1, j, :].astype(float), equal_nan=True)
     with pytest.raises(UserError, match="measure"):
         sim.to_frame("fai", "weekly")
+
+
+def test_decayed_spread_matches_a_hand_computed_case():
+    from zzforecast.sim_inputs import _shrunk_sd
+
+    # Surprises 4, -2 and 1 points, 3, 2 and 1 years old; weights 1/8, 1/4, 1/2: weighted
+    # mean 1/175, weighted mean square of deviations 9/24500, effective number
+    # 0.875^2 / (1/64 + 1/16 + 1/4) = 7/3, unbiased variance 9/24500 * 7/4 = 9/14000;
+    # shrunk toward a pooled sd of 3 points with k = 3:
+    # ((7/3 - 1) * 9/14000 + 3 * 0.03^2) / (7/3 - 1 + 3) = 747/910000.
+    values = np.array([0.04, -0.02, 0.01])
+    ages = np.array([3, 2, 1])
+    sd = _shrunk_sd(values, 0.03, 3.0, ages=ages, decay=0.5)
+    assert sd == pytest.approx(math.sqrt(747 / 910000), rel=1e-12)
+    # Equal weights: the sample sd (3 points) shrunk toward 3 points is 3 points.
+    assert _shrunk_sd(values, 0.03, 3.0, ages=ages, decay=1.0) == pytest.approx(0.03, rel=1e-12)
+
+
+def _one_series_with_july_surprises(july_gap: dict[int, float]):
+    """A cluster growing 10 % a year whose published July year-to-date growth is 10 % minus
+    ``july_gap[year]``: with July's share 7/12 the surprise is gap / (5/12)."""
+    import pandas as pd
+
+    rows = []
+    for year in range(2005, 2018):
+        level = 100.0 * 1.1 ** (year - 2005)
+        for month in range(1, 13 if year < 2017 else 8):
+            period = f"{year}-{month:02d}"
+            rows.append(("c00", "fai", "level", "monthly_ytd", period, level * month / 12))
+            gap = july_gap.get(year, 0.0) if month == 7 else 0.0
+            rows.append(("c00", "fai", "growth", "monthly_ytd", period, 0.1 - gap))
+        if year < 2017:
+            rows.append(("c00", "fai", "level", "annual", str(year), level))
+    obs = pd.DataFrame(rows, columns=["cluster_id", "indicator", "measure", "frequency",
+                                      "period", "value"])
+    return pd.DataFrame({"cluster_id": ["c00"], "level": ["provincial"]}), obs
+
+
+def test_spread_of_surprises_follows_calm_recent_years(monkeypatch):
+    import zzforecast.sim_inputs as sim_inputs
+
+    # 2009-2012 volatile (+-5 points), 2013-2016 calm (+-0.2 points).
+    gaps = {2009: 0.05, 2010: -0.05, 2011: 0.05, 2012: -0.05,
+            2013: 0.002, 2014: -0.002, 2015: 0.002, 2016: -0.002}
+    clusters, obs = _one_series_with_july_surprises(gaps)
+    surprises = np.array([gaps[y] for y in range(2009, 2017)]) / (5 / 12)
+    decayed = prepare_inputs(clusters, obs, 2017, "2017-07", indicators=("fai",)).sigma[0, 0]
+    monkeypatch.setattr(sim_inputs, "SURPRISE_DECAY", 1.0)
+    equal = prepare_inputs(clusters, obs, 2017, "2017-07", indicators=("fai",)).sigma[0, 0]
+    # Equal weights: sample sd shrunk (k = 3) toward the pooled (population) sd.
+    n = surprises.size
+    expected_equal = math.sqrt(((n - 1) * surprises.var(ddof=1) + 3 * surprises.var())
+                               / (n - 1 + 3))
+    assert equal == pytest.approx(expected_equal, rel=1e-9)
+    # Halving weights: the four calm years carry 15/16 of the weight.
+    assert decayed < 0.5 * equal
