@@ -20,8 +20,8 @@ Before about 2004 the December figures of this file do not match the monthly rel
 scope (full-year growth differs from the January-November growth by up to 28 points, e.g.
 1995), so by default those years only enter as (winsorised) history, not as evaluated
 outcomes. ``--first-year 1996 --last-year 2003`` scores them anyway, outcomes as published:
-those years, before the 2004-2016 test years, are where the engine's SURPRISE_DECAY was
-chosen (docs/attainability.md, "Measured").
+those years, before the 2004-2016 test years, are where a time-decayed spread of the
+engine's surprises was evaluated and not adopted (docs/attainability.md, "Measured").
 
     .venv/bin/python benchmarks/calibration_national.py [--data PATH] [--n-paths 4000]
         [--first-year 2004] [--last-year 2016]

@@ -34,7 +34,6 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import DataError, Problem, UserError
-from .weighting import weighted_rms
 
 __all__ = ["nowcast", "nowcast_paths", "required_growth", "DEFAULT_SIGMA", "REQUIRED_COLUMNS"]
 
@@ -188,8 +187,9 @@ def _history(lv: pd.DataFrame, gr: pd.DataFrame) -> dict:
         for j in range(10):
             known = np.isfinite(err[:i, j])
             if known.sum() >= MIN_ERRORS:
-                spread = weighted_rms(err[:i, j][known], years[i] - years[:i][known], ERROR_DECAY)
-                sigma[i, j] = max(spread, 0.25 * DEFAULT_SIGMA[j + 2])
+                weight = ERROR_DECAY ** (years[i] - years[:i][known])
+                mean_square = float(np.sum(weight * err[:i, j][known] ** 2) / weight.sum())
+                sigma[i, j] = max(np.sqrt(mean_square), 0.25 * DEFAULT_SIGMA[j + 2])
     counts = np.vstack([np.zeros((1, 10)), np.cumsum(np.isfinite(err), axis=0)[:-1]])
     with np.errstate(invalid="ignore", divide="ignore"):
         z = np.where(counts >= MIN_ERRORS_Z, err / sigma, np.nan)

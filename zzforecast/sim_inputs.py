@@ -3,9 +3,8 @@
 As of a data vintage, for every cluster and indicator: last year's level, the cumulative
 seasonal share ``s`` and year-to-date growth ``g`` (monthly indicators), the centre and
 spread of the growth still to come (calibrated on the cluster's past surprises at the same
-month, winsorised and shrunk toward the pool of all clusters, the spread weighting a
-surprise ``SURPRISE_DECAY ** age`` so that calm recent years are not drowned by volatile
-old ones; annual history for annual-only indicators), and the correlation of shocks across every series (Ledoit-Wolf
+month, winsorised and shrunk toward the pool of all clusters; annual history for
+annual-only indicators), and the correlation of shocks across every series (Ledoit-Wolf
 intensity toward a constant-correlation target, with an equicorrelation fallback when
 history is short). Pandas and scikit-learn live here, outside the hot loop.
 """
@@ -20,7 +19,6 @@ import numpy as np
 
 from .data.schemas import INDICATORS
 from .exceptions import DataError, UserError
-from .weighting import decay_weights, weighted_rms
 
 __all__ = [
     "SimInputs",
@@ -42,12 +40,6 @@ DEFAULT_ANNUAL_SD = 0.05  # sd of annual growth with no history
 SHRINK_K = 3.0  # pseudo-observations of the pooled value in per-cluster estimates
 ANNUAL_WINDOW = 5  # years of annual growth used for the centre of annual growth
 SURPRISE_WINDOW = 8  # most recent years of year-to-date surprises used for calibration
-# Yearly decay of the weights of past surprises in their spread (own and pooled; the
-# weighting of zzforecast.weighting, as the nowcast's ERROR_DECAY). Chosen among 0.5-0.9
-# and 1.0 (equal weights, the former method) by the Brier score of the engine on the
-# national FAI series, target years 1996-2003 (before the 2004-2016 test years):
-# docs/attainability.md, "Measured".
-SURPRISE_DECAY = 0.5
 
 
 # --------------------------------------------------------------------------- inputs
@@ -193,38 +185,11 @@ def _shrunk(values: np.ndarray, pooled: float, k: float = SHRINK_K, *,
     return (n * centre + k * pooled) / (n + k), n
 
 
-def _decayed_spread(values: np.ndarray, ages: np.ndarray, decay: float, *,
-                    unbiased: bool) -> tuple[float, float]:
-    """Spread of the finite ``values`` around their mean, a value ``age`` years old weighted
-    ``decay ** age``; and the effective number of values, (sum w)^2 / sum w^2.
-
-    ``unbiased`` divides the weighted mean square by ``1 - 1 / n_eff`` (the reliability-
-    weights correction; with equal weights it is the ``ddof=1`` sample variance).
-    """
-    finite = np.isfinite(values)
-    v = values[finite]
-    age = np.broadcast_to(ages, values.shape)[finite]
-    weight = decay_weights(age, decay)
-    n_eff = float(weight.sum() ** 2 / np.sum(weight**2))
-    centre = float(np.sum(weight * v) / weight.sum())
-    mean_square = weighted_rms(v - centre, age, decay) ** 2
-    if unbiased:
-        mean_square /= 1.0 - 1.0 / n_eff
-    return float(np.sqrt(mean_square)), n_eff
-
-
-def _shrunk_sd(values: np.ndarray, pooled_sd: float, k: float = SHRINK_K, *,
-               ages: np.ndarray | None = None, decay: float = 1.0) -> float:
-    """Sample sd of the finite values shrunk toward ``pooled_sd`` (``k`` pseudo-values).
-
-    With ``ages`` the values are weighted ``decay ** age`` and their effective number
-    stands for the count (see :func:`_decayed_spread`).
-    """
-    if np.isfinite(values).sum() < 2:
-        return pooled_sd
-    sd, n = _decayed_spread(values, np.zeros(values.shape) if ages is None else ages,
-                            decay, unbiased=True)
-    return float(np.sqrt(((n - 1) * sd**2 + k * pooled_sd**2) / (n - 1 + k)))
+def _shrunk_sd(values: np.ndarray, pooled_sd: float, k: float = SHRINK_K) -> float:
+    v = values[np.isfinite(values)]
+    n = v.size
+    var = float(v.var(ddof=1)) if n >= 2 else pooled_sd**2
+    return float(np.sqrt(((n - 1) * var + k * pooled_sd**2) / (n - 1 + k))) if n >= 2 else pooled_sd
 
 
 def _corr_from_rows(rows: np.ndarray) -> tuple[np.ndarray, str]:
@@ -353,7 +318,6 @@ def _prepare(clusters, observations, year: int, as_month: int, indicators) -> Si
     with np.errstate(invalid="ignore", divide="ignore"):
         shares_hist = mlevel[:, :, :ty, :] / alevel[:, :, :ty, None]
     pooled_cache: dict[tuple[int, int], tuple[float, float]] = {}
-    surprise_age = ty - np.arange(ty)[-SURPRISE_WINDOW:]  # years before the target year
     annual_dev: dict[int, np.ndarray] = {}
     for j, ind in enumerate(indicators):
         monthly_ind = ind in MONTHLY_INDICATORS and np.isfinite(mlevel[:, j]).any()
@@ -408,15 +372,14 @@ def _prepare(clusters, observations, year: int, as_month: int, indicators) -> Si
                         pooled_u = _clip_outliers(u[:, -SURPRISE_WINDOW:, m_c - 1])
                         pu_mean = (float(np.nanmedian(pooled_u)) if np.isfinite(pooled_u).any()
                                    else 0.0)
-                        pu_sd = (_decayed_spread(pooled_u, surprise_age, SURPRISE_DECAY,
-                                                 unbiased=False)[0]
-                                 if np.isfinite(pooled_u).sum() >= 3 else DEFAULT_SURPRISE_SD)
+                        pu_sd = (float(np.nanstd(pooled_u)) if np.isfinite(pooled_u).sum() >= 3
+                                 else DEFAULT_SURPRISE_SD)
                         pooled_cache[(j, m_c)] = (pu_mean, pu_sd if pu_sd > 0 else DEFAULT_SURPRISE_SD)
                     pu_mean, pu_sd = pooled_cache[(j, m_c)]
                     own = _clip_outliers(u[c, -SURPRISE_WINDOW:, m_c - 1])
                     b, n = _shrunk(own, pu_mean, robust=True)  # median: one odd year
                     mu[c, j] = ytd_growth[c, j] + b
-                    sigma[c, j] = _shrunk_sd(own, pu_sd, ages=surprise_age, decay=SURPRISE_DECAY)
+                    sigma[c, j] = _shrunk_sd(own, pu_sd)
                     n_history[c, j] = n
                 else:
                     mu[c, j] = ytd_growth[c, j]
