@@ -383,6 +383,35 @@ class _Report:
         finally:
             fig.clear()
 
+    def _scenario_section(self, select, label, *, with_table: bool):
+        """Scenarios side by side for the rows ``select(table)`` picks, labelled ``label(row)``.
+
+        ``with_table`` adds the probabilities as a target x scenario table above the chart.
+        """
+        from .plots import scenario_chart
+
+        table = self.inputs.scenarios
+        parts = [_h(2, self.t("scenarios"))]
+        if table is None or not len(table):
+            parts.append(_p(self.t("not_applicable")))
+            return _display_html("".join(parts))
+        rows = table[select(table)].copy()
+        if not len(rows):
+            parts.append(_p(self.t("no_targets")))
+            return _display_html("".join(parts))
+        rows["label"] = [label(r) for _, r in rows.iterrows()]
+        label_col = "scenario_zh" if self.lang == "zh" else "scenario_en"
+        rows["scenario_label"] = rows[label_col] if label_col in rows else rows["scenario"]
+        if with_table:
+            wide = rows.pivot_table(index="label", columns="scenario_label", values="p_attain",
+                                    sort=False).map(lambda v: percent(v, 0))
+            wide.columns.name = None
+            wide = wide.reset_index().rename(columns={"label": self.t("target")})
+            parts.append(table_html(wide))
+        parts.append(self._figure(scenario_chart(rows, scenario="scenario_label", lang=self.lang),
+                                  self.t("scenarios")))
+        return _display_html("".join(parts))
+
 
 # --------------------------------------------------------------------------- cluster report
 
@@ -532,29 +561,8 @@ class ClusterReport(_Report):
         return _display_html("".join(parts))
 
     def scenarios(self):
-        from .plots import scenario_chart
-
-        table = self.inputs.scenarios
-        parts = [_h(2, self.t("scenarios"))]
-        if table is None or not len(table):
-            parts.append(_p(self.t("not_applicable")))
-            return _display_html("".join(parts))
-        rows = table[table["scope"] == self.cluster_id].copy()
-        if not len(rows):
-            parts.append(_p(self.t("no_targets")))
-            return _display_html("".join(parts))
-        rows["label"] = [self._target_label(r) for _, r in rows.iterrows()]
-        label_col = "scenario_zh" if self.lang == "zh" else "scenario_en"
-        rows["scenario_label"] = rows[label_col] if label_col in rows else rows["scenario"]
-        wide = rows.pivot_table(index="label", columns="scenario_label", values="p_attain",
-                                sort=False).map(lambda v: percent(v, 0))
-        wide.columns.name = None
-        wide = wide.reset_index()
-        wide = wide.rename(columns={"label": self.t("target")})
-        parts.append(table_html(wide))
-        parts.append(self._figure(scenario_chart(rows, scenario="scenario_label", lang=self.lang),
-                                  self.t("scenarios")))
-        return _display_html("".join(parts))
+        return self._scenario_section(lambda t: t["scope"] == self.cluster_id,
+                                      self._target_label, with_table=True)
 
     def pipeline(self):
         from .plots import pipeline_chart
@@ -787,21 +795,10 @@ class OverviewReport(_Report):
         return _display_html("".join(parts))
 
     def scenarios(self):
-        from .plots import scenario_chart
-
-        table = self.inputs.scenarios
-        parts = [_h(2, self.t("scenarios"))]
-        if table is None or not len(table):
-            parts.append(_p(self.t("not_applicable")))
-            return _display_html("".join(parts))
-        rows = table[table["scope"].isin(["city", "provincial"])].copy()
-        rows["label"] = [f"{scope_name(str(r['scope']), self.lang)}: {self._target_label(r)}"
-                         for _, r in rows.iterrows()]
-        col = "scenario_zh" if self.lang == "zh" else "scenario_en"
-        rows["scenario_label"] = rows[col] if col in rows else rows["scenario"]
-        parts.append(self._figure(scenario_chart(rows, scenario="scenario_label", lang=self.lang),
-                                  self.t("scenarios")))
-        return _display_html("".join(parts))
+        return self._scenario_section(
+            lambda t: t["scope"].isin(["city", "provincial"]),
+            lambda r: f"{scope_name(str(r['scope']), self.lang)}: {self._target_label(r)}",
+            with_table=False)
 
     def results(self) -> dict:
         """The overview's JSON sidecar: city/provincial assessments and provenance."""
