@@ -8,7 +8,8 @@ import argparse
 import math
 import re
 
-__all__ = ["MAX_PATHS", "year", "as_of", "n_paths", "positive_int", "seed",
+__all__ = ["MAX_PATHS", "JANUARY_MESSAGE", "year", "as_of", "is_january",
+           "refuse_january", "n_paths", "positive_int", "seed",
            "positive_float", "tolerance"]
 
 MAX_PATHS = 1_000_000
@@ -29,11 +30,43 @@ def year(text: str) -> int:
     return value
 
 
+JANUARY_MESSAGE = (
+    "{text}: January is never published on its own; the first release of a year is "
+    "1-2月 (January-February cumulative), so use {year}-02 or later "
+    "(一月数据不单独发布，当年首次发布为1-2月累计)")
+
+
 def as_of(text: str) -> str:
-    """A data vintage as YYYY-MM."""
+    """A data vintage as YYYY-MM, from February to December.
+
+    January is refused: monthly statistics are cumulative year-to-date and the first
+    release of a year is January-February (DESIGN.md section 1), so a vintage of
+    ``YYYY-01`` would label data that no bureau publishes.
+    """
+    text = text.strip()
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
         raise argparse.ArgumentTypeError(f"expected YYYY-MM such as 2017-07, got {text!r}")
+    if is_january(text):
+        raise argparse.ArgumentTypeError(JANUARY_MESSAGE.format(text=text, year=text[:4]))
     return text
+
+
+def is_january(text: str) -> bool:
+    """True for a vintage in January: ``YYYY-01`` or ``YYYY-01-DD``."""
+    return re.fullmatch(r"\s*\d{4}-01(-\d{1,2})?\s*", str(text)) is not None
+
+
+def refuse_january(text: str, option: str = "--as-of") -> None:
+    """Raise ``UserError`` (exit 2) for a January vintage; other checks stay with the caller.
+
+    For subcommands whose ``--as-of`` is checked in ``run`` (so that their own messages
+    for malformed months are kept).
+    """
+    from ..exceptions import UserError
+
+    if is_january(text):
+        raise UserError(f"{option} " + JANUARY_MESSAGE.format(text=str(text).strip(),
+                                                               year=str(text).strip()[:4]))
 
 
 def positive_int(text: str) -> int:

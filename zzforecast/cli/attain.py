@@ -62,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from ..exceptions import UserError
     from ..simulate import parse_as_of, simulate
 
+    arguments.refuse_january(args.as_of)
     as_year, _ = parse_as_of(args.as_of)
     if as_year != args.year:
         raise UserError(f"--as-of {args.as_of} is not in --year {args.year}; "

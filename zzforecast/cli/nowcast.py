@@ -42,6 +42,7 @@ def run(args) -> int:
     from ..models.frames import read_long_table, with_file
     from ..nowcast import nowcast
 
+    arguments.refuse_january(args.as_of)
     for t in args.threshold:
         if not math.isfinite(t):
             raise UserError(f"--threshold {t} is not a number; give growth as a fraction "
