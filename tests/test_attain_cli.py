@@ -37,7 +37,13 @@ def test_json_is_identical_on_rerun_and_has_the_contract(capsys, paths):
                 ("revenue", "city", "level"), ("employment", "city", "level")]:
         assert key in ids, key
     cluster_scopes = {t["scope"] for t in doc["targets"]} - {"city", "provincial", "municipal"}
-    assert len(cluster_scopes) >= 10  # every bundled cluster has its own targets
+    # The bundled per-zone targets are all derived (annexes 2-3 not entered): no zone has
+    # a target, every zone is listed as having no official target instead (issue 11).
+    assert not cluster_scopes
+    placeholders = {p["scope"] for p in doc["no_official_target"]}
+    assert len(placeholders) >= 10
+    assert all(p["label_zh"] == "无正式目标（方案附件未录入）" and "p_attain" not in p
+               for p in doc["no_official_target"])
     assert doc["provenance"]["seed"] == 3 and doc["provenance"]["n_paths"] == 2000
     assert doc["synthetic"] is True
     fai = next(t for t in doc["targets"] if t["target_id"] == "fai_city_growth")

@@ -200,7 +200,7 @@ def _target_rows(sim, bundle, tolerance: float):
 # --------------------------------------------------------------------------- assess
 
 def assess(simulation, bundle, *, tolerance: float = DEFAULT_TOLERANCE,
-           clusters: bool = True) -> pd.DataFrame:
+           clusters: bool = True, derived: bool = False) -> pd.DataFrame:
     """Assess every registered target the simulation can speak to.
 
     Parameters
@@ -212,6 +212,13 @@ def assess(simulation, bundle, *, tolerance: float = DEFAULT_TOLERANCE,
         Tolerance for "左右" targets whose registry entry gives none (fraction points).
     clusters : bool
         Include per-cluster targets.
+    derived : bool
+        Also assess per-cluster targets marked ``derived=true`` (arithmetic placeholders
+        until the plan's annexes are entered), tagged ``derived``. Off by default: a
+        derived value is not a goal, so it gets no row; ``frame.attrs
+        ["no_official_target"]`` lists each such zone and indicator instead, with the
+        derived value (tagged), its source and the outlook of the zone (mean, q05, q50,
+        q95 of the simulated outcome), to be shown as "无正式目标（方案附件未录入）".
 
     Returns
     -------
@@ -230,9 +237,13 @@ def assess(simulation, bundle, *, tolerance: float = DEFAULT_TOLERANCE,
     if not clusters:
         rows = [r for r in rows if r[2] in _AGG_SCOPES]
     out = _Outcomes(simulation)
-    records = []
+    records, placeholders = [], []
+    keep_derived = derived
     for (tid, ind, scope, kind, value, unit, comp, tol, derived, source) in rows:
         x = out.outcome(scope, ind, kind)
+        if derived and source == "cluster_targets" and not keep_derived:
+            placeholders.append(_placeholder(tid, ind, scope, kind, value, unit, x))
+            continue
         stats = _row_stats(x, value, comp, tol, kind)
         if not stats:
             skipped.append({"target_id": tid, "indicator": ind, "scope": scope,
@@ -247,7 +258,24 @@ def assess(simulation, bundle, *, tolerance: float = DEFAULT_TOLERANCE,
     for col in ("p_attain_within_tolerance", "required_growth", "expected_shortfall", "tolerance"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce")
     frame.attrs["not_assessed"] = skipped
+    frame.attrs["no_official_target"] = placeholders
     return frame
+
+
+def _placeholder(tid, indicator, scope, kind, value, unit, x) -> dict:
+    """A zone and indicator without an entered target: the tagged derived value, outlook."""
+    from .targets import DERIVED_TAG, NO_OFFICIAL_TARGET
+
+    x = np.asarray(x, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    q = np.quantile(x, (0.05, 0.5, 0.95)) if x.size else (np.nan,) * 3
+    return {"target_id": tid, "indicator": indicator, "scope": scope, "kind": kind,
+            "status": "no_official_target", "label_zh": NO_OFFICIAL_TARGET["zh"],
+            "label_en": NO_OFFICIAL_TARGET["en"], "derived": True,
+            "derived_value": float(value), "derived_tag_zh": DERIVED_TAG["zh"],
+            "derived_tag_en": DERIVED_TAG["en"], "unit": unit,
+            "mean": float(x.mean()) if x.size else None,
+            "q05": float(q[0]), "q50": float(q[1]), "q95": float(q[2])}
 
 
 def joint_attainment(simulation, bundle, *, indicators=None) -> pd.DataFrame:
@@ -592,6 +620,9 @@ def to_json(simulation, assessment: pd.DataFrame, *, joint: pd.DataFrame | None 
         "notice": SYNTHETIC_NOTICE["en"] if sim.synthetic else None,
         "targets": targets,
         "not_assessed": list(assessment.attrs.get("not_assessed", [])),
+        # Zones whose per-zone targets are derived placeholders: not targets (no P).
+        "no_official_target": [{k: _clean(v) for k, v in rec.items()}
+                               for rec in assessment.attrs.get("no_official_target", [])],
         "joint": [] if joint is None else _records(joint, joint.columns),
         "drivers": {},
         "stars": None,

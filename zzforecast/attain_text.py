@@ -20,8 +20,11 @@ _T = {
         "title": "{year}年目标实现概率（数据截至{as_of}，{scenario}，{n:,}条联合模拟路径，种子{seed}）",
         "plan": "一、全市及省级产业集聚区目标",
         "clusters": "二、各集聚区目标（{n}项；目标为{derived}）",
-        "derived_yes": "由方案推算的默认值，待附件2、3录入后替换",
+        "derived_yes": "推算值",
         "derived_no": "附件录入值",
+        "no_target_section": "二、各集聚区",
+        "no_target_head": "无正式目标（方案附件2、3未录入）的指标只给出预测，不计算“实现概率”；由方案推算的数值不是目标，见 --format json 的 no_official_target。",
+        "cols_no_target": ["集聚区", "指标", "目标", "预测中位数", "90%区间"],
         "joint": "三、联合概率（同一路径上同时实现）",
         "drivers_head": "四、主要拖累与各集聚区所需增速（等幅：余下月份各加同样百分点；等比：余下月份各按同样比例放大）",
         "drivers": "{ind}：全市目标{target}，预期{expected}，缺口{gap}",
@@ -47,8 +50,11 @@ _T = {
         "title": "Probability of reaching the {year} targets (data through {as_of}, {scenario}, {n:,} joint paths, seed {seed})",
         "plan": "1. City and provincial-subset targets",
         "clusters": "2. Cluster targets ({n}; targets are {derived})",
-        "derived_yes": "defaults derived from the plan until annexes 2 and 3 are entered",
+        "derived_yes": "DERIVED values",
         "derived_no": "as entered",
+        "no_target_section": "2. Clusters",
+        "no_target_head": "Indicators with no official target (plan annexes 2 and 3 not entered) get a forecast only, no probability of attainment; values derived from the plan are not targets (see no_official_target in --format json).",
+        "cols_no_target": ["cluster", "indicator", "target", "forecast median", "90% range"],
         "joint": "3. Joint probabilities (all met on the same path)",
         "drivers_head": "4. Main drags and the growth each cluster would need (equal: the same points added to every cluster's remaining months; proportional: the same percentage)",
         "drivers": "{ind}: city target {target}, expected {expected}, gap {gap}",
@@ -202,6 +208,22 @@ def render_text(sim, table: pd.DataFrame, joint: pd.DataFrame | None,
                          _pct(r.required_growth, 1, none), median])
         out += [t["clusters"].format(n=len(clusters), derived=derived),
                 format_table(t["cols_cluster"], rows), ""]
+    placeholders = table.attrs.get("no_official_target") or []
+    if placeholders:
+        from .targets import no_official_target_label
+
+        label_none = no_official_target_label(lang)
+        rows = []
+        for p in placeholders:
+            med = _pct(p.get("q50")) if p.get("kind") == "growth" else _num(p.get("q50"), "")
+            rng = (f"{_pct(p.get('q05'))}~{_pct(p.get('q95'))}" if p.get("kind") == "growth"
+                   else f"{_num(p.get('q05'), '')}~{_num(p.get('q95'), '')}")
+            sep = " " if lang == "en" else ""
+            rows.append([label(p["scope"]), f"{_name(p['indicator'], lang)}{sep}"
+                         f"{t['kind'].get(p['kind'], p['kind'])}", label_none, med, rng])
+        if not len(clusters):
+            out.append(t["no_target_section"])
+        out += [t["no_target_head"], format_table(t["cols_no_target"], rows), ""]
     if joint is not None and len(joint):
         by_id = {r.target_id: r for r in table.itertuples(index=False)}
 

@@ -132,6 +132,21 @@ def _fmt_value(value: Any, kind: str, unit: str | None = None) -> str:
         return str(value)
 
 
+def _derived_mask(frame: pd.DataFrame) -> pd.Series:
+    """Rows of an assessment that are derived per-zone placeholders (never targets)."""
+    if "derived" not in frame.columns:
+        return pd.Series(False, index=frame.index)
+    derived = frame["derived"].map(lambda v: str(v).strip().lower() in ("true", "1", "1.0"))
+    if "source" in frame.columns:
+        derived &= frame["source"].astype(str) == "cluster_targets"
+    return derived
+
+
+def _official(frame: pd.DataFrame) -> pd.DataFrame:
+    """An assessment without derived per-zone rows (they are shown as 无正式目标)."""
+    return frame[~_derived_mask(frame)]
+
+
 # --------------------------------------------------------------------------- inputs
 
 @dataclass
@@ -450,8 +465,60 @@ class ClusterReport(_Report):
 
     @property
     def targets(self) -> pd.DataFrame:
-        frame = self.inputs.assessment
+        """This cluster's assessed targets: entered (official) ones only, never derived."""
+        frame = _official(self.inputs.assessment)
         return frame[frame["scope"] == self.cluster_id].reset_index(drop=True)
+
+    def _growth_outlook(self, indicator: str) -> tuple[float, float, float] | None:
+        """(q05, q50, q95) of the cluster's simulated full-year growth, or None."""
+        sim = self.inputs.simulation
+        if indicator not in sim.indicators:
+            return None
+        g = sim.growth[:, self.index, sim.indicators.index(indicator)].astype(float)
+        g = g[np.isfinite(g)]
+        if not g.size:
+            return None
+        q = np.quantile(g, (0.05, 0.5, 0.95))
+        return float(q[0]), float(q[1]), float(q[2])
+
+    @property
+    def no_official_target(self) -> list[dict]:
+        """Simulated indicators without an entered target for this cluster.
+
+        Each: ``indicator``, the label, the derived placeholder value where there is one
+        (tagged 推算值 / derived, never shown as a goal) and its source.
+        """
+        from .targets import DERIVED_TAG, NO_OFFICIAL_TARGET, cluster_growth_targets
+
+        have = set(self.targets["indicator"])
+        try:
+            table = cluster_growth_targets(self.inputs.bundle, self.inputs.year)
+            table = table[(table["cluster_id"] == self.cluster_id) & table["derived"].astype(bool)]
+        except Exception:  # noqa: BLE001 - the placeholder value is information only
+            table = pd.DataFrame(columns=["indicator", "kind", "value", "source"])
+        out = []
+        for ind in self.inputs.simulation.indicators:
+            if ind in have or self._growth_outlook(ind) is None:
+                continue
+            hit = table[table["indicator"] == ind]
+            out.append({
+                "indicator": ind, "status": "no_official_target",
+                "label_zh": NO_OFFICIAL_TARGET["zh"], "label_en": NO_OFFICIAL_TARGET["en"],
+                "derived_value": _round(hit["value"].iloc[0]) if len(hit) else None,
+                "derived_kind": str(hit["kind"].iloc[0]) if len(hit) else None,
+                "derived_tag_zh": DERIVED_TAG["zh"], "derived_tag_en": DERIVED_TAG["en"],
+                "derived_source": str(hit["source"].iloc[0]) if len(hit) else None,
+            })
+        return out
+
+    def _no_target_items(self) -> list[str]:
+        items = []
+        for rec in self.no_official_target:
+            lo, med, hi = self._growth_outlook(rec["indicator"])
+            items.append(self.t("sentence_no_target",
+                                indicator=indicator_name(rec["indicator"], self.lang),
+                                median=percent(med), lo=percent(lo), hi=percent(hi)))
+        return items
 
     # ---- sections
     def header(self):
@@ -477,6 +544,7 @@ class ClusterReport(_Report):
                 m1 = int(str(self.inputs.as_of)[5:7]) + 1
                 if m1 <= 12:
                     items.append(self.t("sentence_required", m1=m1, g=percent(req)))
+        items += self._no_target_items()
         if not items:
             items = [self.t("no_targets")]
         body = "".join(f"<li>{html.escape(i[:1].upper() + i[1:])}</li>" for i in items)
@@ -539,8 +607,13 @@ class ClusterReport(_Report):
 
         rows = self.targets
         parts = [_h(2, self.t("targets"))]
+        missing = self._no_target_items()
+        if missing:
+            parts.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in missing)
+                         + "</ul>")
         if not len(rows):
-            parts.append(_p(self.t("no_targets")))
+            if not missing:
+                parts.append(_p(self.t("no_targets")))
             return _display_html("".join(parts))
         parts.append(table_html(self._targets_frame(rows)))
         chart = rows.assign(label=[self._target_label(r) for _, r in rows.iterrows()])
@@ -561,8 +634,9 @@ class ClusterReport(_Report):
         return _display_html("".join(parts))
 
     def scenarios(self):
-        return self._scenario_section(lambda t: t["scope"] == self.cluster_id,
-                                      self._target_label, with_table=True)
+        return self._scenario_section(
+            lambda t: (t["scope"] == self.cluster_id) & ~_derived_mask(t),
+            self._target_label, with_table=True)
 
     def pipeline(self):
         from .plots import pipeline_chart
@@ -633,7 +707,7 @@ class ClusterReport(_Report):
         scen = []
         table = self.inputs.scenarios
         if table is not None and len(table):
-            rows = table[table["scope"] == self.cluster_id]
+            rows = table[(table["scope"] == self.cluster_id) & ~_derived_mask(table)]
             for rec in rows[["scenario", "target_id", "p_attain"]].to_dict("records"):
                 scen.append({"scenario": rec["scenario"], "target_id": rec["target_id"],
                              "p_attain": _round(rec["p_attain"])})
@@ -645,7 +719,8 @@ class ClusterReport(_Report):
             "level": str(self.info.get("level") or ""),
             "year": self.inputs.year, "as_of": self.inputs.as_of,
             "scenario": self.inputs.scenario,
-            "targets": targets, "forecast": forecast, "scenarios": scen,
+            "targets": targets, "no_official_target": self.no_official_target,
+            "forecast": forecast, "scenarios": scen,
             "provenance": prov.to_dict(), "synthetic": prov.synthetic,
             "notice": prov.notice("en"),
         }
@@ -692,23 +767,29 @@ class OverviewReport(_Report):
     def clusters_table(self, link_reports: bool | list[str] = False):
         """Each cluster's probability of reaching its own targets, one column per indicator.
 
-        ``link_reports`` links names to ``<cluster_id>.html`` in the same folder: ``True``
-        for every cluster, or a list of the cluster ids that have a report (the batch).
+        Only entered (official) per-zone targets get a probability; an indicator without
+        one shows "无正式目标（方案附件未录入）" and the forecast median of its growth (a
+        derived placeholder is never shown as a goal). ``link_reports`` links names to
+        ``<cluster_id>.html`` in the same folder: ``True`` for every cluster, or a list of
+        the cluster ids that have a report (the batch).
         """
-        frame = self.inputs.assessment
+        frame = _official(self.inputs.assessment)
         names = self._names()
+        sim = self.inputs.simulation
         rows = frame[frame["scope"].isin(list(names))]
         parts = [_h(2, self.t("cluster"))]
-        if not len(rows):
+        indicators = list(dict.fromkeys(
+            [i for i in ("fai", "iav") if i in sim.indicators] + list(rows["indicator"])))
+        if not indicators:
             parts.append(_p(self.t("no_targets")))
             return _display_html("".join(parts))
-        indicators = list(dict.fromkeys(rows["indicator"]))
         head = "".join(f"<th>{html.escape(indicator_name(i, self.lang))}</th>" for i in indicators)
         body = []
+        none_label = html.escape(self.t("no_official_target"))
         for cid in names:
-            mine = rows[rows["scope"] == cid]
-            if not len(mine):
+            if cid not in sim.cluster_ids:
                 continue
+            mine = rows[rows["scope"] == cid]
             label = html.escape(names[cid])
             if link_reports is True or (isinstance(link_reports, (list, tuple))
                                         and cid in link_reports):
@@ -716,14 +797,20 @@ class OverviewReport(_Report):
             cells = []
             for ind in indicators:
                 hit = mine[mine["indicator"] == ind]
-                if not len(hit):
-                    cells.append("<td>–</td>")
+                if len(hit):
+                    r = hit.iloc[0]
+                    goal = _fmt_value(r["target"], str(r["kind"]), self._value_unit(ind))
+                    cells.append(f"<td>{html.escape(percent(r['p_attain'], 0))}"
+                                 f' <span class="meta">({html.escape(self.t("target"))} '
+                                 f"{html.escape(goal)})</span></td>")
                     continue
-                r = hit.iloc[0]
-                goal = _fmt_value(r["target"], str(r["kind"]), self._value_unit(ind))
-                cells.append(f"<td>{html.escape(percent(r['p_attain'], 0))}"
-                             f' <span class="meta">({html.escape(self.t("target"))} '
-                             f"{html.escape(goal)})</span></td>")
+                g = sim.growth[:, sim.cluster_ids.index(cid), sim.indicators.index(ind)]
+                g = np.asarray(g, dtype=float)
+                g = g[np.isfinite(g)]
+                median = percent(float(np.median(g))) if g.size else "–"
+                cells.append(f'<td><span class="meta">{none_label}</span><br>'
+                             f"{html.escape(self.t('forecast_median'))} {html.escape(median)}"
+                             "</td>")
             body.append(f"<tr><td>{label}</td>{''.join(cells)}</tr>")
         parts.append(_p(self.t("p_attain")))
         parts.append(f'<table class="report-table"><thead><tr><th>{html.escape(self.t("cluster"))}'

@@ -80,6 +80,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "not_applicable": "不适用",
         "star_goal": "方案要求的星级",
         "star_p": "达到该星级的概率",
+        "no_official_target": "无正式目标（方案附件未录入）",
+        "sentence_no_target": "{indicator}：无正式目标（方案附件未录入），不计算实现概率；"
+                              "预测全年增长中位数{median}（90%区间 {lo} 至 {hi}）。",
+        "forecast_median": "预测中位数",
     },
     "en": {
         "observed": "observed",
@@ -150,6 +154,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "not_applicable": "n/a",
         "star_goal": "star level the plan asks for",
         "star_p": "probability of reaching it",
+        "no_official_target": "no official target (plan annex not entered)",
+        "sentence_no_target": "{indicator}: no official target (plan annex not entered), so "
+                              "no probability of attainment; forecast full-year growth median "
+                              "{median} (90% interval {lo} to {hi}).",
+        "forecast_median": "forecast median",
     },
 }
 

@@ -43,7 +43,23 @@ __all__ = [
     "provincial_share",
     "derive_cluster_targets",
     "cluster_growth_targets",
+    "NO_OFFICIAL_TARGET",
+    "DERIVED_TAG",
+    "no_official_target_label",
 ]
+
+# How a zone without an entered (official) target is shown. Derived per-zone values are
+# arithmetic placeholders until the plan's annexes 2 and 3 are entered: they are never
+# shown as goals, never given a probability of "attainment", and never enter the star or
+# summary tables (issue 11, item 4).
+NO_OFFICIAL_TARGET = {"zh": "无正式目标（方案附件未录入）",
+                      "en": "no official target (plan annex not entered)"}
+DERIVED_TAG = {"zh": "推算值", "en": "derived"}
+
+
+def no_official_target_label(lang: str = "zh") -> str:
+    """The words shown where a zone has no entered target (Chinese or English)."""
+    return NO_OFFICIAL_TARGET["en" if lang == "en" else "zh"]
 
 # Scopes besides a single cluster id: the three aggregates and "every member of a level".
 GROUP_SCOPES = (CITY_SCOPE, PROVINCIAL_SCOPE, MUNICIPAL_SCOPE, "each_provincial", "each_municipal")
