@@ -155,12 +155,12 @@ def subset_web_fonts(text: str, folder: str | Path) -> dict[str, Path]:
     dict
         ``{"regular": Path, "bold": Path}``.
     """
-    import os
     import shutil
     import string
-    import tempfile
 
     from fontTools import subset
+
+    from .data.io import atomic_write
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -173,18 +173,11 @@ def subset_web_fonts(text: str, folder: str | Path) -> dict[str, Path]:
         options.notdef_outline = True
         font = subset.load_font(str(font_path(style)), options)
         target = folder / f"cjk-{style}.woff"
-        fd, tmp = tempfile.mkstemp(prefix=".cjk-", suffix=".woff", dir=folder)
-        os.close(fd)
         try:
             subsetter = subset.Subsetter(options)
             subsetter.populate(text=chars)
             subsetter.subset(font)
-            subset.save_font(font, tmp, options)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            atomic_write(target, lambda fh, f=font, o=options: subset.save_font(f, fh, o))
         finally:
             font.close()  # fontTools reads the 16 MB file lazily and keeps it open
         out[style] = target

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -62,32 +60,15 @@ pre { white-space: pre-wrap; }
 """
 
 
-def _umask() -> int:
-    """The process umask (read without changing it for long)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and rename.
+    """Write ``data`` to ``path`` atomically, creating its folder (see
+    :func:`zzforecast.data.io.atomic_write`, the one atomic writer).
 
     Readers see either the old file or the complete new one, never a partial file.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    from .data.io import atomic_write
+
+    return atomic_write(path, data, make_parents=True)
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
@@ -353,13 +334,21 @@ def write_summary(frame, csv_path: str | Path, xlsx_path: str | Path | None = No
     atomic_write_bytes(csv_path, ("\ufeff" + buf.getvalue()).encode("utf-8"))
     if xlsx_path is not None:
         import pandas as pd
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+        # Excel cannot hold control characters; an error message carrying one (ANSI
+        # colours in a traceback) must not cost the whole summary: show them as U+FFFD.
+        cells = frame.copy()
+        for column in cells.columns:
+            if cells[column].dtype == object or str(cells[column].dtype) == "string":
+                cells[column] = cells[column].map(
+                    lambda v: ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else v)
         out = io.BytesIO()
         with pd.ExcelWriter(out, engine="openpyxl") as writer:
             if notice:
                 pd.DataFrame({"notice": [notice]}).to_excel(writer, sheet_name="notice",
                                                            index=False)
-            frame.to_excel(writer, sheet_name="summary", index=False)
+            cells.to_excel(writer, sheet_name="summary", index=False)
             for sheet in writer.sheets.values():  # data text is never an Excel formula
                 for row in sheet.iter_rows():
                     for cell in row:

@@ -66,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the machine, not the program: full disk, permissions, limits
+        from ..data.io import os_problem
+
+        print(f"error: {os_problem(exc.filename or '<output>', exc)}", file=sys.stderr)
+        return 2
     except Exception:  # an internal error: show everything a developer needs
         traceback.print_exc()
         print("internal error: please report this with the traceback above", file=sys.stderr)

@@ -53,7 +53,23 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--params", default="params", metavar="DIR", help="parameter folder")
     parser.add_argument("--save", default=None, metavar="PATH.npz",
                         help="also save the joint simulation (for notebooks and reports)")
+    parser.add_argument("--force", action="store_true",
+                        help="allow --save to overwrite an existing file")
     parser.set_defaults(handler=run)
+
+
+def _check_save_target(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from ..data.io import check_writable_target
+
+    path = Path(args.save)
+    if path.suffix != ".npz":  # Simulation.save adds the suffix
+        path = path.with_name(path.name + ".npz")
+    inputs = [p for folder in (args.data, args.params) if Path(folder).is_dir()
+              for p in Path(folder).rglob("*") if p.is_file()]
+    for target in (path, Path(str(path) + ".json")):
+        check_writable_target(target, force=args.force, inputs=inputs)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,6 +88,8 @@ def run(args: argparse.Namespace) -> int:
         clusters = [c.strip() for c in args.clusters.split(",") if c.strip()]
         if not clusters:
             raise UserError("--clusters is empty; give cluster ids separated by commas")
+    if args.save:  # refused now, not after simulating; never over an input or silently
+        _check_save_target(args)
     bundle = load_bundle(args.data, args.params)
     sim = simulate(bundle, args.year, args.as_of, args.scenario, n_paths=args.n_paths,
                    seed=args.seed, clusters=clusters, keep_monthly=bool(args.save))

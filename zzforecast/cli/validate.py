@@ -134,13 +134,27 @@ def _clusters_for_ledger(data_dir: str):
     return load_clusters(path)
 
 
+def _inputs(args) -> list[Path]:
+    """Files this command reads: an output that is one of them is refused."""
+    from ..data.loaders import find_table
+
+    inputs = [Path(args.ledger)] if args.ledger else []
+    try:
+        path, _ = find_table(args.data, "clusters")
+    except Exception:  # noqa: BLE001 - a missing registry is reported later
+        path = None
+    if path is not None:
+        inputs.append(Path(path))
+    return inputs
+
+
 def _write_template(args) -> int:
+    from ..data.io import check_writable_target
     from ..data.ledger import write_ledger_template
-    from ..exceptions import DataError, UserError
+    from ..exceptions import DataError
 
     out = Path(args.ledger_template)
-    if out.exists() and not args.force:
-        raise UserError(f"{out}: already exists; pass --force to overwrite it")
+    check_writable_target(out, force=args.force, inputs=_inputs(args))
     try:
         clusters = _clusters_for_ledger(args.data)
     except DataError:
@@ -151,15 +165,14 @@ def _write_template(args) -> int:
 
 
 def _check_ledger(args) -> int:
-    from ..data.io import write_csv_atomic
+    from ..data.io import check_writable_target, write_csv_atomic
     from ..data.ledger import import_ledger
     from ..data.schemas import OBSERVATIONS_COLUMNS
-    from ..exceptions import DataError, UserError
+    from ..exceptions import DataError
 
     if args.write_observations:
-        out = Path(args.write_observations)
-        if out.exists() and not args.force:
-            raise UserError(f"{out}: already exists; pass --force to overwrite it")
+        check_writable_target(args.write_observations, force=args.force,
+                              inputs=_inputs(args))
     try:
         clusters = _clusters_for_ledger(args.data)
         observations = import_ledger(args.ledger, clusters)

@@ -16,14 +16,14 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import DataError, Problem
-from .schemas import CLUSTER_ID_PATTERN
+from .schemas import CLUSTER_ID_PATTERN, RESERVED_CLUSTER_IDS
 
 __all__ = [
     "MAX_PROBLEMS", "GROWTH_PERCENT_THRESHOLD", "MIN_YEAR", "MAX_YEAR", "ID_RULE",
     "PERCENT_HINT", "Checker", "as_text", "as_numbers", "per_unique", "matches",
     "check_columns", "number_problems", "flag_values", "bool_column", "require",
     "cluster_id_problems", "cluster_id_set", "registry_name", "int_values", "no_rows",
-    "duplicates", "parse_dates",
+    "duplicates", "parse_dates", "MAX_TEXT", "MAX_NAME", "text_problems", "unsafe_text",
 ]
 
 MAX_PROBLEMS = 50
@@ -32,6 +32,15 @@ MAX_PROBLEMS = 50
 GROWTH_PERCENT_THRESHOLD = 1.5
 # Years accepted in periods and targets.
 MIN_YEAR, MAX_YEAR = 1949, 2100
+
+# Longest text accepted in a table cell, and in a name (names go into headings, file
+# listings and notebook parameters; a 5,000-character name is a mistake, not a name).
+MAX_TEXT = 1000
+MAX_NAME = 200
+# Characters that never belong in a cell: C0 and C1 controls (NUL, tab, line feed, ESC...),
+# DEL, the line and paragraph separators and a stray byte-order mark. Excel refuses most of
+# them, terminals act on some, and they hide text from the person reading a report.
+_UNSAFE_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 
 ID_RULE = ("lower-case ASCII letters, digits and '_', starting with a letter, at most 40 "
            "characters (cluster ids become file names)")
@@ -179,6 +188,33 @@ def require(chk: Checker, text: dict[str, pd.Series], columns: Iterable[str]) ->
     return present
 
 
+def unsafe_text(value: str, max_len: int = MAX_TEXT) -> str | None:
+    """Why ``value`` cannot be accepted as the text of a cell, or None when it can."""
+    found = _UNSAFE_TEXT.search(value)
+    if found:
+        return (f"contains the control character U+{ord(found.group()):04X} at position "
+                f"{found.start() + 1}; remove it (names and text hold printable characters "
+                "only)")
+    if len(value) > max_len:
+        return f"is {len(value):,} characters long; at most {max_len:,} are allowed"
+    return None
+
+
+def text_problems(chk: Checker, text: Mapping[str, pd.Series], columns: Iterable[str],
+                  max_len: int = MAX_TEXT) -> np.ndarray:
+    """Control characters and over-long text in ``columns``; returns the mask of bad rows."""
+    bad = np.zeros(len(chk.rows), dtype=bool)
+    for column in columns:
+        if column not in text:
+            continue
+        why = per_unique(text[column], lambda u, n=max_len: np.array(
+            [unsafe_text(str(v), n) for v in u], dtype=object))
+        mask = np.array([w is not None for w in why], dtype=bool)
+        chk.add(mask, column, lambda i, why=why: why[i])
+        bad |= mask
+    return bad
+
+
 def cluster_id_problems(chk: Checker, text: pd.Series, present: np.ndarray,
                         cluster_ids: set[str] | None, field_name: str = "cluster_id",
                         registry: str = "clusters.csv") -> np.ndarray:
@@ -187,6 +223,11 @@ def cluster_id_problems(chk: Checker, text: pd.Series, present: np.ndarray,
     chk.add(present & ~valid, field_name,
             lambda i: f"cluster id '{values[i]}' is not allowed: use {ID_RULE}")
     ok = present & valid
+    reserved = text.isin(RESERVED_CLUSTER_IDS).to_numpy()
+    chk.add(ok & reserved, field_name, lambda i: (
+        f"cluster id '{values[i]}' is reserved: a report batch writes its own "
+        f"{values[i]} files; choose another id (reserved: {', '.join(RESERVED_CLUSTER_IDS)})"))
+    ok &= ~reserved
     if cluster_ids is not None:
         known = text.isin(cluster_ids).to_numpy()
         chk.add(ok & ~known, field_name,

@@ -166,9 +166,17 @@ def write_ledger_template(path: str | Path, clusters: pd.DataFrame | None = None
     wb.properties.creator = "zzforecast"
     wb.properties.created = dt.datetime(2017, 8, 17)
     wb.properties.modified = dt.datetime(2017, 8, 17)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+    # Saved atomically: a full disk or a killed process leaves the old file whole.
+    import io
+
+    from .io import atomic_write, os_problem
+
+    buffer = io.BytesIO()
+    try:
+        wb.save(buffer)  # openpyxl spools sheets through temporary files
+    except OSError as exc:
+        raise os_problem(path, exc) from None
+    return atomic_write(path, buffer.getvalue(), make_parents=True)
 
 
 _INSTRUCTIONS = (

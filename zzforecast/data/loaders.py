@@ -23,6 +23,7 @@ import pandas as pd
 
 from .checks import (
     GROWTH_PERCENT_THRESHOLD,
+    MAX_NAME,
     MAX_PROBLEMS,
     MAX_YEAR,
     MIN_YEAR,
@@ -44,6 +45,7 @@ from .checks import (
     per_unique,
     registry_name,
     require,
+    text_problems,
 )
 from .io import read_table
 from .schemas import (
@@ -115,6 +117,9 @@ def load_clusters(path: str | Path) -> pd.DataFrame:
     no_rows(chk, frame)
     text = {c: as_text(frame, c) for c in CLUSTERS_COLUMNS}
     present = require(chk, text, ("cluster_id", "name_zh", "level", "founded"))
+    text_problems(chk, text, ("name_zh", "name_en"), MAX_NAME)
+    text_problems(chk, text, ("cluster_id", "level", "county", "lead_industries",
+                              "star_target", "founded"))
     ok = cluster_id_problems(chk, text["cluster_id"], present["cluster_id"], None)
     duplicates(chk, "cluster_id", text["cluster_id"].to_numpy(dtype=object), ok,
                lambda key: f"cluster id '{key}'")
@@ -192,6 +197,13 @@ def check_observations(frame: pd.DataFrame, file: str, clusters=None,
     text = {c: as_text(frame, c) for c in OBSERVATIONS_COLUMNS if c != "value"}
     text["value"] = as_text(frame, "value")
     present = require(chk, text, OBSERVATIONS_COLUMNS)
+    text_problems(chk, text, OBSERVATIONS_COLUMNS)
+    # A spreadsheet would run text starting with '=', '+', '@' or '-' (a word) as a formula
+    # when the observations CSV is opened; such text is refused, not written on.
+    formula = matches(text["source"], r"[=+@].*|-[^\d\s.].*")
+    chk.add(formula, "source", lambda i: (
+        f"'{text['source'].iloc[i][:40]}' starts like a spreadsheet formula; start the "
+        "text with a letter or digit"))
 
     cid_ok = cluster_id_problems(chk, text["cluster_id"], present["cluster_id"], cluster_ids,
                                  registry=registry_name(clusters))
@@ -434,6 +446,8 @@ def load_projects(path: str | Path, clusters=None) -> pd.DataFrame:
     present = require(chk, text, ("project_id", "cluster_id", "name_zh", "status",
                                   "total_investment", "planned_investment", "year", "source",
                                   "synthetic"))
+    text_problems(chk, text, ("name_zh", "name_en"), MAX_NAME)
+    text_problems(chk, text, [c for c in PROJECTS_COLUMNS if c not in ("name_zh", "name_en")])
     duplicates(chk, "project_id", text["project_id"].to_numpy(dtype=object),
                present["project_id"], lambda key: f"project id '{key}'")
     cluster_id_problems(chk, text["cluster_id"], present["cluster_id"], cluster_ids,
@@ -516,6 +530,7 @@ def load_cluster_targets(path: str | Path, clusters=None) -> pd.DataFrame:
     text = {c: as_text(frame, c) for c in CLUSTER_TARGETS_COLUMNS}
     present = require(chk, text, ("cluster_id", "indicator", "kind", "value", "unit", "derived",
                                   "source"))
+    text_problems(chk, text, CLUSTER_TARGETS_COLUMNS)
     cid_ok = cluster_id_problems(chk, text["cluster_id"], present["cluster_id"],
                                  cluster_id_set(clusters), registry=registry_name(clusters))
     ind = text["indicator"]

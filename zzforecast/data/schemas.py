@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "CLUSTER_ID_PATTERN",
+    "RESERVED_CLUSTER_IDS",
     "CLUSTER_LEVELS",
     "INDICATORS",
     "Indicator",
@@ -41,6 +42,9 @@ __all__ = [
 # Cluster ids become file names (reports/<year>/<scenario>/<cluster_id>.html): lower-case
 # ASCII letters, digits and underscores, starting with a letter, at most 40 characters.
 CLUSTER_ID_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+# Names a batch gives its own files (index.html, run.json, summary.csv, overview.html):
+# a cluster with one of these ids would have its report overwritten, so they are refused.
+RESERVED_CLUSTER_IDS = ("index", "run", "summary", "overview")
 
 # 省级产业集聚区 and 市级工业专业园区
 CLUSTER_LEVELS = ("provincial", "municipal")

@@ -1,0 +1,188 @@
+"""Issue 14 ("Nothing lost, whatever comes in"): names, writes, bombs and odd inputs.
+
+Each test name says which item of the issue it reproduces. Every refusal is exit 2 (or a
+``ValueError`` in Python) with a message naming the file, row or field, no traceback, and
+nothing written or changed. The batch items (1, 5) are in test_issue14_batch.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from zzforecast.cli import main
+from zzforecast.exceptions import DataError, UserError
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+PARAMS = ROOT / "params"
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {str(p): (hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir")
+            for p in sorted(folder.rglob("*"))}
+
+
+@pytest.fixture()
+def work(tmp_path, monkeypatch):
+    shutil.copytree(DATA, tmp_path / "data", ignore=shutil.ignore_patterns("templates"))
+    shutil.copytree(PARAMS, tmp_path / "params")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def cli(argv, capsys):
+    try:
+        code = main([str(a) for a in argv])
+    except SystemExit as exc:  # argparse
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def refused(work: Path, capsys, argv, *words) -> str:
+    before = snapshot(work)
+    code, out, err = cli(argv, capsys)
+    assert code == 2, (code, err)
+    assert "Traceback" not in err and "internal error" not in err, err
+    for word in words:
+        assert word in err, (word, err)
+    assert snapshot(work) == before, "a refused command wrote or changed files"
+    return err
+
+
+def edit_clusters(work: Path, row: int, **values) -> None:
+    frame = pd.read_csv(work / "data" / "clusters.csv", dtype=str, keep_default_na=False)
+    for key, value in values.items():
+        frame.loc[row, key] = value
+    frame.to_csv(work / "data" / "clusters.csv", index=False)
+
+
+# --------------------------------------------------------------------------- item 2
+
+@pytest.mark.parametrize(("bad", "row"), [
+    ("Air\x07port", 3), ("a\x1b[31mred", 3), ("two\nlines", 4),  # a record's last line
+    ("tab\there", 3), ("sep\u2028arator", 3)])
+def test_item2_control_character_in_a_cluster_name_is_refused_at_validate(work, capsys, bad,
+                                                                          row):
+    edit_clusters(work, 1, name_zh=bad)
+    err = refused(work, capsys, ["validate"], "clusters.csv", f"row {row},", "name_zh",
+                  "control character")
+    assert bad not in err  # the message shows U+XXXX, not the raw character
+
+
+def test_item2_control_character_in_project_and_observation_text_is_refused(work):
+    from zzforecast.data.loaders import load_observations, load_projects
+
+    projects = pd.read_csv(work / "data" / "projects.csv", dtype=str, keep_default_na=False)
+    projects.loc[0, "name_en"] = "Plant\x01 1"
+    projects.to_csv(work / "data" / "projects.csv", index=False)
+    with pytest.raises(DataError, match=r"row 2, field 'name_en': contains the control"):
+        load_projects(work / "data" / "projects.csv")
+    obs = pd.read_csv(work / "data" / "observations.csv", dtype=str, keep_default_na=False)
+    obs.loc[4, "source"] = "bu\x0breau"
+    obs.to_csv(work / "data" / "observations.csv", index=False)
+    with pytest.raises(DataError, match=r"row 6, field 'source': contains the control"):
+        load_observations(work / "data" / "observations.csv")
+
+
+def test_item2_nul_in_a_parquet_cluster_name_is_refused_at_validate(work, capsys):
+    frame = pd.read_csv(work / "data" / "clusters.csv", dtype=str, keep_default_na=False)
+    frame.loc[0, "name_en"] = "Zheng\x00zhou"
+    frame.to_parquet(work / "data" / "clusters.parquet", index=False)
+    (work / "data" / "clusters.csv").unlink()
+    refused(work, capsys, ["validate"], "clusters.parquet", "row 2", "name_en", "U+0000")
+
+
+def test_item2_a_control_character_in_an_error_text_does_not_cost_the_summary(tmp_path):
+    from openpyxl import load_workbook
+
+    from zzforecast.render import write_summary
+
+    frame = pd.DataFrame({"cluster_id": ["a", "b"], "error": ["ok", "boom \x1b[31m\x00"]})
+    write_summary(frame, tmp_path / "s.csv", tmp_path / "s.xlsx")
+    ws = load_workbook(tmp_path / "s.xlsx")["summary"]
+    assert ws["B3"].value == "boom \ufffd[31m\ufffd"
+
+
+# --------------------------------------------------------------------------- item 3
+
+def test_item3_ledger_template_on_a_full_disk_keeps_the_old_file(work, capsys):
+    old = work / "t.xlsx"
+    old.write_bytes(b"the user's filled workbook")
+    old.chmod(0o640)
+    # A file-size limit makes every write fail with EFBIG, as a full disk fails with ENOSPC.
+    script = ("import resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE, (1000, 1000)); "
+              "from zzforecast.cli import main; sys.exit(main(sys.argv[1:]))")
+    proc = subprocess.run([sys.executable, "-c", script, "validate", "--ledger-template",
+                           str(old), "--force"], capture_output=True, text=True, cwd=work)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "t.xlsx" in proc.stderr
+    assert old.read_bytes() == b"the user's filled workbook"
+    assert [p.name for p in work.iterdir() if p.name.startswith(".")] == []
+
+
+def test_item3_overwriting_keeps_the_file_mode(work, capsys):
+    old = work / "t.xlsx"
+    old.write_bytes(b"old")
+    old.chmod(0o640)
+    code, _, err = cli(["validate", "--ledger-template", old, "--force"], capsys)
+    assert code == 0, err
+    assert stat.S_IMODE(old.stat().st_mode) == 0o640
+    assert old.read_bytes()[:2] == b"PK"
+
+
+def test_item3_atomic_write_failure_leaves_old_file_and_no_temp(tmp_path):
+    from zzforecast.data.io import atomic_write
+
+    path = tmp_path / "x.csv"
+    path.write_text("old\n", encoding="utf-8")
+
+    def fails(handle):
+        handle.write(b"half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(UserError, match=r"x.csv: cannot write: the disk is full"):
+        atomic_write(path, fails)
+    assert path.read_text(encoding="utf-8") == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]
+
+
+def test_item3_writing_observations_over_the_ledger_is_refused(work, capsys):
+    ledger = work / "L.xlsx"
+    assert cli(["validate", "--ledger-template", ledger], capsys)[0] == 0
+    refused(work, capsys, ["validate", "--ledger", ledger, "--write-observations", ledger,
+                           "--force"], "L.xlsx", "also an input")
+    # also through another spelling of the same file
+    refused(work, capsys, ["validate", "--ledger", ledger, "--write-observations",
+                           "./data/../L.xlsx", "--force"], "also an input")
+    refused(work, capsys, ["validate", "--ledger-template", "data/clusters.csv", "--force"],
+            "clusters.csv", "also an input")
+
+
+def test_item3_attain_save_does_not_overwrite_without_force(work, capsys):
+    target = work / "sim.npz"
+    target.write_bytes(b"keep")
+    refused(work, capsys, ["attain", "--as-of", "2017-07", "--n-paths", "50", "--save",
+                           target], "sim.npz", "--force")
+    assert target.read_bytes() == b"keep"
+
+
+# --------------------------------------------------------------------------- item 4
+
+@pytest.mark.parametrize("reserved", ["index", "run", "summary", "overview"])
+def test_item4_reserved_cluster_ids_are_refused_at_load(work, capsys, reserved):
+    obs = pd.read_csv(work / "data" / "observations.csv", dtype=str, keep_default_na=False)
+    old_id = pd.read_csv(work / "data" / "clusters.csv", dtype=str).loc[2, "cluster_id"]
+    edit_clusters(work, 2, cluster_id=reserved)
+    obs.loc[obs["cluster_id"] == old_id, "cluster_id"] = reserved
+    obs.to_csv(work / "data" / "observations.csv", index=False)
+    refused(work, capsys, ["validate"], "clusters.csv", "row 4", "cluster_id",
+            f"'{reserved}' is reserved")
