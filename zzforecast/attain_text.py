@@ -165,10 +165,15 @@ def render_text(sim, table: pd.DataFrame, joint: pd.DataFrame | None,
                 driver_frames: dict, stars: pd.DataFrame | None, *, lang: str = "zh",
                 top: int = 3, projects: pd.DataFrame | None = None,
                 names: dict[str, str] | None = None,
-                check: pd.DataFrame | None = None) -> str:
+                check: pd.DataFrame | None = None,
+                progress: pd.DataFrame | None = None,
+                zones: pd.DataFrame | None = None) -> str:
     """The attain report as text: plan targets, clusters, joint, drivers, stars, notice.
 
     ``names`` maps cluster ids to display names (e.g. the registry's ``name_zh``).
+    ``progress`` (:func:`zzforecast.progress.time_progress`) adds the 序时进度 section;
+    ``zones`` (:func:`zzforecast.progress.zone_latest`) each zone's latest month, with the
+    zones behind the vintage flagged under the title.
     """
     names = names or {}
 
@@ -185,7 +190,15 @@ def render_text(sim, table: pd.DataFrame, joint: pd.DataFrame | None,
     scenario = (sim.method.get("scenario_label") or {}).get(lang) or sim.scenario
     out.append(t["title"].format(year=sim.year, as_of=sim.as_of, scenario=scenario,
                                  n=sim.n_paths, seed=sim.seed))
+    if zones is not None and len(zones):
+        from .progress import format_latest
+
+        out.append(format_latest(zones, sim.as_of, lang, names))
     out.append("")
+    if progress is not None and len(progress):
+        from .progress import format_progress
+
+        out += [format_progress(progress, lang, names, sim.as_of), ""]
     plan = table[table["source"] == "plan"]
     rows = []
     for r in plan.itertuples(index=False):

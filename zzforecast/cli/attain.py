@@ -114,9 +114,17 @@ def run(args: argparse.Namespace) -> int:
     from ..attain_check import nowcast_check
 
     check = nowcast_check(sim, bundle)
+    progress, zones = _progress(bundle, args, clusters)
     if args.format == "json":
+        from ..progress import progress_records
+
         doc = to_json(sim, table, joint=joint, driver_frames=driver_frames, stars=stars,
                       projects=projects, check=check)
+        doc["progress"] = progress_records(progress)
+        doc["data_as_of"] = {"as_of": args.as_of,
+                             "zones": progress_records(zones.drop(columns="by_indicator"))}
+        for rec, by in zip(doc["data_as_of"]["zones"], zones["by_indicator"], strict=True):
+            rec["by_indicator"] = dict(by)
         print(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False))
         return 0
     from ..attain_text import render_text
@@ -125,5 +133,21 @@ def run(args: argparse.Namespace) -> int:
     names = dict(zip(bundle.clusters["cluster_id"], bundle.clusters[column], strict=True)) \
         if column in bundle.clusters.columns else {}
     print(render_text(sim, table, joint, driver_frames, stars, lang=args.lang,
-                      projects=projects, names=names, check=check))
+                      projects=projects, names=names, check=check, progress=progress,
+                      zones=zones))
     return 0
+
+
+def _progress(bundle, args, clusters):
+    """序时进度 and each zone's latest month, from the loaded data (no simulation)."""
+    from ..progress import latest_months, time_progress, zone_latest
+
+    registry = bundle.clusters
+    if clusters is not None:
+        registry = registry[registry["cluster_id"].isin(clusters)]
+    published = getattr(bundle, "published", None)
+    progress = time_progress(bundle.observations, registry, bundle.targets, args.year,
+                             args.as_of, cluster_targets=bundle.cluster_targets,
+                             published=published)
+    zones = zone_latest(latest_months(bundle.observations, registry, args.year, args.as_of))
+    return progress, zones

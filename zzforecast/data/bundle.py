@@ -24,6 +24,7 @@ from .loaders import (
     load_clusters,
     load_projects,
 )
+from .published import PUBLISHED_FILE, read_published_totals
 from .schemas import CLUSTER_TARGETS_COLUMNS, PROJECTS_COLUMNS
 
 __all__ = ["Bundle", "load_bundle", "find_table", "collect"]
@@ -67,6 +68,9 @@ class Bundle:
         True when any observation or project row is synthetic.
     files : tuple of pathlib.Path
         The files read, in order.
+    published : pandas.DataFrame or None
+        The city's / provincial subset's own published figures
+        (``data/published_totals.csv``, optional; see :mod:`zzforecast.data.published`).
     """
 
     clusters: pd.DataFrame
@@ -81,6 +85,7 @@ class Bundle:
     vintage: str | None
     synthetic: bool
     files: tuple[Path, ...] = field(default=())
+    published: pd.DataFrame | None = None
 
     @property
     def cluster_ids(self) -> tuple[str, ...]:
@@ -193,6 +198,11 @@ def collect(data_dir: str | Path, params_dir: str | Path,
         attempt("projects", load_projects, tables["projects"], clusters)
     else:
         parts["projects"] = empty_projects()
+    parts["published"] = None
+    published = data_dir / PUBLISHED_FILE
+    if data_dir.is_dir() and published.is_file():  # optional
+        data_files.append(published)
+        attempt("published", read_published_totals, published)
 
     target_dir = params_dir / "targets"
     if not params_dir.is_dir():
@@ -306,5 +316,6 @@ def load_bundle(data_dir: str | Path = "data", params_dir: str | Path = "params"
         data_digest=file_digest(data_files, root=data_dir),
         params_digest=file_digest(params_files, root=params_dir),
         vintage=vintage, synthetic=synthetic, files=tuple(data_files + params_files),
+        published=parts.get("published"),
     )
 
