@@ -43,6 +43,8 @@ __all__ = [
     "zone_latest",
     "time_progress",
     "progress_records",
+    "progress_rows",
+    "published_rows",
     "format_progress",
     "format_latest",
 ]
@@ -453,6 +455,21 @@ def progress_rows(progress: pd.DataFrame, lang: str = "zh",
     return w["cols"], rows, notes
 
 
+def published_rows(progress: pd.DataFrame, lang: str = "zh"
+                   ) -> tuple[str, list[str], list[list[str]]]:
+    """(heading, header, rows) comparing published totals with the sum of the zones."""
+    w = _WORDS["en" if lang == "en" else "zh"]
+    ind_names = _IND["en" if lang == "en" else "zh"]
+    pub = progress[progress["published_level"].notna() | progress["published_growth"].notna()]
+    rows = [[w["scope"].get(r.scope, r.scope), ind_names.get(r.indicator, r.indicator),
+             r.period, _num(r.cum_level), _num(r.published_level), _num(r.level_gap),
+             _pct(r.cum_growth), _pct(r.published_growth),
+             "-" if r.growth_gap is None or pd.isna(r.growth_gap)
+             else f"{100 * r.growth_gap:+.1f}"]
+            for r in pub.itertuples(index=False)]
+    return w["pub_head"], w["cols_pub"], rows
+
+
 def format_progress(progress: pd.DataFrame, lang: str = "zh", names: dict | None = None,
                     as_of: str = "") -> str:
     """The 序时进度 section of ``zzforecast attain`` as text (table, notes, published)."""
@@ -466,16 +483,9 @@ def format_progress(progress: pd.DataFrame, lang: str = "zh", names: dict | None
     k = int(progress["seasonal_years"].max() or 0)
     header, rows, notes = progress_rows(progress, lang, names)
     out = [w["head"].format(m=m, k=k), format_table(header, rows), *notes]
-    pub = progress[progress["published_level"].notna() | progress["published_growth"].notna()]
-    if len(pub):
-        prow = [[w["scope"].get(r.scope, r.scope),
-                 _IND["en" if lang == "en" else "zh"].get(r.indicator, r.indicator), r.period,
-                 _num(r.cum_level), _num(r.published_level), _num(r.level_gap),
-                 _pct(r.cum_growth), _pct(r.published_growth),
-                 "-" if r.growth_gap is None or pd.isna(r.growth_gap)
-                 else f"{100 * r.growth_gap:+.1f}"]
-                for r in pub.itertuples(index=False)]
-        out += ["", w["pub_head"], format_table(w["cols_pub"], prow)]
+    head, cols, prow = published_rows(progress, lang)
+    if prow:
+        out += ["", head, format_table(cols, prow)]
     return "\n".join(out)
 
 

@@ -324,6 +324,69 @@ class _Report:
         note = self.provenance.notice(self.lang)
         return f'<p class="notice"><strong>{html.escape(note)}</strong></p>' if note else ""
 
+    # ---- 序时进度 and each zone's latest month (from the data, not the simulation)
+    def _registry(self) -> pd.DataFrame:
+        reg = self.inputs.bundle.clusters
+        return reg[reg["cluster_id"].isin(self.inputs.simulation.cluster_ids)]
+
+    @property
+    def progress(self) -> pd.DataFrame:
+        """:func:`zzforecast.progress.time_progress` of the run's zones (cached)."""
+        if "progress" not in self.inputs.extras:
+            from .progress import time_progress
+
+            bundle = self.inputs.bundle
+            self.inputs.extras["progress"] = time_progress(
+                bundle.observations, self._registry(), bundle.targets, self.inputs.year,
+                self.inputs.as_of, cluster_targets=bundle.cluster_targets,
+                published=getattr(bundle, "published", None))
+        return self.inputs.extras["progress"]
+
+    @property
+    def zones_latest(self) -> pd.DataFrame:
+        """:func:`zzforecast.progress.zone_latest` of the run's zones (cached)."""
+        if "zones_latest" not in self.inputs.extras:
+            from .progress import latest_months, zone_latest
+
+            self.inputs.extras["zones_latest"] = zone_latest(latest_months(
+                self.inputs.bundle.observations, self._registry(), self.inputs.year,
+                self.inputs.as_of))
+        return self.inputs.extras["zones_latest"]
+
+    def _zone_names(self) -> dict[str, str]:
+        col = "name_zh" if self.lang == "zh" else "name_en"
+        reg = self.inputs.bundle.clusters
+        return dict(zip(reg["cluster_id"], reg[col].astype(str), strict=True))
+
+    def _progress_html(self, scopes) -> str:
+        """The 序时进度 table of ``scopes`` (and the published totals beside the sums)."""
+        from .progress import progress_rows, published_rows
+
+        rows = self.progress[self.progress["scope"].isin(list(scopes))]
+        if not len(rows):
+            return ""
+        names = self._zone_names()
+        header, cells, notes = progress_rows(rows, self.lang, names)
+        parts = [_h(3, self.t("progress_head", k=int(rows["seasonal_years"].max() or 0))),
+                 table_html(pd.DataFrame(cells, columns=header))]
+        parts += [_p(n, "meta") for n in notes]
+        pub_head, pub_header, pub_cells = published_rows(rows, self.lang)
+        if pub_cells:
+            parts += [_p(pub_head), table_html(pd.DataFrame(pub_cells, columns=pub_header))]
+        return "".join(parts)
+
+    def _latest_html(self, cluster_ids=None) -> str:
+        from .progress import format_latest
+
+        zones = self.zones_latest
+        if cluster_ids is not None:
+            zones = zones[zones["cluster_id"].isin(list(cluster_ids))]
+        if not len(zones):
+            return ""
+        line = format_latest(zones, self.inputs.as_of, self.lang, self._zone_names())
+        cls = "notice" if bool(zones["behind"].any()) else "meta"
+        return _p(line, cls)
+
     def _target_label(self, row) -> str:
         ind = indicator_name(str(row["indicator"]), self.lang)
         kind = str(row.get("kind", "growth"))
@@ -347,6 +410,11 @@ class _Report:
         """Suffix for a value: ``亿元`` in Chinese, `` (100m yuan)`` in English."""
         unit = self._unit(indicator)
         return f" ({unit})" if self.lang == "en" and unit else unit
+
+    def _progress_records(self, scopes) -> list[dict]:
+        from .progress import progress_records
+
+        return progress_records(self.progress[self.progress["scope"].isin(list(scopes))])
 
     def _targets_frame(self, rows: pd.DataFrame, with_scope: bool = False) -> pd.DataFrame:
         out = pd.DataFrame({
@@ -511,6 +579,17 @@ class ClusterReport(_Report):
             })
         return out
 
+    def _zone_record(self) -> dict:
+        from .progress import progress_records
+
+        zones = self.zones_latest
+        zones = zones[zones["cluster_id"] == self.cluster_id]
+        if not len(zones):
+            return {}
+        rec = progress_records(zones.drop(columns="by_indicator"))[0]
+        rec["by_indicator"] = dict(zones["by_indicator"].iloc[0])
+        return rec
+
     def _no_target_items(self) -> list[str]:
         items = []
         for rec in self.no_official_target:
@@ -527,7 +606,7 @@ class ClusterReport(_Report):
             "provincial", "municipal") else ""
         meta = f"{level} · {self.info.get('county', '')} · {self.info.get('lead_industries', '')}"
         return _display_html(_h(1, title) + _p(self._subtitle(), "meta") + _p(meta, "meta")
-                             + self._notice())
+                             + self._latest_html([self.cluster_id]) + self._notice())
 
     def key_points(self):
         rows = self.targets
@@ -606,7 +685,7 @@ class ClusterReport(_Report):
         from .plots import attainment_chart
 
         rows = self.targets
-        parts = [_h(2, self.t("targets"))]
+        parts = [_h(2, self.t("targets")), self._progress_html([self.cluster_id])]
         missing = self._no_target_items()
         if missing:
             parts.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in missing)
@@ -719,6 +798,8 @@ class ClusterReport(_Report):
             "level": str(self.info.get("level") or ""),
             "year": self.inputs.year, "as_of": self.inputs.as_of,
             "scenario": self.inputs.scenario,
+            "data_as_of": self._zone_record(),
+            "progress": self._progress_records([self.cluster_id]),
             "targets": targets, "no_official_target": self.no_official_target,
             "forecast": forecast, "scenarios": scen,
             "provenance": prov.to_dict(), "synthetic": prov.synthetic,
@@ -742,7 +823,8 @@ class OverviewReport(_Report):
 
     def header(self):
         title = self.t("overview_title", year=self.inputs.year)
-        return _display_html(_h(1, title) + _p(self._subtitle(), "meta") + self._notice())
+        return _display_html(_h(1, title) + _p(self._subtitle(), "meta") + self._latest_html()
+                             + self._notice())
 
     def _names(self) -> dict[str, str]:
         col = "name_zh" if self.lang == "zh" else "name_en"
@@ -754,7 +836,8 @@ class OverviewReport(_Report):
 
         frame = self.inputs.assessment
         rows = frame[frame["scope"].isin(["city", "provincial", "municipal"])].reset_index(drop=True)
-        parts = [_h(2, self.t("targets"))]
+        parts = [_h(2, self.t("targets")),
+                 self._progress_html(["city", "provincial", "municipal"])]
         if len(rows):
             parts.append(table_html(self._targets_frame(rows, with_scope=True)))
             chart = rows.assign(label=[f"{scope_name(str(r['scope']), self.lang)}: "
@@ -784,6 +867,8 @@ class OverviewReport(_Report):
             parts.append(_p(self.t("no_targets")))
             return _display_html("".join(parts))
         head = "".join(f"<th>{html.escape(indicator_name(i, self.lang))}</th>" for i in indicators)
+        head = f"<th>{html.escape(self.t('as_of'))}</th>" + head
+        latest = {r.cluster_id: r for r in self.zones_latest.itertuples(index=False)}
         body = []
         none_label = html.escape(self.t("no_official_target"))
         for cid in names:
@@ -794,7 +879,11 @@ class OverviewReport(_Report):
             if link_reports is True or (isinstance(link_reports, (list, tuple))
                                         and cid in link_reports):
                 label = f'<a href="{html.escape(cid, quote=True)}.html">{label}</a>'
-            cells = []
+            z = latest.get(cid)
+            when = (z.latest_period or "–") if z is not None else "–"
+            if z is not None and z.behind:
+                when = f"{when} {self.t('stale')}"
+            cells = [f"<td>{html.escape(when)}</td>"]
             for ind in indicators:
                 hit = mine[mine["indicator"] == ind]
                 if len(hit):
@@ -895,8 +984,16 @@ class OverviewReport(_Report):
                     (v.item() if isinstance(v, np.generic) else v) for k, v in rec.items()}
                    for rec in rows.to_dict("records")]
         prov = self.provenance
+        from .progress import progress_records
+
+        zones = self.zones_latest
+        data_as_of = progress_records(zones.drop(columns="by_indicator"))
+        for rec, by in zip(data_as_of, zones["by_indicator"], strict=True):
+            rec["by_indicator"] = dict(by)
         return {"kind": "overview", "year": self.inputs.year, "as_of": self.inputs.as_of,
                 "scenario": self.inputs.scenario, "targets": targets,
+                "progress": self._progress_records(["city", "provincial", "municipal"]),
+                "data_as_of": data_as_of,
                 "provenance": prov.to_dict(), "synthetic": prov.synthetic}
 
     def write_results(self, path: str | Path | None) -> dict:

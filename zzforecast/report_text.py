@@ -84,6 +84,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "sentence_no_target": "{indicator}：无正式目标（方案附件未录入），不计算实现概率；"
                               "预测全年增长中位数{median}（90%区间 {lo} 至 {hi}）。",
         "forecast_median": "预测中位数",
+        "progress_head": "序时进度（“正常年份”为此前{k}年同月累计占全年比重的平均）",
+        "stale": "（滞后）",
     },
     "en": {
         "observed": "observed",
@@ -159,6 +161,9 @@ STRINGS: dict[str, dict[str, str]] = {
                               "no probability of attainment; forecast full-year growth median "
                               "{median} (90% interval {lo} to {hi}).",
         "forecast_median": "forecast median",
+        "progress_head": "Time progress (a normal year = mean share of the full year reached "
+                         "by the same month over the previous {k} years)",
+        "stale": "(stale)",
     },
 }
 
