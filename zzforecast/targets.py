@@ -359,7 +359,9 @@ def provincial_share(observations: pd.DataFrame, clusters: pd.DataFrame, indicat
                & (obs["frequency"] == "annual") & (period == str(year))]
     if rows.empty:
         return None
-    levels = dict(zip(clusters["cluster_id"], clusters["level"], strict=True))
+    from .data.loaders import levels_in_year
+
+    levels = levels_in_year(clusters, year)  # the status each zone had in that year
     lv = rows["cluster_id"].map(levels)
     values = pd.to_numeric(rows["value"], errors="coerce")
     prov = values[lv == "provincial"].sum()
@@ -411,8 +413,11 @@ def derive_cluster_targets(targets: list[Target], clusters: pd.DataFrame,
         else:
             park = city.value
             park_source = f"derived: city target {city.id} (no data for the provincial share)"
-        for cid, level in zip(clusters["cluster_id"], clusters["level"], strict=True):
-            if level == "provincial":
+        from .data.loaders import levels_in_year
+
+        status = levels_in_year(clusters, year)  # the zones' status in the plan year
+        for cid in clusters["cluster_id"]:
+            if status[cid] == "provincial":
                 value, source = prov.value, (f"derived: provincial-subset target {prov.id} "
                                              f"(plan section {prov.section})")
             else:

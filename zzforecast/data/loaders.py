@@ -52,6 +52,7 @@ from .schemas import (
     CLUSTER_LEVELS,
     CLUSTER_TARGETS_COLUMNS,
     CLUSTERS_COLUMNS,
+    CLUSTERS_OPTIONAL,
     FREQUENCIES,
     GROWTH_UNIT,
     INDICATORS,
@@ -112,14 +113,16 @@ def load_clusters(path: str | Path) -> pd.DataFrame:
     file = str(path)
     frame = read_table(path)
     chk = Checker(file, frame.index)
-    if not check_columns(chk, frame.columns, CLUSTERS_COLUMNS):
+    if not check_columns(chk, frame.columns, CLUSTERS_COLUMNS, optional=CLUSTERS_OPTIONAL):
         chk.raise_if_any()
     no_rows(chk, frame)
-    text = {c: as_text(frame, c) for c in CLUSTERS_COLUMNS}
+    text = {c: as_text(frame, c) if c in frame.columns
+            else pd.Series("", index=frame.index, dtype=object) for c in CLUSTERS_COLUMNS}
     present = require(chk, text, ("cluster_id", "name_zh", "level", "founded"))
     text_problems(chk, text, ("name_zh", "name_en"), MAX_NAME)
     text_problems(chk, text, ("cluster_id", "level", "county", "lead_industries",
-                              "star_target", "founded"))
+                              "star_target", "founded", "status_since", "previous_level",
+                              "status_source"))
     ok = cluster_id_problems(chk, text["cluster_id"], present["cluster_id"], None)
     duplicates(chk, "cluster_id", text["cluster_id"].to_numpy(dtype=object), ok,
                lambda key: f"cluster id '{key}'")
@@ -129,11 +132,45 @@ def load_clusters(path: str | Path) -> pd.DataFrame:
     stars = int_values(chk, "star_target", text["star_target"], star_present, 1, 6, "star level")
     founded = int_values(chk, "founded", text["founded"], present["founded"],
                          MIN_YEAR, MAX_YEAR, "year")
+    since_present = text["status_since"].ne("").to_numpy()
+    since = int_values(chk, "status_since", text["status_since"], since_present,
+                       MIN_YEAR, MAX_YEAR, "year")
+    previous = text["previous_level"]
+    prev_present = previous.ne("").to_numpy()
+    flag_values(chk, "previous_level", prev_present & ~previous.isin(CLUSTER_LEVELS).to_numpy(),
+                CLUSTER_LEVELS, previous, "level")
+    chk.add(prev_present & (previous == text["level"]).to_numpy(), "previous_level",
+            lambda i: f"'{previous.iloc[i]}' is the same as 'level': a status change needs "
+                      "a different previous level (or leave it blank)")
+    chk.add(prev_present & ~since_present, "status_since",
+            lambda i: "is blank although 'previous_level' is given: write the year the "
+                      "current level took effect")
     chk.raise_if_any()
     out = pd.DataFrame({c: text[c].astype(str).to_numpy() for c in CLUSTERS_COLUMNS})
     out["star_target"] = stars.astype("Int64").reset_index(drop=True)
     out["founded"] = founded.astype("int64").to_numpy()
+    out["status_since"] = since.astype("Int64").reset_index(drop=True)
     out.attrs["file"] = file
+    return out
+
+
+def levels_in_year(clusters: pd.DataFrame, year: int) -> dict[str, str]:
+    """Each zone's status (``provincial`` / ``municipal``) in ``year``.
+
+    ``level`` holds from ``status_since`` on; before it, ``previous_level`` (when given).
+    Registries without the status columns give ``level`` for every year.
+    """
+    out = {}
+    since = clusters["status_since"] if "status_since" in clusters.columns else None
+    previous = clusters["previous_level"] if "previous_level" in clusters.columns else None
+    for i, (cid, level) in enumerate(zip(clusters["cluster_id"], clusters["level"],
+                                         strict=True)):
+        start = None if since is None else pd.to_numeric(since.iloc[i], errors="coerce")
+        before = "" if previous is None or pd.isna(previous.iloc[i]) else str(previous.iloc[i])
+        if start is not None and not pd.isna(start) and int(year) < int(start) and before.strip():
+            out[cid] = before
+        else:
+            out[cid] = str(level)
     return out
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "UNIT_FACTORS",
     "GROWTH_UNIT",
     "CLUSTERS_COLUMNS",
+    "CLUSTERS_OPTIONAL",
     "OBSERVATIONS_COLUMNS",
     "PROJECTS_COLUMNS",
     "PROJECT_STATUSES",
@@ -106,7 +107,14 @@ CLUSTERS_COLUMNS = (
     "lead_industries",  # Chinese, separated by "、"
     "star_target",  # star level the 2017 plan asks for (integer), blank when none
     "founded",  # first year with statistics (integer)
+    # Status is dated: zones change level (Henan's 2014 adjustment demoted some clusters to
+    # municipal parks). `level` holds since `status_since`; before it, `previous_level`.
+    "status_since",  # year the current level took effect (integer), blank = since founded
+    "previous_level",  # provincial | municipal before status_since, blank when none
+    "status_source",  # where the status (and its date) comes from
 )
+# Columns older registries may lack (read as blank).
+CLUSTERS_OPTIONAL = ("status_since", "previous_level", "status_source")
 
 # data/observations.csv (or .parquet): one value per row, long.
 OBSERVATIONS_COLUMNS = (
