@@ -203,14 +203,17 @@ def test_an_output_folder_that_becomes_unwritable_keeps_the_previous_reports(tmp
     assert sorted(p.name for p in out.iterdir()) == before
     assert (out / "alpha.json").read_text(encoding="utf-8") == previous
     # The staging folder could not be removed from the locked folder; it is hidden and the
-    # next batch removes it once it is old (leftovers of interrupted batches).
-    assert all(p.name.startswith(".baseline.staging-") for p in year.iterdir()
-               if p.name != "baseline")
+    # next batch removes it (leftovers of interrupted batches), and the lock file with it.
+    assert all(p.name.startswith(".baseline.staging-") or p.name == ".baseline.lock"
+               for p in year.iterdir() if p.name != "baseline")
+    assert run_notebooks(_jobs(alpha="ok"), out, workers=1, summary=False,
+                         web_fonts=False).exit_code == EXIT_OK
+    assert sorted(p.name for p in year.iterdir()) == ["baseline"]
 
 
 def test_an_output_path_that_is_a_file_is_refused_before_any_notebook(tmp_path):
     (tmp_path / "2017").write_text("not a folder", encoding="utf-8")
-    with pytest.raises(OSError):
+    with pytest.raises(UserError, match="2017 is a file, not a folder"):
         run_notebooks(_jobs(alpha="ok"), tmp_path / "2017" / "baseline", workers=1)
     assert (tmp_path / "2017").read_text(encoding="utf-8") == "not a folder"
 

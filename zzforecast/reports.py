@@ -19,6 +19,7 @@ parallel kernels never race for TCP ports.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import re
@@ -311,15 +312,107 @@ def _warm_up() -> None:
     from . import render  # noqa: F401
 
 
+def _descendants(pid: int) -> list[int]:
+    """Process ids of every descendant of ``pid`` (Linux ``/proc``; empty elsewhere)."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2:].split()
+        if len(fields) > 1:
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _kill_tree(pid: int, include_self: bool = True) -> None:
+    """SIGKILL ``pid``'s descendants (kernels), then ``pid`` itself."""
+    import signal
+
+    for child in reversed(_descendants(pid)):
+        try:
+            os.kill(child, signal.SIGKILL)
+        except OSError:
+            pass
+    if include_self:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def _wait_for_exit(pid: int) -> None:
+    """Block until process ``pid`` (not a child of this one) has exited."""
+    import select
+
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        fd = None
+    if fd is not None:
+        try:
+            select.select([fd], [], [])
+        finally:
+            os.close(fd)
+        return
+    while True:  # no pidfd (old kernel, another OS): poll
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        except PermissionError:
+            pass
+        time.sleep(0.5)
+
+
+def _worker_init(batch_pid: int) -> None:
+    """Tie a worker (and the kernels it starts) to the life of the batch process.
+
+    A worker is a child of multiprocessing's fork server, not of the batch, so nothing
+    tells it when the batch is killed (SIGKILL, SIGTERM, the OOM killer): a watchdog
+    thread waits for the batch to exit, then kills the worker's kernels and the worker.
+    SIGTERM sent to the worker itself does the same.
+    """
+    import signal
+    import threading
+
+    def die(*_):
+        _kill_tree(os.getpid(), include_self=False)
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, die)
+
+    def watch():
+        _wait_for_exit(batch_pid)
+        die()
+
+    threading.Thread(target=watch, name="zzforecast-parent-watch", daemon=True).start()
+
+
 def local_pool(workers: int):
     """A process pool for :func:`run_notebooks`, warming its workers up right away.
 
     Start it before other slow work (the batch starts it before the simulation) so the
-    workers' imports overlap with that work.
+    workers' imports overlap with that work. The workers die with this process, however
+    it ends (see :func:`_worker_init`).
     """
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
+                               initializer=_worker_init, initargs=(os.getpid(),))
     for _ in range(workers):
         pool.submit(_warm_up)
     return pool
@@ -361,7 +454,8 @@ def _run_alone(job: NotebookJob, out_dir, **kwargs) -> dict:
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
-    with ProcessPoolExecutor(max_workers=1, mp_context=_pool_context()) as pool:
+    with ProcessPoolExecutor(max_workers=1, mp_context=_pool_context(),
+                             initializer=_worker_init, initargs=(os.getpid(),)) as pool:
         fut = pool.submit(execute_job, job, str(out_dir), **kwargs)
         if isinstance(fut.exception(), BrokenProcessPool):
             return _crash_record(job, WorkerDied(
@@ -462,24 +556,120 @@ def _progress_bar(total: int, enabled: bool | Callable | None):
     return update
 
 
-STALE_SECONDS = 6 * 3600  # leftovers of an interrupted batch older than this are removed
-
-
 def _remove_stale(parent: Path, name: str) -> None:
-    """Remove staging/work/old folders that an interrupted batch left behind long ago.
+    """Remove the staging/work/old folders a dead batch left behind.
 
-    Recent ones may belong to a batch still running beside this one, so they stay.
+    Called with the batch lock held (:func:`_batch_lock`): no other batch writes into
+    ``parent`` for this name, so every such folder is a leftover (a batch that was killed
+    cannot remove its own).
     """
     if not parent.is_dir():
         return
-    now = time.time()
     for pattern in (f".{name}.staging-*", f".{name}.work-*", f".{name}.old-*"):
         for path in parent.glob(pattern):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+
+
+class _LockBusy(UserError):
+    """Another batch is writing into the same report folder."""
+
+
+def _batch_lock(final: Path):
+    """Hold an exclusive lock on ``final`` for the life of a batch (a context manager).
+
+    The lock is ``flock`` on the hidden file ``.<name>.lock`` beside ``final``: the
+    kernel releases it when the process dies, however it dies, so a killed batch never
+    blocks the next one. A second batch on the same folder is refused at once (exit 2).
+    The lock file is removed at the end; a lock taken on a file that another batch removed
+    meanwhile is retaken on the new file.
+    """
+    import contextlib
+    import fcntl
+
+    @contextlib.contextmanager
+    def held():
+        path = final.parent / f".{final.name}.lock"
+        while True:
             try:
-                if path.is_dir() and now - path.stat().st_mtime > STALE_SECONDS:
-                    shutil.rmtree(path, ignore_errors=True)
+                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+            except OSError as exc:
+                raise UserError(f"cannot lock the report folder {final}: "
+                                f"{exc.strerror or exc}") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise _LockBusy(
+                    f"{final}: another report batch is writing into this folder now; wait "
+                    "for it to finish, or pass another --out (or --scenario)") from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(path, follow_symlinks=False).st_ino
             except OSError:
-                continue
+                same = False
+            if same:
+                break
+            os.close(fd)  # the file was removed by the batch that just finished: retry
+        try:
+            _remove_stale(final.parent, final.name)
+            yield
+        finally:
+            try:
+                path.unlink()
+            except OSError:
+                pass
+            os.close(fd)
+
+    return held()
+
+
+# Files and folders a batch writes into its report folder besides the per-job files
+# listed in run.json (``jobs[*].files``).
+_BATCH_FILES = ("run.json", "index.html", "summary.csv", "summary.xlsx", "_fonts", "_failed")
+
+
+def _foreign_entries(folder: Path) -> list[str]:
+    """Entries of an existing report folder that no batch wrote (the user's own files).
+
+    What a batch wrote is read from its run.json; a folder without one holds only
+    foreign entries. Links are always foreign (a batch writes none).
+    """
+    import json
+
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return []
+    written = set(_BATCH_FILES)
+    try:
+        run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+        for job in run.get("jobs", []):
+            for name in job.get("files", []) or []:
+                written.add(str(name).split("/", 1)[0])
+    except (OSError, ValueError, AttributeError, TypeError):
+        written = set()
+    return [p.name for p in entries if p.is_symlink() or p.name not in written]
+
+
+def _check_report_folder(final: Path) -> None:
+    """Refuse a report folder that is a link, or holds files no batch wrote.
+
+    Installing a batch replaces the whole folder, so a link would be followed (and its
+    target emptied) and a user's file inside would be lost.
+    """
+    for folder in (final, final.parent):
+        if folder.is_symlink():
+            raise UserError(f"{folder} is a symbolic link; report folders must be real "
+                            "folders (remove the link or pass another --out)")
+        if folder.exists() and not folder.is_dir():
+            raise UserError(f"{folder} is a file, not a folder; pass another --out")
+    if final.is_dir():
+        foreign = _foreign_entries(final)
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
+            raise UserError(f"{final} holds files a report batch did not write ({shown}); "
+                            "a batch replaces the whole folder: move them elsewhere or "
+                            "pass another --out")
 
 
 def _remove_partial(staging: Path, name: str) -> None:
@@ -502,7 +692,28 @@ def _install(staging: Path, final: Path) -> None:
             os.replace(old, final)
         raise
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        _remove_old(old, final)
+
+
+def _remove_old(old: Path, final: Path) -> None:
+    """Delete the previous batch's files; anything else (a file a user put there while
+    the batch ran) moves into the new folder, or stays in ``old`` when the name is taken."""
+    foreign = set(_foreign_entries(old))
+    for entry in old.iterdir():
+        if entry.name in foreign:
+            if not (final / entry.name).exists():
+                os.replace(entry, final / entry.name)
+                continue
+            print(f"warning: kept {entry} (not written by a report batch; the new batch "
+                  f"has a file of that name)", file=sys.stderr)
+        elif entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+    try:
+        old.rmdir()
+    except OSError:
+        pass
 
 
 def run_notebooks(
@@ -523,6 +734,7 @@ def run_notebooks(
     prepare_after: Callable[[NotebookJob, list[dict]], NotebookJob] | None = None,
     web_fonts: bool = True,
     failures: Sequence[Mapping] = (),
+    lock: bool = True,
 ) -> BatchResult:
     """Execute notebooks in parallel into a staging folder, then install it.
 
@@ -561,6 +773,14 @@ def run_notebooks(
     failures : sequence of dict, optional
         Records of jobs that failed before running (e.g. a cluster whose data are too
         short); they are reported in ``run.json`` like any failed notebook.
+    lock : bool
+        Hold the folder's batch lock while running (a second batch on the same folder is
+        refused); ``False`` when the caller holds it already.
+
+    The folder ``out_dir`` must not be a symbolic link, and may hold only files an
+    earlier batch wrote (it is replaced as a whole); otherwise a ``UserError`` is raised
+    before anything runs. Leftover staging folders of a batch that was killed are
+    removed.
 
     Returns
     -------
@@ -573,10 +793,22 @@ def run_notebooks(
     names = [j.name for j in jobs] + [f["name"] for f in failures]
     if len(set(names)) != len(names):
         raise UserError(f"job names must be unique, got {names}")
-    final = Path(out_dir).resolve()
-    _remove_stale(final.parent, final.name)
+    out_dir = Path(out_dir)
+    # The report folder itself is never resolved: a link there is refused, not followed.
+    final = Path(os.path.abspath(out_dir.parent)).resolve() / out_dir.name
+    _check_report_folder(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    locked = contextlib.ExitStack()
+    locked.enter_context(_terminate_as_exit())
+    if lock:
+        locked.enter_context(_batch_lock(final))
+        _check_report_folder(final)  # again, now that no other batch can change it
     staging = final.with_name(f".{final.name}.staging-{uuid.uuid4().hex[:8]}")
-    staging.mkdir(parents=True)
+    try:
+        staging.mkdir()
+    except BaseException:
+        locked.close()
+        raise
     info = dict(run_info or {})
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
@@ -659,13 +891,24 @@ def run_notebooks(
             where = final.with_name(f".{final.name}.failed")
             shutil.rmtree(where, ignore_errors=True)
             os.replace(staging, where)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if own_pool is not None and not isinstance(exc, Exception):  # killed, interrupted
+            _abort_pool(own_pool)
+            own_pool = None
         raise
     finally:
         if own_pool is not None:
             own_pool.shutdown(wait=True, cancel_futures=True)
+        locked.close()
     return BatchResult(out_dir=where, installed=installed, jobs=records, run=run)
+
+
+def _abort_pool(pool) -> None:
+    """Kill a process pool's workers and their kernels now (SIGTERM, Ctrl-C)."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        _kill_tree(process.pid)
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 # --------------------------------------------------------------------------- the batch
@@ -774,27 +1017,64 @@ def run_batch(
     params_dir = Path(params_dir).resolve()
     bundle = load_bundle(data_dir, params_dir)
     selected = _select_clusters(bundle, clusters)
-    final = Path(out_dir).resolve() / str(year) / scenario
-    for folder in (final, *final.parents):  # say so now, not after simulating
+    root = Path(out_dir).resolve()
+    final = root / str(year) / scenario
+    for folder in (root, *root.parents):  # say so now, not after simulating
         if folder.exists() and not folder.is_dir():
             raise UserError(f"out_dir {out_dir}: {folder} is a file, not a folder")
+    _check_report_folder(final)  # links and the user's own files: refused before any work
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from .data.io import os_problem
+
+        raise os_problem(final.parent, exc) from None
 
     started = time.perf_counter()
     n_jobs = len(selected) + (1 if overview else 0)
     workers = max(1, min(int(workers or os.cpu_count() or 1), n_jobs))
-    # Start (and warm up) the worker processes now, so their imports overlap the simulation.
-    pool = local_pool(workers) if scheduler is None and workers > 1 else None
+    pool = None
+    with _batch_lock(final), _terminate_as_exit():
+        _check_report_folder(final)
+        # Start (and warm up) the workers now, so their imports overlap the simulation.
+        pool = local_pool(workers) if scheduler is None and workers > 1 else None
+        try:
+            return _simulate_and_run(
+                bundle, selected, final, pool, year=year, as_of=as_of, scenario=scenario,
+                workers=workers, scheduler=scheduler, pdf=pdf, lang=lang, n_paths=n_paths,
+                seed=seed, timeout=timeout, data_dir=data_dir, params_dir=params_dir,
+                overview=overview, kernel_name=kernel_name, progress=progress,
+                cluster_notebook=cluster_notebook, overview_notebook=overview_notebook,
+                started=started)
+        except BaseException as exc:
+            if pool is not None and not isinstance(exc, Exception):  # SIGTERM, Ctrl-C
+                _abort_pool(pool)
+                pool = None
+            raise
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def _terminate_as_exit():
+    """Turn SIGTERM into ``SystemExit(143)`` while a batch runs in the main thread, so
+    that it cleans up (staging removed, workers killed) like Ctrl-C does."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, terminate)
     try:
-        return _simulate_and_run(
-            bundle, selected, final, pool, year=year, as_of=as_of, scenario=scenario,
-            workers=workers, scheduler=scheduler, pdf=pdf, lang=lang, n_paths=n_paths,
-            seed=seed, timeout=timeout, data_dir=data_dir, params_dir=params_dir,
-            overview=overview, kernel_name=kernel_name, progress=progress,
-            cluster_notebook=cluster_notebook, overview_notebook=overview_notebook,
-            started=started)
+        yield
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _simulate_and_run(bundle, selected, final, pool, *, year, as_of, scenario, workers,
@@ -854,7 +1134,8 @@ def _simulate_and_run(bundle, selected, final, pool, *, year, as_of, scenario, w
         result = run_notebooks(jobs, final, workers=workers, scheduler=scheduler,
                                kernel_name=kernel_name, timeout=timeout, pdf=pdf, lang=lang,
                                run_info=info, progress=progress, executor=pool,
-                               finalize=_unlink_failed_reports, failures=failures)
+                               finalize=_unlink_failed_reports, failures=failures,
+                               lock=False)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return result
