@@ -186,3 +186,77 @@ def test_item4_reserved_cluster_ids_are_refused_at_load(work, capsys, reserved):
     obs.to_csv(work / "data" / "observations.csv", index=False)
     refused(work, capsys, ["validate"], "clusters.csv", "row 4", "cluster_id",
             f"'{reserved}' is reserved")
+
+
+# --------------------------------------------------------------------------- item 6
+
+def _laughs(levels: int = 9) -> str:
+    lines = ["name: bomb", 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for k in range(1, levels):
+        lines.append(f"a{k}: &a{k} [" + ",".join([f"*a{k - 1}"] * 9) + "]")
+    lines.append(f"growth_shift: *a{levels - 1}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(("case", "text", "words"), [
+    ("billion-laughs", _laughs(), ["bomb.yaml", "aliases"]),
+    ("deep", "name: bomb\nx: " + "[" * 5000 + "]" * 5000 + "\n", ["bomb.yaml", "row 2",
+                                                                  "nested"]),
+    ("deep-block", "name: bomb\n" + "".join("  " * k + f"k{k}:\n" for k in range(200))
+     + "  " * 200 + "v: 1\n", ["bomb.yaml", "nested"]),
+    ("big-integer", "name: bomb\nvolatility_multiplier: " + "9" * 400 + "\n",
+     ["bomb.yaml", "row 2", "digits"]),
+    ("long-value", "name: bomb\nlabel: {zh: " + "x" * 20_000 + "}\n", ["bomb.yaml", "row 2",
+                                                                       "characters"]),
+])
+def test_item6_yaml_bombs_are_refused_with_exit_2(work, capsys, case, text, words):
+    (work / "params" / "scenarios" / "bomb.yaml").write_text(text, encoding="utf-8")
+    refused(work, capsys, ["validate"], *words)
+    refused(work, capsys, ["attain", "--as-of", "2017-07", "--n-paths", "50",
+                           "--scenario", "bomb"], *words)
+
+
+def test_item6_a_few_aliases_in_a_parameter_file_still_work(tmp_path):
+    from zzforecast.data.io import read_yaml
+
+    path = tmp_path / "p.yaml"
+    path.write_text("base: &b {city: -0.01, municipal: 0.0}\nfai: *b\niav: *b\n",
+                    encoding="utf-8")
+    assert read_yaml(path)["iav"] == {"city": -0.01, "municipal": 0.0}
+
+
+# --------------------------------------------------------------------------- item 7
+
+def _filled_ledger(work: Path, capsys) -> Path:
+    from openpyxl import load_workbook
+
+    ledger = work / "L.xlsx"
+    assert cli(["validate", "--ledger-template", ledger], capsys)[0] == 0
+    wb = load_workbook(ledger)
+    ws = wb["月度台账"]
+    ws.append(["airport", None, "fai", "2017-02", 100.0, 10.0, "亿元", "现价", "统计局",
+               "2017-03-15"])
+    wb.save(ledger)
+    return ledger
+
+
+def test_item7_a_huge_cell_in_a_ledger_is_refused(work, capsys):
+    from openpyxl import load_workbook
+
+    ledger = _filled_ledger(work, capsys)
+    wb = load_workbook(ledger)
+    wb["月度台账"]["I2"] = "x" * 5000
+    wb.save(ledger)
+    refused(work, capsys, ["validate", "--ledger", ledger], "L.xlsx", "sheet 月度台账",
+            "row 2", "column I", "5,000 characters")
+
+
+def test_item7_a_workbook_that_unpacks_too_large_is_refused_before_opening(work, capsys):
+    import zipfile
+
+    ledger = _filled_ledger(work, capsys)
+    with zipfile.ZipFile(ledger, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/padding.bin", b" " * 60_000_000)  # ~60 KB packed
+    assert ledger.stat().st_size < 1_000_000
+    refused(work, capsys, ["validate", "--ledger", ledger], "L.xlsx", "unpacks to",
+            "50,000,000")

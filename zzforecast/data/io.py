@@ -331,18 +331,84 @@ _StrictSafeLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+# Bounds of a parameter file, checked on the parser's events before anything is built:
+# a "billion laughs" file (aliases of aliases), a 5,000-deep nesting or a 400-digit number
+# is refused with its line instead of exhausting memory, the stack or a float.
+MAX_YAML_BYTES = 1_000_000
+MAX_YAML_DEPTH = 50
+MAX_YAML_NODES = 100_000  # values after expanding aliases
+MAX_YAML_SCALAR = 10_000  # characters of one value
+MAX_YAML_DIGITS = 20  # digits of a whole number
+
+
 def _tag_problems(text: str, file: str) -> list[Problem]:
-    """Explicit tags (``!!python/object``, ``!custom``, even ``!!str``) are refused."""
+    """Explicit tags (``!!python/object``, ``!custom``, even ``!!str``) are refused, and so
+    are files past the bounds above (sizes counted with aliases expanded)."""
+    import re
+
     problems = []
+    if len(text) > MAX_YAML_BYTES:
+        return [Problem(file, None, None, f"is {len(text):,} characters long; parameter "
+                        f"files hold at most {MAX_YAML_BYTES:,}")]
+    number = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
+    sizes: dict[str, int] = {}  # anchor -> nodes of its value (aliases expanded)
+    stack: list[list] = []  # open collections: [anchor, nodes so far]
+    total = 0
+
+    def add(n: int, line: int) -> bool:
+        nonlocal total
+        if stack:
+            stack[-1][1] += n
+        else:
+            total += n
+        if total + sum(entry[1] for entry in stack) > MAX_YAML_NODES:
+            problems.append(Problem(file, line, None, (
+                f"holds more than {MAX_YAML_NODES:,} values once its aliases (*name) are "
+                "expanded; parameter files are small: write the values out")))
+            return False
+        return True
+
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line = event.start_mark.line + 1
         tag = getattr(event, "tag", None)
         if tag is not None:  # the parser sets a tag only when the file writes one
             if tag.startswith("tag:yaml.org,2002:"):
                 tag = "!!" + tag.removeprefix("tag:yaml.org,2002:")
             problems.append(Problem(
-                file, event.start_mark.line + 1, None,
+                file, line, None,
                 f"YAML tag '{tag}' is not allowed: parameter files hold plain values only "
                 "(safe loading, no tags)"))
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            stack.append([event.anchor, 1])
+            if len(stack) > MAX_YAML_DEPTH:
+                problems.append(Problem(file, line, None, (
+                    f"values are nested more than {MAX_YAML_DEPTH} levels deep")))
+                break
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            anchor, n = stack.pop()
+            if anchor is not None:
+                sizes[anchor] = n
+            if not add(n, line):
+                break
+        elif isinstance(event, yaml.ScalarEvent):
+            value = event.value
+            if len(value) > MAX_YAML_SCALAR:
+                problems.append(Problem(file, line, None, (
+                    f"a value is {len(value):,} characters long; at most "
+                    f"{MAX_YAML_SCALAR:,} are allowed")))
+                break
+            if event.implicit[0] and number.fullmatch(value) and (
+                    sum(c.isdigit() for c in value) > MAX_YAML_DIGITS):
+                problems.append(Problem(file, line, None, (
+                    f"the number {value[:20]}... has more than {MAX_YAML_DIGITS} digits")))
+                continue
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+            if not add(1, line):
+                break
+        elif isinstance(event, yaml.AliasEvent):
+            if not add(sizes.get(event.anchor, 1), line):
+                break
     return problems
 
 

@@ -45,6 +45,13 @@ __all__ = [
     "import_ledger",
 ]
 
+# Bounds of a workbook, checked on the zip before opening it: a ledger of every zone for
+# decades is well under 10 MB unpacked, so a file that unpacks to more (a zip bomb, a
+# 400 MB cell) is refused instead of taking gigabytes of memory.
+MAX_XLSX_UNPACKED = 50_000_000
+MAX_XLSX_MEMBERS = 1000
+MAX_CELL_TEXT = 1000  # characters of one cell
+
 MONTHLY_SHEET = "月度台账"
 ANNUAL_SHEET = "年度数据"
 INSTRUCTIONS_SHEET = "说明"
@@ -218,6 +225,17 @@ def _open_workbook(path: Path):
         raise DataError(Problem(file, None, None, "not an .xlsx workbook (or truncated): "
                                 "save it from Excel as .xlsx"))
     try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise DataError(Problem(file, None, None, f"cannot open the workbook: {exc}")) from None
+    unpacked = sum(m.file_size for m in members)
+    if len(members) > MAX_XLSX_MEMBERS or unpacked > MAX_XLSX_UNPACKED:
+        raise DataError(Problem(file, None, None, (
+            f"unpacks to {unpacked:,} bytes in {len(members):,} parts; a ledger workbook may "
+            f"unpack to at most {MAX_XLSX_UNPACKED:,} bytes: remove what is not ledger data "
+            "(pictures, huge cells, unused sheets) or split it")))
+    try:
         with warnings.catch_warnings():  # openpyxl warns about Excel features it ignores
             warnings.simplefilter("ignore")
             return load_workbook(path, data_only=False)  # formulas stay formulas, never evaluated
@@ -266,7 +284,17 @@ def import_ledger(path: str | Path, clusters=None) -> pd.DataFrame:
     data_sheets = [name for name in wb.sheetnames if name in _SHEETS]
     for name in wb.sheetnames:
         ws = wb[name]
-        has_content = any(not _blank(c.value) for row in ws.iter_rows() for c in row)
+        has_content = False
+        for row in ws.iter_rows():
+            for c in row:
+                if _blank(c.value):
+                    continue
+                has_content = True
+                if isinstance(c.value, str) and len(c.value) > MAX_CELL_TEXT:
+                    problems.append(Problem(
+                        f"{path} [sheet {name}]", c.row, f"column {c.column_letter}",
+                        f"the cell holds {len(c.value):,} characters; at most "
+                        f"{MAX_CELL_TEXT:,} are allowed"))
         if name not in known and has_content:
             problems.append(Problem(
                 f"{path} [sheet {name}]", None, None,
