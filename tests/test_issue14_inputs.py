@@ -260,3 +260,33 @@ def test_item7_a_workbook_that_unpacks_too_large_is_refused_before_opening(work,
     assert ledger.stat().st_size < 1_000_000
     refused(work, capsys, ["validate", "--ledger", ledger], "L.xlsx", "unpacks to",
             "50,000,000")
+
+
+# --------------------------------------------------------------------------- item 8
+
+def _limited(argv, cwd, address_space: int | None = None):
+    """Run the command line in a fresh process, optionally under ``ulimit -v``."""
+    limit = (f"resource.setrlimit(resource.RLIMIT_AS, ({address_space}, {address_space})); "
+             if address_space else "")
+    script = (f"import resource, sys; {limit}"
+              "from zzforecast.cli import main; sys.exit(main(sys.argv[1:]))")
+    return subprocess.run([sys.executable, "-c", script, *map(str, argv)], cwd=cwd,
+                          capture_output=True, text=True)
+
+
+def test_item8_forecast_horizon_that_cannot_fit_in_memory_is_exit_2(work):
+    pd.DataFrame({"unique_id": ["a"] * 10, "ds": list(range(2007, 2017)),
+                  "y": [float(10 + v) for v in range(10)]}).to_csv(work / "s.csv", index=False)
+    proc = _limited(["forecast", "--file", "s.csv", "--h", "100000"], work)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "--h 100,000 needs about" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_item8_attain_paths_that_cannot_fit_in_memory_are_exit_2(work):
+    # The documented maximum, on a process allowed 3 GB of address space.
+    proc = _limited(["attain", "--as-of", "2017-07", "--n-paths", "1000000"], work,
+                    address_space=3 * 2**30)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "--n-paths 1,000,000 needs about" in proc.stderr
+    assert "use --n-paths" in proc.stderr and "Traceback" not in proc.stderr

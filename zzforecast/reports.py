@@ -1017,6 +1017,11 @@ def run_batch(
     params_dir = Path(params_dir).resolve()
     bundle = load_bundle(data_dir, params_dir)
     selected = _select_clusters(bundle, clusters)
+    from .memory import check_memory, max_paths, simulation_bytes
+
+    most = max_paths(len(bundle.clusters) * 4)
+    check_memory(simulation_bytes(n_paths, len(bundle.clusters) * 4), f"n_paths {n_paths:,}",
+                 f"use --n-paths {most:,} or fewer" if most else "")
     root = Path(out_dir).resolve()
     final = root / str(year) / scenario
     for folder in (root, *root.parents):  # say so now, not after simulating

@@ -72,6 +72,17 @@ def _check_save_target(args: argparse.Namespace) -> None:
         check_writable_target(target, force=args.force, inputs=inputs)
 
 
+def _check_paths_fit(args: argparse.Namespace, bundle, clusters) -> None:
+    """--n-paths that would not fit in memory: exit 2 now, with the largest that fits."""
+    from ..memory import check_memory, max_paths, simulation_bytes
+
+    n_series = (len(clusters) if clusters else len(bundle.clusters)) * 4  # 4 indicators
+    most = max_paths(n_series, monthly=bool(args.save))
+    check_memory(simulation_bytes(args.n_paths, n_series, monthly=bool(args.save)),
+                 f"--n-paths {args.n_paths:,}",
+                 f"use --n-paths {most:,} or fewer" if most else "")
+
+
 def run(args: argparse.Namespace) -> int:
     from ..attain import assess, drivers, joint_attainment, project_outlook, star_ratings, to_json
     from ..data.loaders import load_bundle
@@ -91,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
     if args.save:  # refused now, not after simulating; never over an input or silently
         _check_save_target(args)
     bundle = load_bundle(args.data, args.params)
+    _check_paths_fit(args, bundle, clusters)
     sim = simulate(bundle, args.year, args.as_of, args.scenario, n_paths=args.n_paths,
                    seed=args.seed, clusters=clusters, keep_monthly=bool(args.save))
     if args.save:

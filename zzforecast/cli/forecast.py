@@ -44,6 +44,11 @@ def run(args) -> int:
         raise UserError(f"--model {args.model!r} is unknown; expected one of "
                         f"{', '.join(MODELS)}")
     df = read_long_table(args.file, ("y",))
+    from ..memory import check_memory, forecast_bytes
+
+    n_series = int(df["unique_id"].nunique()) if "unique_id" in df.columns else 1
+    check_memory(forecast_bytes(args.h, n_series, len(args.level)), f"--h {args.h:,}",
+                 "forecast fewer steps ahead")
     try:
         out = forecast(df, args.h, level=tuple(args.level), model=args.model, seed=args.seed,
                        n_jobs=args.n_jobs)
