@@ -290,3 +290,26 @@ def test_item8_attain_paths_that_cannot_fit_in_memory_are_exit_2(work):
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert "--n-paths 1,000,000 needs about" in proc.stderr
     assert "use --n-paths" in proc.stderr and "Traceback" not in proc.stderr
+
+
+# --------------------------------------------------------------------------- item 9
+
+@pytest.mark.parametrize("value", ["1e308", "3e38", "1e16"])
+def test_item9_a_level_of_1e308_is_refused_at_validate(work, capsys, value):
+    obs = pd.read_csv(work / "data" / "observations.csv", dtype=str, keep_default_na=False)
+    row = int(obs.index[(obs["measure"] == "level") & (obs["unit"] == "亿元")][0])
+    obs.loc[row, "value"] = value
+    obs.to_csv(work / "data" / "observations.csv", index=False)
+    words = ["observations.csv", f"row {row + 2},", "field 'value'", "implausibly large"]
+    refused(work, capsys, ["validate"], *words)
+    refused(work, capsys, ["attain", "--as-of", "2017-07", "--n-paths", "50"], *words)
+
+
+def test_item9_forecast_of_values_near_1e308_is_exit_2_not_inf(work, capsys):
+    pd.DataFrame({"unique_id": ["a"] * 10 + ["b"] * 10, "ds": list(range(2007, 2017)) * 2,
+                  "y": [1e307 * (1 + v / 10) for v in range(10)] + [float(v + 1)
+                                                                    for v in range(10)]}
+                 ).to_csv(work / "big.csv", index=False)
+    err = refused(work, capsys, ["forecast", "--file", "big.csv", "--h", "3"], "big.csv",
+                  "field 'y'", "series 'a'", "too large")
+    assert "series 'b'" not in err

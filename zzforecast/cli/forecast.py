@@ -44,6 +44,7 @@ def run(args) -> int:
         raise UserError(f"--model {args.model!r} is unknown; expected one of "
                         f"{', '.join(MODELS)}")
     df = read_long_table(args.file, ("y",))
+    _check_magnitude(df, args.file)
     from ..memory import check_memory, forecast_bytes
 
     n_series = int(df["unique_id"].nunique()) if "unique_id" in df.columns else 1
@@ -54,6 +55,7 @@ def run(args) -> int:
                        n_jobs=args.n_jobs)
     except DataError as exc:
         raise with_file(exc, args.file) from None
+    _check_finite(out, args.file)
     if args.format == "json":
         out["ds"] = out["ds"].astype(str)
         out.to_json(sys.stdout, orient="records", force_ascii=False, indent=1)
@@ -61,3 +63,42 @@ def run(args) -> int:
     else:
         out.to_csv(sys.stdout, index=False)
     return 0
+
+
+# Values beyond this overflow the squares and products inside the models (1e308 returns
+# inf); no economic series comes near it.
+MAX_ABS_Y = 1e100
+
+
+def _check_magnitude(df, file: str) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from ..exceptions import DataError, Problem
+
+    if "y" not in df.columns:
+        return
+    y = pd.to_numeric(df["y"], errors="coerce").to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(np.abs(y) > MAX_ABS_Y)
+    if len(bad):
+        ids = df["unique_id"].astype(str).to_numpy() if "unique_id" in df.columns else None
+        raise DataError([Problem(
+            str(file), None, "y", (f"series '{ids[i]}': " if ids is not None else "")
+            + f"value {y[i]:g} is too large to forecast (at most {MAX_ABS_Y:g})")
+            for i in bad[:20]])
+
+
+def _check_finite(out, file: str) -> None:
+    """Never print inf or NaN as a forecast: name the series instead."""
+    import numpy as np
+
+    from ..exceptions import DataError, Problem
+
+    numeric = out.select_dtypes("number").drop(columns=["ds"], errors="ignore")
+    bad = ~np.isfinite(numeric.to_numpy(dtype=float)).all(axis=1)
+    if bad.any():
+        ids = sorted(set(out.loc[bad, "unique_id"].astype(str)))
+        raise DataError([Problem(str(file), None, "y", (
+            f"series '{uid}': the forecast overflows (values too large or too volatile "
+            "to forecast in floating point)")) for uid in ids])

@@ -80,6 +80,10 @@ __all__ = [
     "find_table",
 ]
 
+# Largest level accepted, in the indicator's canonical unit (亿元 or 万人): ten times
+# China's GDP in 亿元, or 10 billion people in 万人.
+MAX_LEVEL = 1e7
+
 _BASIS_NOTE = {
     ("iav", "growth"): " (IAV growth is published at comparable prices, 按可比价格计算)",
     ("fai", "growth"): " (FAI growth is nominal, at current prices)",
@@ -291,6 +295,13 @@ def check_observations(frame: pd.DataFrame, file: str, clusters=None,
         f"unit of a growth rate must be '{GROWTH_UNIT}', got '{units[i]}'; {PERCENT_HINT}"))
     factor = np.where(is_growth, 1.0, factor)
     unit_ok = present["unit"] & ~level_unit_bad & ~growth_unit_bad
+    # A level beyond any economy (1e308 overflows float32 paths to inf) is a typo or junk.
+    with np.errstate(invalid="ignore", over="ignore"):
+        huge = val_ok & unit_ok & is_level & ~(np.abs(v * np.nan_to_num(factor)) <= MAX_LEVEL)
+    chk.add(huge, "value", lambda i: (
+        f"level {v[i]:g} {units[i]} is implausibly large (more than {MAX_LEVEL:g} in "
+        f"{canonical[i]}); check the value and its unit"))
+    val_ok &= ~huge
 
     # price basis
     basis = text["price_basis"]
@@ -498,7 +509,10 @@ def load_projects(path: str | Path, clusters=None) -> pd.DataFrame:
         ok = number_problems(chk, col, text[col], values, present[col])
         v = values.to_numpy()
         chk.add(ok & (v < 0), col, lambda i, v=v: f"negative investment {v[i]:g}")
-        amounts[col] = (v, ok & ~(v < 0))
+        huge = ok & (np.abs(v) > MAX_LEVEL)
+        chk.add(huge, col, lambda i, v=v: (
+            f"investment {v[i]:g} is implausibly large (more than {MAX_LEVEL:g} 亿元)"))
+        amounts[col] = (v, ok & ~(v < 0) & ~huge)
     (tot, tot_ok), (plan, plan_ok) = amounts["total_investment"], amounts["planned_investment"]
     chk.add(tot_ok & plan_ok & (plan > tot * (1 + 1e-9)), "planned_investment", lambda i: (
         f"planned investment {plan[i]:g} exceeds the total investment {tot[i]:g}"))
