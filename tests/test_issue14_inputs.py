@@ -313,3 +313,64 @@ def test_item9_forecast_of_values_near_1e308_is_exit_2_not_inf(work, capsys):
     err = refused(work, capsys, ["forecast", "--file", "big.csv", "--h", "3"], "big.csv",
                   "field 'y'", "series 'a'", "too large")
     assert "series 'b'" not in err
+
+
+# --------------------------------------------------------------------------- item 12
+
+LONG = "n" * 300
+
+
+@pytest.mark.parametrize(("case", "argv", "words"), [
+    ("template-long-name", ["validate", "--ledger-template", f"{LONG}.xlsx"],
+     ["longer than 255"]),
+    ("template-is-folder", ["validate", "--ledger-template", "data"], ["is a folder"]),
+    ("template-under-file", ["validate", "--ledger-template", "a_file.txt/t.xlsx"],
+     ["a_file.txt is a file"]),
+    ("save-long-name", ["attain", "--as-of", "2017-07", "--n-paths", "50", "--save",
+                        f"{LONG}.npz"], ["longer than 255"]),
+    ("save-is-folder", ["attain", "--as-of", "2017-07", "--n-paths", "50", "--save",
+                        "params.npz"], ["is a folder"]),
+    ("save-under-file", ["attain", "--as-of", "2017-07", "--n-paths", "50", "--save",
+                         "a_file.txt/s.npz"], ["a_file.txt is a file"]),
+    ("reports-long-out", ["reports", "--year", "2017", "--as-of", "2017-07", "--n-paths",
+                          "50", "--workers", "1", "--out", LONG, "--no-progress"],
+     ["too long"]),
+    ("reports-proc-out", ["reports", "--year", "2017", "--as-of", "2017-07", "--n-paths",
+                          "50", "--workers", "1", "--out", "/proc/zz", "--no-progress"],
+     ["/proc/zz", "cannot write"]),
+    ("reports-out-under-file", ["reports", "--year", "2017", "--as-of", "2017-07",
+                                "--n-paths", "50", "--workers", "1", "--out",
+                                "a_file.txt/out", "--no-progress"], ["a_file.txt"]),
+])
+def test_item12_os_errors_are_exit_2_naming_the_path(work, capsys, case, argv, words):
+    (work / "a_file.txt").write_text("keep\n", encoding="utf-8")
+    (work / "params.npz").mkdir()
+    refused(work, capsys, argv, *words)
+
+
+def test_item12_full_disk_while_writing_observations_keeps_the_old_file(work, capsys):
+    from openpyxl import load_workbook
+
+    ledger = work / "L.xlsx"
+    assert cli(["validate", "--ledger-template", ledger], capsys)[0] == 0
+    wb = load_workbook(ledger)
+    for month in range(2, 8):
+        wb["月度台账"].append(["airport", None, "fai", f"2017-{month:02d}", 100.0 * month,
+                            10.0, "亿元", "现价", "统计局", f"2017-{month + 1:02d}-15"])
+    wb.save(ledger)
+    target = work / "data" / "observations.csv"
+    before = target.read_bytes()
+    proc = _fsize_limited(["validate", "--ledger", ledger, "--write-observations", target,
+                           "--force"], work, limit=200)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "observations.csv: cannot write" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert target.read_bytes() == before
+    assert not [p for p in target.parent.iterdir() if p.name.startswith(".")]
+
+
+def _fsize_limited(argv, cwd, limit: int):
+    script = (f"import resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, "
+              f"{limit})); from zzforecast.cli import main; sys.exit(main(sys.argv[1:]))")
+    return subprocess.run([sys.executable, "-c", script, *map(str, argv)], cwd=cwd,
+                          capture_output=True, text=True)
