@@ -133,3 +133,20 @@ def test_text_and_records(progress):
     import json
 
     json.dumps(recs)  # JSON-ready
+
+
+def test_subset_totals_are_not_judged_against_city_targets(capsys):
+    """attain --clusters: the totals cover only those zones, so no share of 2800亿元."""
+    import json
+    from pathlib import Path
+
+    from zzforecast.cli import main
+
+    root = Path(__file__).resolve().parents[1]
+    assert main(["attain", "--as-of", "2017-07", "--n-paths", "50", "--clusters",
+                 "airport,xinmi", "--format", "json", "--data", str(root / "data"),
+                 "--params", str(root / "params")]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    city = [r for r in doc["progress"] if r["scope"] == "city"]
+    assert city and all(r["share_of_target"] is None for r in city)
+    assert {r["scope"] for r in doc["progress"]} == {"city", "provincial", "airport", "xinmi"}

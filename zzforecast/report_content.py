@@ -336,8 +336,11 @@ class _Report:
             from .progress import time_progress
 
             bundle = self.inputs.bundle
+            registry = self._registry()
+            # a subset's totals are not the city's: the plan's city-level targets do not apply
+            targets = bundle.targets if len(registry) == len(bundle.clusters) else []
             self.inputs.extras["progress"] = time_progress(
-                bundle.observations, self._registry(), bundle.targets, self.inputs.year,
+                bundle.observations, registry, targets, self.inputs.year,
                 self.inputs.as_of, cluster_targets=bundle.cluster_targets,
                 published=getattr(bundle, "published", None))
         return self.inputs.extras["progress"]

@@ -158,7 +158,9 @@ def _progress(bundle, args, clusters):
     if clusters is not None:
         registry = registry[registry["cluster_id"].isin(clusters)]
     published = getattr(bundle, "published", None)
-    progress = time_progress(bundle.observations, registry, bundle.targets, args.year,
+    # a subset's totals are not the city's: the plan's city-level targets do not apply
+    targets = bundle.targets if len(registry) == len(bundle.clusters) else []
+    progress = time_progress(bundle.observations, registry, targets, args.year,
                              args.as_of, cluster_targets=bundle.cluster_targets,
                              published=published)
     zones = zone_latest(latest_months(bundle.observations, registry, args.year, args.as_of))
