@@ -374,3 +374,52 @@ def _fsize_limited(argv, cwd, limit: int):
               f"{limit})); from zzforecast.cli import main; sys.exit(main(sys.argv[1:]))")
     return subprocess.run([sys.executable, "-c", script, *map(str, argv)], cwd=cwd,
                           capture_output=True, text=True)
+
+
+# --------------------------------------------------------------------------- item 13
+
+def _edit_target(work: Path, kind: str, value: str) -> None:
+    path = work / "params" / "targets" / "2017.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    for k, line in enumerate(lines):
+        if line.strip().startswith("kind:") and line.split(":", 1)[1].strip() == kind:
+            for j in range(k + 1, min(k + 8, len(lines))):
+                if lines[j].strip().startswith("value:"):
+                    indent = lines[j][:len(lines[j]) - len(lines[j].lstrip())]
+                    lines[j] = f"{indent}value: {value}\n"
+                    path.write_text("".join(lines), encoding="utf-8")
+                    return
+    raise AssertionError(f"no {kind} target found")
+
+
+@pytest.mark.parametrize(("kind", "value", "word"), [
+    ("growth", "-1.0", "above -1"), ("level", "0", "positive amount"),
+    ("level", "-5", "positive amount"), ("growth", ".nan", "value")])
+def test_item13_audit_with_a_growth_target_of_minus_1_or_a_zero_level_is_exit_2(
+        work, capsys, kind, value, word):
+    _edit_target(work, kind, value)
+    for argv in (["audit", "--params", "params", "--data", "data"], ["validate"]):
+        refused(work, capsys, argv, "2017.yaml", "field 'value'", word)
+
+
+def test_item13_parquet_list_column_is_exit_2(work, capsys):
+    frame = pd.read_csv(work / "data" / "clusters.csv", dtype=str, keep_default_na=False)
+    frame["lead_industries"] = [[x] for x in frame["lead_industries"]]
+    frame.to_parquet(work / "data" / "clusters.parquet", index=False)
+    (work / "data" / "clusters.csv").unlink()
+    refused(work, capsys, ["validate"], "clusters.parquet", "row 2", "lead_industries",
+            "not a single value")
+
+
+def test_item13_forecast_with_ds_mixing_years_and_dates_is_exit_2(work, capsys):
+    pd.DataFrame({"unique_id": ["a"] * 10,
+                  "ds": [2007, 2008, 2009, "2010-12-31", 2011, 2012, 2013, 2014, 2015, 2016],
+                  "y": [float(v) for v in range(10)]}).to_csv(work / "m.csv", index=False)
+    refused(work, capsys, ["forecast", "--file", "m.csv", "--h", "2"], "m.csv", "row 5",
+            "field 'ds'", "integer years")
+
+
+def test_item13_a_5000_character_cluster_name_is_refused_at_load(work, capsys):
+    edit_clusters(work, 0, name_en="x" * 5000)
+    refused(work, capsys, ["validate"], "clusters.csv", "row 2", "name_en",
+            "5,000 characters long")

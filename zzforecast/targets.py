@@ -214,6 +214,11 @@ def _check_entry(entry: Any, index: int, line: int | None, file: str,
         if abs(value) > 1.0 + 1e-12:
             bad("value", f"{value} looks like a percent; {kind} is a fraction "
                 f"(write {value / 100:g} for {value:g}%)")
+        elif kind == "growth" and value <= -1.0 + 1e-9:
+            bad("value", f"growth {value:g} means the level falls to zero or below; a "
+                "growth target is above -1 (-100%)")
+    elif kind == "level" and not (0 < float(value) < 1e12):
+        bad("value", f"a level target is a positive amount, got {value!r}")
     elif kind == "count":
         if float(value) != int(value) or value < 0:
             bad("value", f"a count is a whole number >= 0, got {value!r}")

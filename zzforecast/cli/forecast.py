@@ -43,6 +43,7 @@ def run(args) -> int:
     if args.model not in MODELS:
         raise UserError(f"--model {args.model!r} is unknown; expected one of "
                         f"{', '.join(MODELS)}")
+    _check_ds_kinds(args.file)
     df = read_long_table(args.file, ("y",))
     _check_magnitude(df, args.file)
     from ..memory import check_memory, forecast_bytes
@@ -102,3 +103,27 @@ def _check_finite(out, file: str) -> None:
         raise DataError([Problem(str(file), None, "y", (
             f"series '{uid}': the forecast overflows (values too large or too volatile "
             "to forecast in floating point)")) for uid in ids])
+
+
+def _check_ds_kinds(file: str) -> None:
+    """``ds`` is integer years or dates in one file, never both (2016 next to 2016-12-31)."""
+    from pathlib import Path
+
+    from ..data.io import CSV_SUFFIXES, read_table
+    from ..exceptions import DataError, Problem
+
+    if Path(file).suffix.lower() not in CSV_SUFFIXES:
+        return
+    raw = read_table(file)
+    if "ds" not in raw.columns:
+        return
+    text = raw["ds"].astype(str).str.strip()
+    years = text.str.fullmatch(r"[+-]?\d{1,4}").to_numpy()
+    if years.any() and not years.all():
+        minority = years if years.sum() <= (~years).sum() else ~years
+        kind = "a year" if minority is years else "a date"
+        other = "dates" if minority is years else "integer years"
+        rows = raw.index[minority][:10]
+        raise DataError([Problem(str(file), int(row), "ds", (
+            f"{text[row]!r} is {kind} while the other rows hold {other}; a file holds "
+            "integer years (annual data) or dates, not both")) for row in rows])

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -292,6 +293,18 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     frame = frame.reset_index(drop=True)
     frame.columns = [str(c) for c in frame.columns]
     frame.index = pd.RangeIndex(2, len(frame) + 2, name="row")
+    problems = []
+    for column in frame.columns:  # list, struct, map and binary columns hold no cell value
+        if frame[column].dtype != object:
+            continue
+        nested = frame[column].map(lambda v: isinstance(v, (list, tuple, dict, set, bytes,
+                                                            bytearray, np.ndarray)))
+        for row in frame.index[nested.to_numpy(dtype=bool)][:5]:
+            problems.append(Problem(file, int(row), column, (
+                f"holds a {type(frame.at[row, column]).__name__}, not a single value; "
+                "store one number or text per cell (no list, struct or binary columns)")))
+    if problems:
+        raise DataError(_capped(problems))
     return frame
 
 
