@@ -255,3 +255,12 @@ def test_item5_a_second_batch_on_the_same_folder_is_refused_while_one_runs(tmp_p
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [f"{n}.{s}" for n in ("alpha", "beta") for s in ("html", "ipynb", "json")]
         + ["index.html", "run.json", "summary.csv", "summary.xlsx"])
+
+
+# --------------------------------------------------------------------------- item 14
+
+def test_item14_a_fractional_timeout_runs_the_notebooks(tmp_path):
+    result = run_notebooks(_ok_jobs("alpha"), tmp_path / "2017" / "baseline", workers=1,
+                           timeout=300.5, summary=False, web_fonts=False)
+    assert result.exit_code == EXIT_OK, result.failed
+    assert (tmp_path / "2017" / "baseline" / "alpha.json").is_file()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import math
 import os
 import re
 import shutil
@@ -266,7 +267,9 @@ def execute_job(job: NotebookJob, out_dir: str, kernel_name: str = KERNEL_NAME,
         pm.execute_notebook(
             job.notebook, str(executed), parameters=parameters, kernel_name=kernel_name,
             progress_bar=False, request_save_on_cell_execute=False, cwd=str(work),
-            execution_timeout=timeout, start_timeout=120, config=config,
+            # nbclient takes whole seconds only (300.5 was a TraitError in every notebook)
+            execution_timeout=None if timeout is None else max(1, math.ceil(timeout)),
+            start_timeout=120, config=config,
             # Outputs are complete when the last cell ends; a graceful shutdown only waits.
             shutdown_kernel="immediate",
         )
