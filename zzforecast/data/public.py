@@ -26,6 +26,9 @@ __all__ = [
     "default_data_dir",
     "load_national_fai_monthly",
     "load_province_panel",
+    "load_ytd_extract",
+    "load_real_ytd_series",
+    "REAL_ESTATE_FILE",
     "NATIONAL_FAI_FILE",
     "PROVINCE_PANEL_FILE",
     "NATIONAL_FAI_SOURCE",
@@ -34,6 +37,9 @@ __all__ = [
 
 NATIONAL_FAI_FILE = "china_fai_monthly_cumulative_1981_2017-07.csv"
 PROVINCE_PANEL_FILE = "provinces_annual_panel_2005_2024.csv"
+REAL_ESTATE_FILE = "china_real_estate_investment_monthly_cumulative_1991_2017-07.csv"
+REAL_ESTATE_SOURCE = ("National Bureau of Statistics of China, real-estate development "
+                      "investment (monthly cumulative), via AFAN-LIFE/macropage (CC-BY-4.0)")
 NATIONAL_FAI_SOURCE = ("National Bureau of Statistics of China, fixed-asset investment "
                        "(monthly cumulative), via AFAN-LIFE/macropage (CC-BY-4.0)")
 PROVINCE_PANEL_SOURCE = ("National Bureau of Statistics of China, provincial annual data, "
@@ -133,6 +139,84 @@ def load_national_fai_monthly(path=None) -> pd.DataFrame:
         "flags": flags,
     })
     return out.sort_values("ds", kind="stable").reset_index(drop=True)
+
+
+def load_ytd_extract(path) -> pd.DataFrame:
+    """Any NBS-style year-to-date extract as a long frame, one series per growth column.
+
+    The file has a ``month`` column (``YYYY-MM``; February stands for January–February) and
+    columns ``<name>_cum_yoy_pct`` (cumulative growth, percent) and optionally
+    ``<prefix>_cum_100m_yuan`` (cumulative level, 亿元), the layout of the files in
+    ``../shared/data``. A level column is attached to the growth column of the same
+    prefix (``fai_cum_100m_yuan`` to ``fai_cum_yoy_pct``), never to the sub-series.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unique_id`` (the growth column's name without ``_cum_yoy_pct``), ``ds`` (month
+        end), ``cum_growth`` (fraction), ``cum_value`` (亿元 or NaN).
+
+    Raises
+    ------
+    DataError
+        Naming the file, row and field: no ``month`` column, no growth column, unparsable
+        or duplicated months, January rows, or growth that looks like fractions.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise DataError([Problem(str(p), None, None, "file not found")])
+    try:
+        raw = pd.read_csv(p, dtype={"month": str})
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError([Problem(str(p), None, None, f"not a readable CSV ({exc})")]) from None
+    growth_cols = [c for c in raw.columns if str(c).endswith("_cum_yoy_pct")]
+    problems = []
+    if "month" not in raw.columns:
+        problems.append(Problem(str(p), 1, "month", "required column is missing"))
+    if not growth_cols:
+        problems.append(Problem(str(p), 1, None, "no growth column (<name>_cum_yoy_pct)"))
+    if problems:
+        raise DataError(problems)
+    period = pd.to_datetime(raw["month"], format="%Y-%m", errors="coerce")
+    for i in np.nonzero(period.isna().to_numpy())[0][:5]:
+        problems.append(Problem(str(p), int(i) + 2, "month",
+                                f"expected YYYY-MM, got {raw['month'].iloc[i]!r}"))
+    for i in np.nonzero((period.dt.month == 1).to_numpy())[0][:5]:
+        problems.append(Problem(str(p), int(i) + 2, "month",
+                                "January is not published on its own (first release is 1–2月)"))
+    for i in np.nonzero(raw["month"].duplicated().to_numpy())[0][:5]:
+        problems.append(Problem(str(p), int(i) + 2, "month", "duplicated month"))
+    frames = []
+    for col in growth_cols:
+        pct = pd.to_numeric(raw[col], errors="coerce")
+        for i in np.nonzero((pct.isna() & raw[col].notna()).to_numpy())[0][:5]:
+            problems.append(Problem(str(p), int(i) + 2, col, f"non-numeric {raw[col].iloc[i]!r}"))
+        if pct.abs().max() < 1.0:
+            problems.append(Problem(str(p), None, col,
+                                    "values look like fractions; the column holds percent"))
+        name = col[: -len("_cum_yoy_pct")]
+        level_col = f"{name}_cum_100m_yuan"
+        level = (pd.to_numeric(raw[level_col], errors="coerce") if level_col in raw.columns
+                 else pd.Series(np.nan, index=raw.index))
+        frames.append(pd.DataFrame({"unique_id": name, "ds": period + pd.offsets.MonthEnd(0),
+                                    "cum_growth": pct / 100.0, "cum_value": level}))
+    if problems:
+        raise DataError(problems)
+    out = pd.concat(frames, ignore_index=True)
+    return out.dropna(subset=["cum_growth"]).sort_values(["unique_id", "ds"],
+                                                         kind="stable").reset_index(drop=True)
+
+
+def load_real_ytd_series(path=None) -> pd.DataFrame:
+    """The four real national year-to-date series in ``../shared/data``, one long frame.
+
+    ``fai`` (total FAI, with levels), ``fai_secondary_ind`` and ``private_fai`` (growth
+    only) from the FAI file, ``rei`` (real-estate investment, with levels) from the
+    real-estate file; NBS via AFAN-LIFE/macropage (CC-BY-4.0). ``path`` is the folder.
+    """
+    folder = Path(path) if path is not None else default_data_dir()
+    return pd.concat([load_ytd_extract(_resolve(folder, NATIONAL_FAI_FILE)),
+                      load_ytd_extract(_resolve(folder, REAL_ESTATE_FILE))], ignore_index=True)
 
 
 def load_province_panel(path=None) -> dict[str, pd.DataFrame]:
