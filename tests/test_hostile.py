@@ -208,6 +208,7 @@ def test_bad_report_batch_keeps_previous_reports(work, capsys, argv, words):
     old = work / "out" / "2017" / "baseline"
     old.mkdir(parents=True)
     (old / "index.html").write_text("<p>previous good reports</p>", encoding="utf-8")
+    (old / "run.json").write_text('{"jobs": []}', encoding="utf-8")  # a batch's folder
     args = [*REPORTS, "--as-of", "2017-07", *argv]
     if "--as-of" in argv:
         args = [*REPORTS, *argv]

@@ -423,3 +423,47 @@ def test_item13_a_5000_character_cluster_name_is_refused_at_load(work, capsys):
     edit_clusters(work, 0, name_en="x" * 5000)
     refused(work, capsys, ["validate"], "clusters.csv", "row 2", "name_en",
             "5,000 characters long")
+
+
+# --------------------------------------------------------------------------- item 16
+
+def test_item16_attain_2011_february_runs_without_the_cross_check(work, capsys):
+    code, out, err = cli(["attain", "--year", "2011", "--as-of", "2011-02", "--n-paths", "100",
+                          "--format", "json"], capsys)
+    assert code == 0, err
+    import json
+
+    doc = json.loads(out)
+    assert doc["targets"] is not None
+    assert "cross-check left out" in err
+
+
+@pytest.mark.parametrize("name", ["-x", "a b", "a.b", "x" * 65, "中文"])
+def test_item16_attain_refuses_scenario_names_reports_refuses(work, capsys, name):
+    (work / "params" / "scenarios" / f"{name}.yaml").write_text(
+        (work / "params" / "scenarios" / "baseline.yaml").read_text(encoding="utf-8"),
+        encoding="utf-8")
+    for argv in (["attain", "--as-of", "2017-07", "--n-paths", "50", "--scenario", name],
+                 ["reports", "--year", "2017", "--as-of", "2017-07", "--n-paths", "50",
+                  "--scenario", name, "--out", "out", "--no-progress"]):
+        refused(work, capsys, argv, "--scenario")
+    from zzforecast.data.loaders import load_bundle
+    from zzforecast.simulate import simulate
+
+    with pytest.raises(UserError, match="scenario name .* is not valid"):
+        simulate(load_bundle(work / "data", work / "params"), 2017, "2017-07", name,
+                 n_paths=20)
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1+2", "@SUM(A1)", "-cmd|x"])
+def test_item16_formula_like_ledger_text_is_refused_not_written(work, capsys, text):
+    ledger = _filled_ledger(work, capsys)
+    from openpyxl import load_workbook
+
+    wb = load_workbook(ledger)
+    wb["月度台账"]["I2"].value = text
+    wb["月度台账"]["I2"].data_type = "s"  # stored as text, not as a formula
+    wb.save(ledger)
+    refused(work, capsys, ["validate", "--ledger", ledger, "--write-observations", "o.csv"],
+            "L.xlsx", "row 2", "formula")
+    assert not (work / "o.csv").exists()

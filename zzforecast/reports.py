@@ -1009,7 +1009,9 @@ def run_batch(
         raise UserError(f"lang must be 'zh' or 'en', got {lang!r}")
     if n_paths < 1:
         raise UserError(f"n_paths must be positive, got {n_paths}")
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", str(scenario)):
+    from .scenarios import SCENARIO_PATTERN
+
+    if not re.fullmatch(SCENARIO_PATTERN, str(scenario)):
         raise UserError(f"scenario must be a name like 'baseline' (letters, digits, '_' "
                         f"and '-'), got {scenario!r}")
     if scheduler is None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,11 @@ def list_scenarios(params_dir: str | os.PathLike = "params") -> list[str]:
     return sorted(p.stem for p in folder.glob("*.yaml") if not p.name.startswith("."))
 
 
+# Scenario names are file names here and folder names of the reports: one rule for
+# attain, reports and the Python API.
+SCENARIO_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
+
+
 def load_scenario(params_dir: str | os.PathLike, name: str) -> Scenario:
     """Read and validate ``<params_dir>/scenarios/<name>.yaml``.
 
@@ -90,8 +96,10 @@ def load_scenario(params_dir: str | os.PathLike, name: str) -> Scenario:
     """
     from .data.io import read_yaml
 
-    if not isinstance(name, str) or not name or "/" in name or "\\" in name or name.startswith("."):
-        raise UserError(f"scenario name {name!r} is not valid")
+    if not isinstance(name, str) or not re.fullmatch(SCENARIO_PATTERN, name):
+        raise UserError(f"scenario name {name!r} is not valid: a name like 'baseline' "
+                        "(letters, digits, '_' and '-', at most 64; it also names the "
+                        "report folder)")
     path = Path(params_dir) / SCENARIO_DIR / f"{name}.yaml"
     if not path.is_file():
         known = list_scenarios(params_dir)

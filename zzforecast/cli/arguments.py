@@ -8,7 +8,7 @@ import argparse
 import math
 import re
 
-__all__ = ["MAX_PATHS", "JANUARY_MESSAGE", "year", "as_of", "is_january",
+__all__ = ["MAX_PATHS", "scenario", "JANUARY_MESSAGE", "year", "as_of", "is_january",
            "refuse_january", "n_paths", "positive_int", "seed",
            "positive_float", "tolerance"]
 
@@ -67,6 +67,17 @@ def refuse_january(text: str, option: str = "--as-of") -> None:
     if is_january(text):
         raise UserError(f"{option} " + JANUARY_MESSAGE.format(text=str(text).strip(),
                                                                year=str(text).strip()[:4]))
+
+
+def scenario(text: str) -> str:
+    """A scenario name (a file in params/scenarios/, and a report folder name)."""
+    from ..scenarios import SCENARIO_PATTERN
+
+    if not re.fullmatch(SCENARIO_PATTERN, text):
+        raise argparse.ArgumentTypeError(
+            f"a scenario is a name like 'baseline' (letters, digits, '_' and '-', at most "
+            f"64), got {text!r}")
+    return text
 
 
 def positive_int(text: str) -> int:

@@ -35,7 +35,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--year", type=arguments.year, default=2017, help="target year (default 2017)")
     parser.add_argument("--as-of", required=True, metavar="YYYY-MM",
                         help="data vintage: use data published through this month (e.g. 2017-07)")
-    parser.add_argument("--scenario", default="baseline",
+    parser.add_argument("--scenario", type=arguments.scenario, default="baseline",
                         help="scenario name in params/scenarios/ (default baseline)")
     parser.add_argument("--n-paths", type=arguments.n_paths, default=10_000, metavar="N",
                         help="number of joint paths (default 10000)")
@@ -126,6 +126,9 @@ def run(args: argparse.Namespace) -> int:
     from ..attain_check import nowcast_check
 
     check = nowcast_check(sim, bundle)
+    if check.attrs.get("skipped"):
+        print(f"warning: nowcast cross-check left out: {check.attrs['skipped']}",
+              file=sys.stderr)
     progress, zones = _progress(bundle, args, clusters)
     if args.format == "json":
         from ..progress import progress_records

@@ -36,7 +36,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--year", type=arguments.year, required=True, help="target year, e.g. 2017")
     parser.add_argument("--as-of", type=arguments.as_of, required=True,
                         help="data vintage YYYY-MM (data published through that month)")
-    parser.add_argument("--scenario", default="baseline",
+    parser.add_argument("--scenario", type=arguments.scenario, default="baseline",
                         help="scenario name from params/scenarios (default: baseline)")
     parser.add_argument("--clusters", default="all",
                         help="'all' (default) or comma-separated cluster ids")
