@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zzforecast.nowcast import nowcast, required_growth
+from zzforecast.estimate.nowcast import nowcast, required_growth
 
 SHARES = np.array([0.08, 0.16, 0.25, 0.34, 0.45, 0.54, 0.63, 0.72, 0.81, 0.89, 1.0])
 
@@ -40,7 +40,8 @@ def test_nowcast_contract_and_exact_case():
     df = _ytd()
     out = nowcast(df, "2017-07", level=(80, 95), thresholds=(0.08, 0.12), n_paths=4000)
     cols = ["unique_id", "year", "as_of", "month", "ytd_growth", "mean", "lo-80", "hi-80",
-            "lo-95", "hi-95", "p_ge_0.08", "required_0.08", "p_ge_0.12", "required_0.12"]
+            "lo-95", "hi-95", "p_ge_0.08", "required_0.08", "p_ge_0.12", "required_0.12",
+            "warning"]
     assert list(out.columns) == cols
     row = out.iloc[0]
     assert row["year"] == 2017 and row["month"] == 7 and row["as_of"] == "2017-07"
@@ -101,7 +102,7 @@ def test_nowcast_reproducible_and_callable_via_package():
 
 
 def test_nowcast_paths_match_nowcast():
-    from zzforecast.nowcast import nowcast_paths
+    from zzforecast.estimate.nowcast import nowcast_paths
 
     df = _ytd()
     df.loc[df["ds"].dt.month == 7, "cum_value"] *= np.linspace(0.95, 1.05, 10)
@@ -109,44 +110,7 @@ def test_nowcast_paths_match_nowcast():
     assert list(paths.columns) == ["unique_id", "year", "month", "sample_id", "growth"]
     assert len(paths) == 3000 and paths["sample_id"].max() == 2999
     summary = nowcast(df, "2017-07", n_paths=3000, seed=5).iloc[0]
-    assert paths["growth"].mean() == pytest.approx(summary["mean"])
-    assert paths["growth"].quantile(0.1) == pytest.approx(summary["lo-80"])
-
-
-def _noisy(calm_from, years=range(1996, 2018)):
-    """Published growth with noise of sd 5 points before ``calm_from``, 0.2 points after."""
-    df = _ytd(years=years)
-    rng = np.random.default_rng(1)
-    before_dec = df["ds"].dt.month < 12
-    sd = np.where(df.loc[before_dec, "ds"].dt.year < calm_from, 0.05, 0.002)
-    df.loc[before_dec, "cum_growth"] += sd * rng.standard_normal(before_dec.sum())
-    return df
-
-
-def test_spread_is_exponentially_weighted_rms_of_earlier_errors():
-    from zzforecast.nowcast import DEFAULT_SIGMA, ERROR_DECAY, _history, _tables, _validate
-
-    lv, gr = _tables(_validate(_noisy(calm_from=2008)))
-    hist = _history(lv, gr)
-    row = int(np.nonzero(hist["years"] == 2017)[0][0])
-    for j in (0, 5, 9):  # February, July, November
-        known = np.isfinite(hist["err"][:row, j])
-        err = hist["err"][:row, j][known]
-        weight = ERROR_DECAY ** (2017 - hist["years"][:row][known])
-        expected = max(np.sqrt(np.sum(weight * err ** 2) / np.sum(weight)),
-                       0.25 * DEFAULT_SIGMA[j + 2])  # floor of the spread
-        assert hist["sigma"][row, j] == pytest.approx(expected)
-        # The last nine years are calm: the spread is far below the 1990s' errors.
-        assert hist["sigma"][row, j] < 0.35 * np.sqrt(np.mean(err[:5] ** 2))
-
-
-def test_volatile_decade_does_not_dominate_later_calm_years():
-    def width(df):
-        row = nowcast(df, "2017-07", n_paths=4000).iloc[0]
-        return row["hi-80"] - row["lo-80"]
-
-    calm = width(_noisy(calm_from=1996))
-    after_volatile = width(_noisy(calm_from=2008))
-    always_volatile = width(_noisy(calm_from=2018))
-    assert after_volatile < 2 * calm
-    assert always_volatile > 10 * calm
+    # nowcast reads the distribution exactly; the draws agree up to Monte Carlo error.
+    sd = paths["growth"].std()
+    assert abs(paths["growth"].median() - summary["mean"]) < 0.1 * sd
+    assert abs(paths["growth"].quantile(0.1) - summary["lo-80"]) < 0.1 * sd

@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "forecast": ".models",
     "sample_paths": ".models",
-    "nowcast": ".nowcast",
+    "nowcast": ".estimate.nowcast",
 }
 
 __all__ = ["__version__", *_PUBLIC]
@@ -23,9 +23,6 @@ __all__ = ["__version__", *_PUBLIC]
 def __getattr__(name: str):
     if name in _PUBLIC:
         value = getattr(importlib.import_module(_PUBLIC[name], __name__), name)
-        # Importing the submodule ``nowcast`` binds the module to this name; bind the
-        # function instead (zzforecast/nowcast.py is also callable, for imports in the
-        # other order).
         globals()[name] = value
         return value
     raise AttributeError(f"module 'zzforecast' has no attribute {name!r}")

@@ -52,7 +52,7 @@ def required_growth(target_growth, cum_now, annual_last, cum_last):
     nowcast module provides it.
     """
     try:
-        from .nowcast import required_growth as _rg
+        from .estimate.nowcast import required_growth as _rg
     except ImportError:
         _rg = None
     if _rg is not None:

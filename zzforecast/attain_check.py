@@ -80,7 +80,7 @@ def nowcast_check(simulation, bundle, *, level: int = 80) -> pd.DataFrame:
     cols = ["scope", "indicator", "target", "sim_mean", "sim_lo", "sim_hi", "sim_p_attain",
             "nowcast_mean", "nowcast_lo", "nowcast_hi", "nowcast_p_attain"]
     try:
-        from .nowcast import nowcast
+        from .estimate.nowcast import nowcast
     except ImportError:
         return pd.DataFrame(columns=cols)
     targets = {(t.scope, t.indicator): float(t.value) for t in (bundle.targets or [])

@@ -41,10 +41,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.special import ndtr
 
 from .data.schemas import CITY_SCOPE, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
-from .exceptions import DataError, UserError
-from .sim_inputs import (
+from .estimate.engine_inputs import (
     ANNUAL_INDICATORS,
     DEFAULT_RHO,
     MIN_YEARS_FOR_CORR,
@@ -53,6 +53,8 @@ from .sim_inputs import (
     parse_as_of,
     prepare_inputs,
 )
+from .estimate.ytd import PROBS
+from .exceptions import DataError, UserError
 
 __all__ = [
     "Simulation",
@@ -197,6 +199,16 @@ def simulate_arrays(inputs: SimInputs, n_paths: int = 10_000, seed: int = 0, *,
     stale = offset > 0
     inv_sqrt = (1 / np.sqrt(n_rem)).astype(f32)
     monthly_ind = np.tile(np.array([i in MONTHLY_INDICATORS for i in inputs.indicators]), n_c)
+    # Year-to-date series end the year on the within-year model's distribution exactly:
+    # the correlated normal year-end draw is mapped through its shock quantiles (a Gaussian
+    # copula with the measured marginal), log(1 + G) = g_loc + g_scale * Z.
+    g_loc = flat(inputs.g_loc) if inputs.g_loc is not None else np.full(n_cols, np.nan)
+    g_scale = flat(inputs.g_scale) * float(volatility) if inputs.g_scale is not None else g_loc
+    exact = ytd & np.isfinite(g_loc)
+    ind_of_col = np.tile(np.arange(n_i), n_c)
+    exact_groups = [(np.where(exact & (ind_of_col == j))[0], inputs.shock_quantiles[j])
+                    for j in range(n_i) if inputs.shock_quantiles is not None]
+    exact_groups = [(cols, q) for cols, q in exact_groups if cols.size]
     monthly = None
     groups = []
     if keep_monthly:
@@ -237,9 +249,14 @@ def simulate_arrays(inputs: SimInputs, n_paths: int = 10_000, seed: int = 0, *,
                 pad = np.concatenate([np.zeros_like(w[:1]), w], axis=0)
                 w[:, :, stale] -= pad[offset[stale], :, np.where(stale)[0]].T[None]
             w *= inv_sqrt  # variance 1 at year end
+            w_end = w[-1].copy()
             r_path = w
             r_path *= sigma
             r_path += mu
+            for cols, quantiles in exact_groups:
+                z_end = np.interp(ndtr(w_end[:, cols]), PROBS, quantiles)
+                g_end = np.expm1(g_loc[cols] + g_scale[cols] * z_end) + (1 - s[cols]) * shift_f[cols]
+                r_path[-1][:, cols] = (g_end - s[cols] * g[cols]) / (1 - s[cols])
             np.maximum(r_path, f32(-0.95), out=r_path)
             r_end = r_path[-1]
             remaining[start:stop] = r_end

@@ -9,7 +9,7 @@ from . import arguments
 
 __all__ = ["add_parser", "run"]
 
-DATASETS = ("m3-yearly", "national-fai-nowcast", "province-fai-pooling")
+DATASETS = ("m3-yearly", "ytd", "province-fai-pooling")
 
 
 def add_parser(subparsers) -> None:
@@ -21,14 +21,27 @@ def add_parser(subparsers) -> None:
             "Hold out the last h points of every series and score zzforecast beside the "
             "reference models naive, autoets, autotheta and sf_ensemble (statsforecast, "
             "fitted in the same run): sMAPE, MASE, coverage of 80%% and 95%% intervals, "
-            "MSIS and seconds. --dataset national-fai-nowcast runs the rolling-origin "
-            "nowcast backtest on the real national FAI series (NBS) in ../shared/data; "
+            "MSIS and seconds. --dataset ytd scores the attainability engine and the "
+            "nowcast in real time on year-to-date data (--file F: a long CSV/Parquet "
+            "unique_id, ds, cum_growth, optional cum_value; or an NBS extract with a month "
+            "column and <name>_cum_yoy_pct columns; default: the real national series in "
+            "../shared/data) against carry-forward and climatology; "
             "--dataset province-fai-pooling compares forecasts with and without pooling "
             "on short windows of the real provincial FAI panel (NBS)."),
     )
-    src = parser.add_mutually_exclusive_group(required=True)
-    src.add_argument("--dataset", choices=DATASETS, help="a built-in dataset")
-    src.add_argument("--file", help="long CSV/Parquet: unique_id, ds, y")
+    parser.add_argument("--dataset", choices=DATASETS, default=None,
+                        help="a built-in dataset (without it, --file is a forecast backtest)")
+    parser.add_argument("--file", action="append", default=None,
+                        help="long CSV/Parquet: unique_id, ds, y (forecast backtest) or, with "
+                             "--dataset ytd, year-to-date data; repeat to pool several files")
+    parser.add_argument("--first-year", type=arguments.year, default=None,
+                        help="ytd: first target year (default: the 7th complete year)")
+    parser.add_argument("--last-year", type=arguments.year, default=None,
+                        help="ytd: last target year (default: the last complete year)")
+    parser.add_argument("--stress", action="store_true",
+                        help="ytd: inject a 2020/2021-like shock pair and score the years after it")
+    parser.add_argument("--n-paths", type=arguments.positive_int, default=2000,
+                        help="ytd: engine paths per forecast (default: 2000)")
     parser.add_argument("--h", type=arguments.positive_int, default=None,
                         help="horizon (default: 6 for m3-yearly; required with --file)")
     parser.add_argument("--models", nargs="+", default=None,
@@ -77,16 +90,12 @@ def run(args) -> int:
                       f"cov80 {100 * m['coverage_80']:.1f}  cov95 {100 * m['coverage_95']:.1f}"
                       f"  MSIS95 {m['msis_95']:.2f}")
         return 0
-    if args.dataset == "national-fai-nowcast":
-        from ..models.nowcast_backtest import format_nowcast_tables, nowcast_backtest
-
-        result = nowcast_backtest(args.data, seed=args.seed)
-        if args.format == "json":
-            json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
-            sys.stdout.write("\n")
-        else:
-            print(format_nowcast_tables(result))
-        return 0
+    if args.dataset == "ytd":
+        return _run_ytd(args)
+    if args.dataset is None and not args.file:
+        raise UserError("give --dataset or --file")
+    if args.file and len(args.file) > 1:
+        raise UserError("a forecast backtest takes one --file")
 
     from ..exceptions import DataError
     from ..models.backtest import REFERENCE_MODELS, backtest, load_m3_yearly, split_holdout
@@ -104,10 +113,10 @@ def run(args) -> int:
             raise UserError("--file needs --h, a positive horizon")
         h = args.h
         try:
-            train, test = split_holdout(read_long_table(args.file, ("y",)), h)
+            train, test = split_holdout(read_long_table(args.file[0], ("y",)), h)
         except DataError as exc:
-            raise with_file(exc, args.file) from None
-        name = args.file
+            raise with_file(exc, args.file[0]) from None
+        name = args.file[0]
     result = backtest(train, test, h, dataset=name, models=models, seed=args.seed,
                       n_jobs=args.n_jobs, progress=_progress)
     if args.format == "json":
@@ -115,4 +124,44 @@ def run(args) -> int:
         sys.stdout.write("\n")
     else:
         print(format_table(result))
+    return 0
+
+
+def _run_ytd(args) -> int:
+    """``backtest --dataset ytd``: the engine and the nowcast in real time."""
+    import pandas as pd
+
+    from ..data.io import read_table
+    from ..data.public import load_real_ytd_series, load_ytd_extract
+    from ..evaluate.ytd_backtest import format_ytd_tables, ytd_backtest
+    from ..exceptions import DataError
+    from ..models.frames import read_long_table, with_file
+
+    if args.file:
+        frames = []
+        for path in args.file:
+            try:
+                columns = [str(c) for c in read_table(path).columns]
+                if "month" in columns and any(c.endswith("_cum_yoy_pct") for c in columns):
+                    frames.append(load_ytd_extract(path))
+                else:
+                    values = ("cum_growth", "cum_value") if "cum_value" in columns else ("cum_growth",)
+                    frames.append(read_long_table(path, values, dates="month",
+                                                  allow_missing=values))
+            except DataError as exc:
+                raise with_file(exc, path) from None
+        df = pd.concat(frames, ignore_index=True)
+        source = ", ".join(args.file)
+    else:
+        df = load_real_ytd_series(args.data)
+        source = "NBS national series via AFAN-LIFE/macropage (CC-BY-4.0), ../shared/data"
+    _progress(f"ytd backtest on {df['unique_id'].nunique()} series ...")
+    result = ytd_backtest(df, args.first_year, args.last_year, stress=args.stress,
+                          n_paths=args.n_paths, seed=args.seed, source=source)
+    result["dataset"] = "ytd"
+    if args.format == "json":
+        json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        print(format_ytd_tables(result))
     return 0

@@ -315,7 +315,7 @@ class YearToDateModel:
                 loc[i, j] = (n * own + self.shrink * pooled_loc) / (n + self.shrink)
                 n_used[i, j] = n
                 centred.append(r - loc[i, j])
-            pooled_sd = _mad(np.concatenate(centred), MIN_SCALE * 10)
+            pooled_sd = _mad(np.concatenate(centred), MIN_SCALE)
             for i in range(n_s):
                 r = centred[i]
                 own_var = _mad(r, pooled_sd) ** 2 if r.size >= 3 else pooled_sd ** 2

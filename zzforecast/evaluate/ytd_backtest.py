@@ -76,8 +76,19 @@ def _engine_draws(hist: pd.DataFrame, uid: str, year: int, month: int, model, n_
 
 
 def _as_observations(hist: pd.DataFrame, uid: str):
-    """One series in the engine's observation shape, as cluster ``uid``, indicator fai."""
-    part = hist[hist["unique_id"] == uid]
+    """One series in the engine's observation shape, as cluster ``uid``, indicator fai.
+
+    A growth-only series (no levels, e.g. FAI after 2018 or a sector series) enters the
+    engine on an index: last year's level 1 chained by the published full-year growth and
+    spread over the months evenly. Only the growth the engine simulates is scored; the
+    index never stands for a published level.
+    """
+    part = hist[hist["unique_id"] == uid].copy()
+    if part["cum_value"].isna().all():
+        dec = part[part["month"] == 12].set_index("year")["cum_growth"]
+        years = np.arange(int(part["year"].min()), int(part["year"].max()) + 1)
+        index = pd.Series(np.cumprod([1.0 + float(dec.get(y, 0.0)) for y in years]), index=years)
+        part["cum_value"] = part["year"].map(index) * part["month"] / 12.0
     period = part["ds"].dt.strftime("%Y-%m")
     frames = [pd.DataFrame({"period": period, "measure": "growth", "frequency": "monthly_ytd",
                             "value": part["cum_growth"]}),

@@ -1,24 +1,30 @@
 """Inputs of the joint simulation, estimated from history (see :mod:`zzforecast.simulate`).
 
 As of a data vintage, for every cluster and indicator: last year's level, the cumulative
-seasonal share ``s`` and year-to-date growth ``g`` (monthly indicators), the centre and
-spread of the growth still to come (calibrated on the cluster's past surprises at the same
-month, winsorised and shrunk toward the pool of all clusters; annual history for
-annual-only indicators), and the correlation of shocks across every series (Ledoit-Wolf
-intensity toward a constant-correlation target, with an equicorrelation fallback when
-history is short). Pandas and scikit-learn live here, outside the hot loop.
+seasonal share ``s`` and year-to-date growth ``g`` (monthly indicators), and the
+predictive distribution of full-year growth from the within-year model
+(:class:`zzforecast.estimate.ytd.YearToDateModel`, fitted per indicator on every
+cluster's complete years before the target year: centre, spread and the measured shock
+distribution); for annual-only indicators, a centre and spread from annual history. Also
+the correlation of shocks across every series (Ledoit-Wolf intensity toward a
+constant-correlation target, with an equicorrelation fallback when history is short).
+Growth is never derived from levels across years: a series without published growth for
+its latest month is left out, with a note. Pandas and scikit-learn live here, outside the
+hot loop.
 """
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from .data.schemas import INDICATORS
-from .exceptions import DataError, UserError
+from ..data.schemas import INDICATORS
+from ..exceptions import DataError, UserError
+from .asof import parse_as_of
+from .ytd import PROBS, YearToDateModel
 
 __all__ = [
     "SimInputs",
@@ -28,7 +34,6 @@ __all__ = [
     "MIN_YEARS_FOR_CORR",
     "MONTHLY_INDICATORS",
     "ANNUAL_INDICATORS",
-    "SURPRISE_WINDOW",
 ]
 
 MONTHLY_INDICATORS = ("fai", "iav")  # simulated month by month from year-to-date data
@@ -39,34 +44,6 @@ DEFAULT_SURPRISE_SD = 0.05  # sd of remaining-months growth surprise with no his
 DEFAULT_ANNUAL_SD = 0.05  # sd of annual growth with no history
 SHRINK_K = 3.0  # pseudo-observations of the pooled value in per-cluster estimates
 ANNUAL_WINDOW = 5  # years of annual growth used for the centre of annual growth
-SURPRISE_WINDOW = 8  # most recent years of year-to-date surprises used for calibration
-
-
-# --------------------------------------------------------------------------- inputs
-
-def parse_as_of(as_of: str | Any) -> tuple[int, int]:
-    """Parse an as-of vintage ``YYYY-MM`` (or a date/Timestamp) into ``(year, month)``.
-
-    Raises
-    ------
-    UserError
-        When the text is not a valid ``YYYY-MM`` month.
-    """
-    if hasattr(as_of, "year") and hasattr(as_of, "month"):
-        return int(as_of.year), int(as_of.month)
-    text = str(as_of).strip()
-    parts = text.split("-")
-    try:
-        if len(parts) < 2 or len(parts[0]) != 4:
-            raise ValueError
-        year, month = int(parts[0]), int(parts[1])
-    except ValueError:
-        raise UserError(f"as-of '{text}' is not a month in the form YYYY-MM (e.g. 2017-07)") from None
-    if not 1 <= month <= 12:
-        raise UserError(f"as-of '{text}': month {month} is not between 01 and 12")
-    if not 1900 <= year <= 2200:
-        raise UserError(f"as-of '{text}': year {year} is out of range")
-    return year, month
 
 
 @dataclass(frozen=True)
@@ -96,6 +73,12 @@ class SimInputs:
     n_history: np.ndarray  # years of history behind mu/sigma per series
     deflated: tuple[bool, ...]  # indicator's level is nominal and growth real (IAV)
     notes: tuple[str, ...] = ()  # series left out and why
+    # Year-to-date series: log(1 + full-year growth) = g_loc + g_scale * Z, Z with the
+    # quantiles shock_quantiles[indicator] at estimate.ytd.PROBS (NaN: annual model).
+    g_loc: np.ndarray | None = None
+    g_scale: np.ndarray | None = None
+    shock_quantiles: np.ndarray | None = None  # (n_indicators, len(PROBS))
+    models: dict | None = None  # indicator -> fitted YearToDateModel
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -146,42 +129,32 @@ def _tables(observations, cluster_ids, indicators, year, as_of_month):
     mgrowth[c[mon & ~lev], i[mon & ~lev], y[mon & ~lev], mo[mon & ~lev]] = val[mon & ~lev]
     alevel[c[~mon & lev], i[~mon & lev], y[~mon & lev]] = val[~mon & lev]
     agrowth[c[~mon & ~lev], i[~mon & ~lev], y[~mon & ~lev]] = val[~mon & ~lev]
-    # Annual level from December's cumulative value where the annual row is missing.
+    # Annual level from December's cumulative value where the annual row is missing (the
+    # same figure); full-year growth from December's published cumulative growth. Growth
+    # is never derived from levels across years (scope changes, revisions; for IAV it
+    # would be nominal growth taken for real).
     alevel = np.where(np.isnan(alevel), mlevel[..., 11], alevel)
-    # Growth from levels where the published growth is missing (same scope assumed).
-    prev_a = np.concatenate([np.full(alevel[..., :1].shape, np.nan), alevel[..., :-1]], axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        agrowth = np.where(np.isnan(agrowth), alevel / prev_a - 1.0, agrowth)
-        prev_m = np.concatenate([np.full(mlevel[:, :, :1].shape, np.nan), mlevel[:, :, :-1]], axis=2)
-        mgrowth = np.where(np.isnan(mgrowth), mlevel / prev_m - 1.0, mgrowth)
+    agrowth = np.where(np.isnan(agrowth), mgrowth[..., 11], agrowth)
     return first_year, mlevel, mgrowth, alevel, agrowth
 
 
-def _clip_outliers(values: np.ndarray, z: float = 3.0) -> np.ndarray:
-    """Winsorise at median +- z robust sds (1.4826 MAD); NaN stay NaN.
+def _normal_quantiles() -> np.ndarray:
+    from scipy import stats
 
-    One broken year (a scope change, a revision) should not set the spread of every
-    future year, and with 5-8 years a single outlier would.
-    """
-    v = np.asarray(values, dtype=float)
-    finite = v[np.isfinite(v)]
-    if finite.size < 4:
-        return v
-    med = float(np.median(finite))
-    mad = 1.4826 * float(np.median(np.abs(finite - med)))
-    if not mad > 0:
-        return v
-    return np.where(np.isfinite(v), np.clip(v, med - z * mad, med + z * mad), np.nan)
+    return stats.norm.ppf(PROBS)
 
 
-def _shrunk(values: np.ndarray, pooled: float, k: float = SHRINK_K, *,
-            robust: bool = False) -> tuple[float, int]:
-    """Mean (or median, ``robust``) of the finite values shrunk toward ``pooled``."""
+# The shock distribution of a series with no history to measure one: standard normal.
+_NORMAL_Q = _normal_quantiles()
+
+
+def _shrunk(values: np.ndarray, pooled: float, k: float = SHRINK_K) -> tuple[float, int]:
+    """Mean of the finite values shrunk toward ``pooled`` with ``k`` pseudo-observations."""
     v = values[np.isfinite(values)]
     n = v.size
     if n == 0:
         return pooled, 0
-    centre = float(np.median(v)) if robust else float(v.mean())
+    centre = float(v.mean())
     return (n * centre + k * pooled) / (n + k), n
 
 
@@ -238,7 +211,8 @@ def _equicorr(n: int, rho: float = DEFAULT_RHO) -> np.ndarray:
 
 
 def prepare_inputs(clusters, observations, year: int, as_of: str, *,
-                   indicators: tuple[str, ...] | None = None) -> SimInputs:
+                   indicators: tuple[str, ...] | None = None, model=None,
+                   fitted: dict | None = None) -> SimInputs:
     """Estimate the simulation's inputs from the clusters and observations frames.
 
     Parameters
@@ -254,6 +228,12 @@ def prepare_inputs(clusters, observations, year: int, as_of: str, *,
         Data vintage ``YYYY-MM`` within ``year``; only data published through it is used.
     indicators : tuple of str, optional
         Indicators to simulate; by default every indicator with data.
+    model : YearToDateModel, optional
+        The within-year model to fit per monthly indicator (its parameters are used; it is
+        not changed). Default ``YearToDateModel()``. Any object with the same ``fit`` /
+        ``predict`` / ``shock_quantiles_`` protocol can stand in.
+    fitted : dict, optional
+        Indicator -> model already fitted on the years before ``year`` (skips the fit).
 
     Returns
     -------
@@ -284,10 +264,23 @@ def prepare_inputs(clusters, observations, year: int, as_of: str, *,
         # nan-aware means over empty slices (clusters or months without history) are
         # expected here and handled explicitly below.
         warnings.simplefilter("ignore", RuntimeWarning)
-        return _prepare(clusters, observations, int(year), as_month, indicators)
+        return _prepare(clusters, observations, int(year), as_month, indicators,
+                        model if model is not None else YearToDateModel(), fitted or {})
 
 
-def _prepare(clusters, observations, year: int, as_month: int, indicators) -> SimInputs:
+def _ytd_frame(cluster_ids, mlevel, mgrowth, first_year, j) -> pd.DataFrame:
+    """Indicator ``j`` of every cluster as a year-to-date long frame (published months)."""
+    c, y, m = np.nonzero(np.isfinite(mgrowth[:, j, :, 1:]))
+    m = m + 1  # month index 1..11 is February..December
+    return pd.DataFrame({
+        "unique_id": np.asarray(cluster_ids, dtype=object)[c],
+        "ds": pd.to_datetime({"year": first_year + y, "month": m + 1, "day": 1})
+        + pd.offsets.MonthEnd(0),
+        "cum_growth": mgrowth[c, j, y, m], "cum_value": mlevel[c, j, y, m]})
+
+
+def _prepare(clusters, observations, year: int, as_month: int, indicators, model,
+             fitted) -> SimInputs:
     cluster_ids = tuple(str(c) for c in clusters["cluster_id"])
     levels = tuple(str(v) for v in clusters["level"])
     if indicators is None:
@@ -317,10 +310,14 @@ def _prepare(clusters, observations, year: int, as_month: int, indicators) -> Si
     # Seasonal shares s(k) = C(k, y) / A(y) of every past year, pooled across clusters.
     with np.errstate(invalid="ignore", divide="ignore"):
         shares_hist = mlevel[:, :, :ty, :] / alevel[:, :, :ty, None]
-    pooled_cache: dict[tuple[int, int], tuple[float, float]] = {}
     annual_dev: dict[int, np.ndarray] = {}
+    g_loc = np.full((n_c, n_i), np.nan)
+    g_scale = np.full((n_c, n_i), np.nan)
+    shock_q = np.tile(_NORMAL_Q, (n_i, 1))
+    models: dict = {}
+    errors: dict[int, pd.DataFrame] = {}
     for j, ind in enumerate(indicators):
-        monthly_ind = ind in MONTHLY_INDICATORS and np.isfinite(mlevel[:, j]).any()
+        monthly_ind = ind in MONTHLY_INDICATORS and np.isfinite(mgrowth[:, j]).any()
         pooled_share = np.nanmean(shares_hist[:, j], axis=(0, 1)) if monthly_ind else np.full(12, np.nan)
         pooled_share = np.where(np.isfinite(pooled_share), pooled_share, (np.arange(1, 13)) / 12.0)
         pooled_share[11] = 1.0
@@ -333,18 +330,18 @@ def _prepare(clusters, observations, year: int, as_month: int, indicators) -> Si
         if not np.isfinite(pooled_sd_a) or pooled_sd_a <= 0:
             pooled_sd_a = DEFAULT_ANNUAL_SD
         annual_dev[j] = dev
-        # Surprises u = r - g by (cluster, past year, month), where
-        # r = (G - s*g) / (1 - s) with s the previous year's share.
+        pred = None
         if monthly_ind:
-            prev_share = np.concatenate([np.full(shares_hist[:, j, :1].shape, np.nan),
-                                         shares_hist[:, j, :-1]], axis=1)  # s_{y-1}(k)
-            g_hist = mgrowth[:, j, :ty, :]
-            G_hist = agrowth[:, j, :ty, None]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                rem = 1.0 - prev_share
-                r_hist = (G_hist - prev_share * g_hist) / rem
-                u = np.where(rem > 0.02, r_hist - g_hist, np.nan)  # (c, y, k)
-            u[:, :, 11] = np.nan
+            frame = _ytd_frame(cluster_ids, mlevel, mgrowth, first_year, j)
+            past = frame[frame["ds"].dt.year < year]
+            fm = fitted.get(ind)
+            if fm is None and (past["ds"].dt.month == 12).any():
+                fm = type(model)(**model.get_params()).fit(past, before=year)
+            if fm is not None:
+                models[ind] = fm
+                shock_q[j] = fm.shock_quantiles_
+                errors[j] = fm.errors_
+                pred = fm.predict(frame[frame["ds"].dt.year == year]).set_index("unique_id")
         for c in range(n_c):
             if not np.isfinite(base[c, j]):
                 has_data = np.isfinite(mlevel[c, j]).any() or np.isfinite(alevel[c, j]).any()
@@ -358,62 +355,58 @@ def _prepare(clusters, observations, year: int, as_month: int, indicators) -> Si
                 seen = np.where(np.isfinite(mlevel[c, j, ty, :]) | np.isfinite(mgrowth[c, j, ty, :]))[0]
                 if seen.size and np.isfinite(mgrowth[c, j, ty, seen[-1]]):
                     m_c = int(seen[-1]) + 1
+                elif seen.size:
+                    notes.append(f"cluster '{cluster_ids[c]}', {ind}: no published growth for "
+                                 f"{year}-{int(seen[-1]) + 1:02d} (growth is never derived from "
+                                 "levels across years); simulated from annual history")
                 observed[c, j, :] = mlevel[c, j, ty, :]
                 last = mlevel[c, j, ty - 1, :]
                 prof = np.where(np.isfinite(last), last, pooled_share * base[c, j])
                 prof[11] = base[c, j]
                 profile_last[c, j] = prof
+            n_history[c, j] = int(np.isfinite(ag[c]).sum())
             if m_c >= 2:
                 ytd_month[c, j] = m_c
                 share[c, j] = profile_last[c, j, m_c - 1] / base[c, j]
                 ytd_growth[c, j] = mgrowth[c, j, ty, m_c - 1]
-                if m_c < 12:
-                    if (j, m_c) not in pooled_cache:
-                        pooled_u = _clip_outliers(u[:, -SURPRISE_WINDOW:, m_c - 1])
-                        pu_mean = (float(np.nanmedian(pooled_u)) if np.isfinite(pooled_u).any()
-                                   else 0.0)
-                        pu_sd = (float(np.nanstd(pooled_u)) if np.isfinite(pooled_u).sum() >= 3
-                                 else DEFAULT_SURPRISE_SD)
-                        pooled_cache[(j, m_c)] = (pu_mean, pu_sd if pu_sd > 0 else DEFAULT_SURPRISE_SD)
-                    pu_mean, pu_sd = pooled_cache[(j, m_c)]
-                    own = _clip_outliers(u[c, -SURPRISE_WINDOW:, m_c - 1])
-                    b, n = _shrunk(own, pu_mean, robust=True)  # median: one odd year
-                    mu[c, j] = ytd_growth[c, j] + b
-                    sigma[c, j] = _shrunk_sd(own, pu_sd)
-                    n_history[c, j] = n
-                else:
+                if m_c == 12:
                     mu[c, j] = ytd_growth[c, j]
+                    continue
+                s_c, g_c = share[c, j], ytd_growth[c, j]
+                if pred is not None and cluster_ids[c] in pred.index:
+                    row = pred.loc[cluster_ids[c]]
+                    g_loc[c, j], g_scale[c, j] = float(row["loc"]), float(row["scale"])
+                    if row["warning"]:
+                        notes.append(f"cluster '{cluster_ids[c]}', {ind}: {row['warning']}")
+                else:  # no complete year to learn from: the pace carries, default spread
+                    g_loc[c, j], g_scale[c, j] = np.log1p(g_c), DEFAULT_SURPRISE_SD * (1 - s_c)
+                # Centre and spread of the remaining months' growth r (G = s g + (1 - s) r),
+                # for the months between now and December.
+                mu[c, j] = (np.expm1(g_loc[c, j]) - s_c * g_c) / (1 - s_c)
+                sigma[c, j] = np.exp(g_loc[c, j]) * g_scale[c, j] / (1 - s_c)
             else:
                 m, n = _shrunk(ag[c, -ANNUAL_WINDOW:], pooled_mu, k=2.0)
                 mu[c, j] = m
-                s_pred = _shrunk_sd(dev[c], pooled_sd_a) * np.sqrt(1 + 1 / max(n, 1))
-                sigma[c, j] = s_pred
+                sigma[c, j] = _shrunk_sd(dev[c], pooled_sd_a) * np.sqrt(1 + 1 / max(n, 1))
                 n_history[c, j] = n
                 if ind in MONTHLY_INDICATORS:
                     profile_last[c, j] = pooled_share * base[c, j]
-    # ---- correlation of shocks across every simulated series
+    # ---- correlation of shocks across every simulated series: the within-year model's
+    # standardised out-of-sample errors (year x month), annual deviations otherwise.
     n_cols = n_c * n_i
     cols_u = []
     years_seen = set()
     for j in range(n_i):
+        err = errors.get(j)
         for c in range(n_c):
             col = np.full((ty, 11), np.nan)
-            if ytd_month[c, j] >= 2 and indicators[j] in MONTHLY_INDICATORS:
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    prev_share = np.concatenate([[np.full(12, np.nan)], shares_hist[c, j, :-1]])
-                    g_hist = mgrowth[c, j, :ty, :]
-                    G_hist = agrowth[c, j, :ty, None]
-                    rem = 1.0 - prev_share
-                    r_hist = (G_hist - prev_share * g_hist) / rem
-                    uu = np.where(rem > 0.02, r_hist - g_hist, np.nan)[:, :11]
-                # Standardise per month so months with different spreads mix.
-                with np.errstate(invalid="ignore"):
-                    mm = np.nanmean(uu, axis=0)
-                    ss = np.nanstd(uu, axis=0)
-                col = np.where(ss > 0, (uu - mm) / np.where(ss > 0, ss, 1), np.nan)
-            else:
-                d = annual_dev[j][c]
-                col[:, :] = d[:, None] if np.isfinite(base[c, j]) else np.nan
+            if ytd_month[c, j] >= 2 and err is not None:
+                mine = err[err["unique_id"] == cluster_ids[c]]
+                yi = mine["year"].to_numpy(int) - first_year
+                ok = (yi >= 0) & (yi < ty)
+                col[yi[ok], mine["month"].to_numpy(int)[ok] - 2] = mine["z"].to_numpy(float)[ok]
+            elif np.isfinite(base[c, j]):
+                col[:, :] = annual_dev[j][c][:, None]
             years_seen.update(np.where(np.isfinite(col).any(axis=1))[0].tolist())
             cols_u.append(col.reshape(-1))
     rows = np.stack(cols_u, axis=1) if cols_u else np.zeros((0, 0))
@@ -432,5 +425,6 @@ def _prepare(clusters, observations, year: int, as_month: int, indicators) -> Si
         as_of_month=as_month, base=base, ytd_month=ytd_month, share=share,
         ytd_growth=ytd_growth, profile_last=profile_last, observed=observed, mu=mu,
         sigma=sigma, corr=corr, corr_method=method, n_history=n_history, deflated=deflated,
-        notes=tuple(notes),
+        notes=tuple(notes), g_loc=g_loc, g_scale=g_scale, shock_quantiles=shock_q,
+        models=models,
     )
