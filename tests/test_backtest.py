@@ -80,10 +80,44 @@ def test_cli_forecast_and_nowcast(tmp_path, capsys):
     assert main(["nowcast", "--file", str(ytd), "--as-of", "2017-07", "--threshold", "13"]) == 2
 
 
-def test_national_nowcast_backtest_beats_carry_rule(shared_data):
-    from zzforecast.models.nowcast_backtest import nowcast_backtest
+def test_ytd_backtest_cli_json_contract_on_the_real_fai_file(shared_data, capsys):
+    from zzforecast.cli import main
 
-    r = nowcast_backtest(shared_data, years=range(2006, 2017), months=(2, 5, 7, 10),
-                         n_paths=1000)
-    assert r["overall"]["brier"] < r["overall"]["brier_rule"]
-    assert 0.6 <= r["overall"]["coverage_80"] <= 1.0
+    path = shared_data / "china_fai_monthly_cumulative_1981_2017-07.csv"
+    assert main(["backtest", "--dataset", "ytd", "--file", str(path), "--first-year", "2012",
+                 "--last-year", "2016", "--n-paths", "400", "--format", "json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["dataset"] == "ytd" and r["years"] == [2012, 2016]
+    assert r["series"] == ["fai", "fai_secondary_ind", "private_fai"]
+    assert r["cases"] == 3 * 5 * 10
+    for method in ("engine", "nowcast", "carry_forward", "climatology"):
+        assert {"coverage_80", "coverage_95", "brier", "by_month", "reliability"} <= set(r[method])
+        assert [row["month"] for row in r[method]["by_month"]] == list(range(2, 12))
+    assert r["carry_forward"]["coverage_80"] is None
+    for method in ("engine", "nowcast"):
+        assert r[method]["brier"] < r["carry_forward"]["brier"]
+        assert 0.5 <= r[method]["coverage_80"] <= r[method]["coverage_95"] <= 1.0
+        for b in r[method]["reliability"]:
+            assert 0 <= b["lo"] < b["hi"] <= 1 and b["lo"] <= b["mean_p"] <= b["hi"]
+
+
+def test_ytd_backtest_stress_keeps_centres_in_range(shared_data):
+    from zzforecast.data.public import load_real_ytd_series
+    from zzforecast.evaluate.ytd_backtest import ytd_backtest
+
+    df = load_real_ytd_series(shared_data)
+    r = ytd_backtest(df[df["unique_id"] == "fai"], last_year=2016, stress=True,
+                     methods=("nowcast", "carry_forward"))
+    assert r["stress"]["shock_year"] == 2013
+    assert [row["year"] for row in r["stress"]["by_year"]] == [2013, 2014, 2015, 2016]
+    assert all(row["nowcast"]["centres_outside_range"] == 0 for row in r["stress"]["by_year"])
+
+
+def test_ytd_backtest_bad_file_is_a_located_error(tmp_path, capsys):
+    from zzforecast.cli import main
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("unique_id,ds,cum_growth\na,2016-02,8.5\n", encoding="utf-8")
+    assert main(["backtest", "--dataset", "ytd", "--file", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.csv" in err and "Traceback" not in err

@@ -504,10 +504,13 @@ def _huber_location(values: np.ndarray) -> float:
 def _jump_slope(d: np.ndarray, jump: np.ndarray) -> float:
     """Slope of d on the jump by Huber-robust regression (statsmodels RLM), in [-1, 0]."""
     import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
     X = np.column_stack([np.ones_like(jump), jump])
     try:
-        res = sm.RLM(d, X, M=sm.robust.norms.HuberT()).fit()
+        with warnings.catch_warnings():  # a perfect fit (identical years) is a fit
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            res = sm.RLM(d, X, M=sm.robust.norms.HuberT()).fit()
         b = float(res.params[1])
     except (ValueError, np.linalg.LinAlgError):
         return 0.0
