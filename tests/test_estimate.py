@@ -209,3 +209,15 @@ def test_engine_uses_the_models_distribution():
     sim = np.quantile(growth.astype(float), [0.1, 0.5, 0.9])
     assert sim == pytest.approx(q, abs=0.15 * (q[2] - q[0]))
     assert inp.models["fai"].last_year_ == 2016
+
+
+def test_methodology_cites_the_stored_evaluation_of_the_model():
+    from zzforecast.report_text import calibration_evidence, methodology_appendix
+
+    e = calibration_evidence()
+    assert e["model"].startswith("YearToDateModel")
+    for lang in ("zh", "en"):
+        text = methodology_appendix(lang)
+        assert f"{100 * e['engine']['coverage_80']:.1f}%" in text
+        assert f"{e['carry_forward']['brier']:.3f}" in text
+        assert "M3" not in text and "{calibration" not in text
