@@ -253,19 +253,15 @@ def test_overview_links_to_failed_reports_become_text(tmp_path):
     assert "xinmi.html" not in page and "<td>新密</td>" in page
 
 
-def test_leftovers_of_an_interrupted_batch_are_removed_only_when_old(tmp_path):
-    import os
-    import time
-
-    from zzforecast.reports import STALE_SECONDS, _remove_stale
+def test_leftovers_of_an_interrupted_batch_are_removed_under_the_folder_lock(tmp_path):
+    # The batch removes them while it holds the folder's lock (issue 14 item 5): no other
+    # batch can be using them then, whatever their age; other scenarios' stay.
+    from zzforecast.reports import _remove_stale
 
     old = tmp_path / ".baseline.staging-aaaa"
     recent = tmp_path / ".baseline.work-bbbb"
     other = tmp_path / ".downside.staging-cccc"
     for folder in (old, recent, other):
         folder.mkdir()
-    past = time.time() - STALE_SECONDS - 60
-    os.utime(old, (past, past))
-    os.utime(other, (past, past))
     _remove_stale(tmp_path, "baseline")
-    assert not old.exists() and recent.exists() and other.exists()
+    assert not old.exists() and not recent.exists() and other.exists()
