@@ -21,7 +21,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from zzforecast.cli.backtest import format_table
-    from zzforecast.models.backtest import backtest, load_m3_yearly
+    from zzforecast.evaluate.backtest import backtest, load_m3_yearly
 
     train, test = load_m3_yearly()
     result = backtest(train, test, 6, dataset="m3-yearly", seed=args.seed, n_jobs=args.n_jobs,

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from zzforecast.models import fit
-from zzforecast.models.backtest import load_m3_yearly
-from zzforecast.models.calibration import PROBS
+from zzforecast.estimate.annual import fit
+from zzforecast.estimate.annual.calibration import PROBS
+from zzforecast.evaluate.backtest import load_m3_yearly
 
 TEMPLATE = '''"""Default scaled-error quantiles by horizon (generated; do not edit by hand).
 

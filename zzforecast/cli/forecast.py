@@ -34,9 +34,9 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
+    from ..estimate.annual import MODELS, forecast
+    from ..estimate.annual.frames import read_long_table, with_file
     from ..exceptions import DataError, UserError
-    from ..models import MODELS, forecast
-    from ..models.frames import read_long_table, with_file
 
     if args.h < 1:
         raise UserError(f"--h must be a positive integer, got {args.h}")

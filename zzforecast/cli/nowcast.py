@@ -38,9 +38,9 @@ def add_parser(subparsers) -> None:
 
 
 def run(args) -> int:
+    from ..estimate.annual.frames import read_long_table, with_file
     from ..estimate.nowcast import nowcast
     from ..exceptions import DataError, UserError
-    from ..models.frames import read_long_table, with_file
 
     arguments.refuse_january(args.as_of)
     for t in args.threshold:

@@ -29,7 +29,7 @@ def pooling_backtest(path=None, train_length: int = 6, h: int = 3, model: str = 
         sMAPE, MASE, coverage_80, coverage_95 and msis_95 per entry.
     """
     from ..data.public import PROVINCE_PANEL_SOURCE, load_province_panel
-    from . import forecast
+    from ..estimate.annual import forecast
 
     fai = load_province_panel(path)["fai"][["unique_id", "ds", "y"]]
     first, last = int(fai["ds"].min()), int(fai["ds"].max())

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..exceptions import UnknownModelError
+from ...exceptions import UnknownModelError
 from .base import DEFAULT_POOL, KERNELS, forecast_kernels
 from .calibration import Calibrator, error_scale, fit_calibrator, scale_of
 from .frames import Series

@@ -13,8 +13,8 @@ import time
 import numpy as np
 import pandas as pd
 
+from ..estimate.annual import forecast
 from ..exceptions import DataError, Problem, UserError
-from . import forecast
 from .metrics import coverage, mase, mase_scale, msis, smape
 
 __all__ = ["load_m3_yearly", "split_holdout", "backtest", "REFERENCE_MODELS", "DATASETS"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..exceptions import UserError
+from ...exceptions import UserError
 from .engine import MODELS, Fit, fit_batch
 from .frames import future_ds, split_series
 
@@ -70,7 +70,7 @@ def forecast(df: pd.DataFrame, h: int, level=(80, 95), model: str = "auto", seed
         Worker processes for the model fits.
     pooling : bool
         Shrink the growth and volatility of series shorter than 10 points toward the
-        other series of the call (``zzforecast.models.pooling``); needs 3+ series.
+        other series of the call (``zzforecast.estimate.annual.pooling``); needs 3+ series.
 
     Returns
     -------

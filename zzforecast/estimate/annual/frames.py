@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..exceptions import DataError, Problem
+from ...exceptions import DataError, Problem
 
 __all__ = ["Series", "split_series", "future_ds", "MIN_LENGTH", "read_long_table", "with_file"]
 
@@ -151,7 +151,7 @@ def read_long_table(path, value_cols: tuple[str, ...] = ("y",), *, dates: str = 
     DataError
         One problem per bad cell (file, row, field) or missing column.
     """
-    from ..data.io import read_table
+    from ...data.io import read_table
 
     file = str(path)
     raw = read_table(path)
