@@ -221,3 +221,29 @@ def test_methodology_cites_the_stored_evaluation_of_the_model():
         assert f"{100 * e['engine']['coverage_80']:.1f}%" in text
         assert f"{e['carry_forward']['brier']:.3f}" in text
         assert "M3" not in text and "{calibration" not in text
+
+
+def test_iav_level_uses_the_years_own_price_gap_for_the_months_published():
+    """Nominal IAV = base (1 + real G) (1 + s gap + (1 - s) D): the published months' price
+    change is data, only the rest of the year is the scenario's assumption."""
+    from zzforecast.data.bundle import load_bundle
+    from zzforecast.simulate import prepare_inputs, simulate_arrays
+
+    bundle = load_bundle()
+    inp = prepare_inputs(bundle.clusters, bundle.observations, 2017, "2017-07")
+    j = inp.indicators.index("iav")
+    paths = simulate_arrays(inp, n_paths=200, seed=0, deflator_mean=0.04, deflator_sd=0.0,
+                            keep_monthly=False)
+    c = int(np.nanargmax(np.abs(inp.price_gap[:, j] - 0.04)))
+    s, gap = inp.share[c, j], inp.price_gap[c, j]
+    assert np.isfinite(gap) and 0 < s < 1
+    price = paths["annual"][:, c, j] / (inp.base[c, j] * (1 + paths["growth"][:, c, j])) - 1
+    assert price == pytest.approx(s * gap + (1 - s) * 0.04, abs=1e-4)
+    # by hand from the published levels and growth
+    obs = bundle.observations
+    row = obs[(obs.cluster_id == inp.cluster_ids[c]) & (obs.indicator == "iav")
+              & (obs.frequency == "monthly_ytd")]
+    now = row[(row.period == "2017-07") & (row.measure == "level")]["value"].iloc[0]
+    last = row[(row.period == "2016-07") & (row.measure == "level")]["value"].iloc[0]
+    g = row[(row.period == "2017-07") & (row.measure == "growth")]["value"].iloc[0]
+    assert gap == pytest.approx(now / last / (1 + g) - 1)

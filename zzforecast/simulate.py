@@ -24,8 +24,12 @@ years of history exist. Each month still to come gets its own correlated draw, s
 monthly paths are random walks whose year-end spread is the calibrated one. City and
 provincial totals are sums of the jointly simulated cluster paths, path by path.
 
-IAV growth is real; its nominal level is ``base * (1 + real growth) * (1 + deflator)``
-with the deflator drawn per path from the scenario's assumption.
+IAV growth is real; its nominal level is ``base * (1 + real growth) * (1 + P)``. The
+year's price change P mixes what the year's data already show and an assumption for the
+rest: ``P = s * gap + (1 - s) * D``, with ``gap`` the nominal/real gap of the published
+January-m figures (``SimInputs.price_gap``), ``s`` the share of the year they cover, and
+``D`` drawn per path from the scenario's deflator (mean, sd); without a measurable gap,
+P = D.
 
 The hot loop is numpy only (float32, one vectorised draw per chunk of paths, no per-path
 Python loops, no pandas).
@@ -189,6 +193,12 @@ def simulate_arrays(inputs: SimInputs, n_paths: int = 10_000, seed: int = 0, *,
     growth = np.empty((n_paths, n_cols), dtype=f32)
     remaining = np.empty((n_paths, n_cols), dtype=f32)
     deflator = (deflator_mean + deflator_sd * rng.standard_normal(n_paths, dtype=f32)).astype(f32)
+    # The year's price change per series: the published year-to-date gap for the share of
+    # the year it covers, the scenario's assumption for the rest.
+    gap = flat(inputs.price_gap) if inputs.price_gap is not None else np.full(n_cols, np.nan)
+    known_gap = (ytd | done) & np.isfinite(gap)
+    gap_part = np.where(known_gap, s * np.where(known_gap, gap, 0), 0).astype(f32)
+    rest_share = np.where(known_gap, 1 - s, 1).astype(f32)
     chunk = max(1, _CHUNK_ELEMENTS // max(1, n_draw * n_cols))
     prof = inputs.profile_last.reshape(n_cols, 12).astype(f32)
     obs = inputs.observed.reshape(n_cols, 12).astype(f32)
@@ -270,9 +280,11 @@ def simulate_arrays(inputs: SimInputs, n_paths: int = 10_000, seed: int = 0, *,
                     r = r_path[mv - m_min:, :, cols]  # (12-mv, p, k)
                     level = head + (1 + r) * inc[:, None, :]
                     if defl:
-                        level *= (1 + deflator[start:stop])[None, :, None]
+                        level *= (1 + gap_part[cols][None, None, :]
+                                  + rest_share[cols][None, None, :] * deflator[start:stop][None, :, None])
                     mon[:, cols, mv:] = level.transpose(1, 2, 0)
-    price_all = np.where(deflated_col[None, :], 1 + deflator[:, None], f32(1))
+    price_all = np.where(deflated_col[None, :],
+                         1 + gap_part[None, :] + rest_share[None, :] * deflator[:, None], f32(1))
     annual = (base[None, :] * (1 + growth) * price_all).astype(f32)
     if monthly is not None:
         fill = annual_model & monthly_ind  # no year-to-date data: spread by seasonal shares
@@ -657,12 +669,30 @@ def simulate(bundle, year: int, as_of: str, scenario="baseline", n_paths: int = 
         scenario_digest=_scenario_digest(scen), version=__version__,
         synthetic=bool(getattr(bundle, "synthetic", False)),
         method={"correlation": inputs.corr_method,
-                "deflator": {"mean": scen.deflator_mean, "sd": scen.deflator_sd},
+                "deflator": {"mean": scen.deflator_mean, "sd": scen.deflator_sd,
+                             "ytd_gap": _ytd_price_gap(inputs)},
                 "volatility_multiplier": scen.volatility_multiplier,
                 "projects": "adjusted" if adj is not None else "none",
                 "scenario_label": {"zh": scen.label("zh"), "en": scen.label("en")},
                 "left_out": list(inputs.notes)},
     )
+
+
+def _ytd_price_gap(inputs) -> dict | None:
+    """The city's year-to-date nominal/real gap of deflated indicators (level-weighted)."""
+    if inputs.price_gap is None:
+        return None
+    out = {}
+    for j, ind in enumerate(inputs.indicators):
+        if not inputs.deflated[j]:
+            continue
+        ok = np.isfinite(inputs.price_gap[:, j]) & np.isfinite(inputs.base[:, j])
+        if ok.any():
+            w = inputs.base[ok, j] * inputs.share[ok, j]
+            out[ind] = {"gap": round(float(np.sum(w * inputs.price_gap[ok, j]) / np.sum(w)), 5),
+                        "share_of_year": round(float(np.sum(w) / np.sum(inputs.base[ok, j])), 4),
+                        "clusters": int(ok.sum())}
+    return out or None
 
 
 def _scenario_digest(scen) -> str:

@@ -79,6 +79,10 @@ class SimInputs:
     g_scale: np.ndarray | None = None
     shock_quantiles: np.ndarray | None = None  # (n_indicators, len(PROBS))
     models: dict | None = None  # indicator -> fitted YearToDateModel
+    # Indicators whose level is nominal and growth real (IAV): the price change already
+    # visible in the year's data, (C(m,t) / C(m,t-1)) / (1 + g(m)) - 1 from published
+    # cumulative levels and real growth (NaN where either is missing).
+    price_gap: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -420,11 +424,18 @@ def _prepare(clusters, observations, year: int, as_month: int, indicators, model
                   f"({len(years_seen)} past years < {MIN_YEARS_FOR_CORR})")
     deflated = tuple(INDICATORS[i].level_price_basis == "nominal"
                      and INDICATORS[i].growth_price_basis == "real" for i in indicators)
+    price_gap = np.full((n_c, n_i), np.nan)
+    for c, j in zip(*np.nonzero(ytd_month >= 2), strict=True):
+        if deflated[j]:
+            m_c = ytd_month[c, j]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                nominal = mlevel[c, j, ty, m_c - 1] / mlevel[c, j, ty - 1, m_c - 1]
+                price_gap[c, j] = nominal / (1 + ytd_growth[c, j]) - 1
     return SimInputs(
         cluster_ids=cluster_ids, cluster_levels=levels, indicators=indicators, year=year,
         as_of_month=as_month, base=base, ytd_month=ytd_month, share=share,
         ytd_growth=ytd_growth, profile_last=profile_last, observed=observed, mu=mu,
         sigma=sigma, corr=corr, corr_method=method, n_history=n_history, deflated=deflated,
         notes=tuple(notes), g_loc=g_loc, g_scale=g_scale, shock_quantiles=shock_q,
-        models=models,
+        models=models, price_gap=price_gap,
     )
