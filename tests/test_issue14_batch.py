@@ -264,3 +264,23 @@ def test_item14_a_fractional_timeout_runs_the_notebooks(tmp_path):
                            timeout=300.5, summary=False, web_fonts=False)
     assert result.exit_code == EXIT_OK, result.failed
     assert (tmp_path / "2017" / "baseline" / "alpha.json").is_file()
+
+
+# --------------------------------------------------------------------------- item 15
+
+@pytest.mark.parametrize(("kwargs", "word"), [
+    ({"n_paths": "5"}, "n_paths"), ({"n_paths": 2.5}, "n_paths"), ({"seed": -1}, "seed"),
+    ({"seed": "abc"}, "seed"), ({"timeout": -1}, "timeout"), ({"timeout": "x"}, "timeout"),
+    ({"timeout": float("nan")}, "timeout"), ({"workers": 0}, "workers"),
+    ({"workers": "2"}, "workers"), ({"scenario": "a b"}, "scenario"),
+])
+def test_item15_run_batch_arguments_raise_a_value_error_naming_the_argument(tmp_path, kwargs,
+                                                                           word):
+    from zzforecast.reports import run_batch
+
+    args = {"year": 2017, "as_of": "2017-07", "clusters": "airport", "out_dir": tmp_path,
+            "overview": False, "data_dir": ROOT / "data", "params_dir": ROOT / "params",
+            **kwargs}
+    with pytest.raises(ValueError, match=word):
+        run_batch(**args)
+    assert list(tmp_path.iterdir()) == []

@@ -793,6 +793,7 @@ def run_notebooks(
 
     from .render import embed_web_fonts, summary_frame, write_index, write_json, write_summary
 
+    _check_run_arguments(workers, timeout)
     names = [j.name for j in jobs] + [f["name"] for f in failures]
     if len(set(names)) != len(names):
         raise UserError(f"job names must be unique, got {names}")
@@ -916,6 +917,23 @@ def _abort_pool(pool) -> None:
 
 # --------------------------------------------------------------------------- the batch
 
+def _whole(value) -> bool:
+    import numbers
+
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_run_arguments(workers, timeout) -> None:
+    """``workers`` and ``timeout`` of the Python API: a ValueError naming the argument."""
+    if workers is not None and (not _whole(workers) or workers < 1):
+        raise UserError(f"workers must be a whole number >= 1 (or None), got {workers!r}")
+    if timeout is not None and (isinstance(timeout, bool)
+                                or not isinstance(timeout, (int, float))
+                                or not math.isfinite(timeout) or timeout <= 0):
+        raise UserError(f"timeout must be a positive number of seconds (or None), "
+                        f"got {timeout!r}")
+
+
 def _select_clusters(bundle, clusters: str | Iterable[str] | None) -> list[dict]:
     table = bundle.clusters
     rows = {r["cluster_id"]: r for r in table.to_dict("records")}
@@ -1007,8 +1025,11 @@ def run_batch(
 
     if lang not in ("zh", "en"):
         raise UserError(f"lang must be 'zh' or 'en', got {lang!r}")
-    if n_paths < 1:
-        raise UserError(f"n_paths must be positive, got {n_paths}")
+    if not _whole(n_paths) or n_paths < 1:
+        raise UserError(f"n_paths must be a positive whole number, got {n_paths!r}")
+    if not _whole(seed) or seed < 0:
+        raise UserError(f"seed must be a whole number >= 0, got {seed!r}")
+    _check_run_arguments(workers, timeout)
     from .scenarios import SCENARIO_PATTERN
 
     if not re.fullmatch(SCENARIO_PATTERN, str(scenario)):
