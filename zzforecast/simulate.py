@@ -124,6 +124,23 @@ def _cholesky(corr: np.ndarray) -> np.ndarray:
     return np.linalg.cholesky(fixed / np.outer(d, d))
 
 
+_W_GRID = np.linspace(-5.0, 5.0, 4001)  # standard normal values tabulated for the copula
+
+
+def _normal_to_shock(quantiles: np.ndarray) -> np.ndarray:
+    """The shock Z as a function of a standard normal w on :data:`_W_GRID` (Z = Q(Phi(w)))."""
+    return np.interp(ndtr(_W_GRID), PROBS, quantiles).astype(np.float32)
+
+
+def _lookup(table: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Linear interpolation of ``table`` (on :data:`_W_GRID`) at ``w``, in float32."""
+    step = np.float32(_W_GRID[1] - _W_GRID[0])
+    pos = np.clip((w - np.float32(_W_GRID[0])) / step, 0, len(_W_GRID) - 1.001).astype(np.float32)
+    i = pos.astype(np.int32)
+    frac = pos - i
+    return table[i] + frac * (table[i + 1] - table[i])
+
+
 def simulate_arrays(inputs: SimInputs, n_paths: int = 10_000, seed: int = 0, *,
                     shift: np.ndarray | None = None, volatility: float = 1.0,
                     deflator_mean: float = 0.0, deflator_sd: float = 0.0,
@@ -216,7 +233,7 @@ def simulate_arrays(inputs: SimInputs, n_paths: int = 10_000, seed: int = 0, *,
     g_scale = flat(inputs.g_scale) * float(volatility) if inputs.g_scale is not None else g_loc
     exact = ytd & np.isfinite(g_loc)
     ind_of_col = np.tile(np.arange(n_i), n_c)
-    exact_groups = [(np.where(exact & (ind_of_col == j))[0], inputs.shock_quantiles[j])
+    exact_groups = [(np.where(exact & (ind_of_col == j))[0], _normal_to_shock(inputs.shock_quantiles[j]))
                     for j in range(n_i) if inputs.shock_quantiles is not None]
     exact_groups = [(cols, q) for cols, q in exact_groups if cols.size]
     monthly = None
@@ -263,8 +280,8 @@ def simulate_arrays(inputs: SimInputs, n_paths: int = 10_000, seed: int = 0, *,
             r_path = w
             r_path *= sigma
             r_path += mu
-            for cols, quantiles in exact_groups:
-                z_end = np.interp(ndtr(w_end[:, cols]), PROBS, quantiles)
+            for cols, table in exact_groups:
+                z_end = _lookup(table, w_end[:, cols])
                 g_end = np.expm1(g_loc[cols] + g_scale[cols] * z_end) + (1 - s[cols]) * shift_f[cols]
                 r_path[-1][:, cols] = (g_end - s[cols] * g[cols]) / (1 - s[cols])
             np.maximum(r_path, f32(-0.95), out=r_path)
