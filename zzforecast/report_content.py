@@ -463,6 +463,35 @@ class _Report:
     def methodology(self):
         return _display_html(_markdown_html(methodology_appendix(self.lang)))
 
+    def _outlook(self, scopes, years_after: int):
+        """Each scope's path from the target year on (:mod:`zzforecast.trajectory`)."""
+        from .trajectory import trajectories
+
+        sim, year = self.inputs.simulation, int(self.inputs.year)
+        cols = self.t("outlook_cols").split("|")
+        engine, annual = self.t("outlook_sources").split("|")
+        parts = [_h(2, self.t("outlook", year=year)), _p(self.t("outlook_note", year=year))]
+        names = {**self._zone_names(), "city": "全市" if self.lang == "zh" else "City"}
+        for ind in (i for i in sim.indicators if i in ("fai", "iav")):
+            tr = trajectories(sim, self.inputs.bundle.observations, ind, year + years_after,
+                              scopes=scopes, seed=int(sim.seed))
+            if not len(tr):
+                continue
+            unit = self._unit(ind)
+            frame = pd.DataFrame({
+                cols[0]: tr["unique_id"].map(lambda u: names.get(u, u)),
+                cols[1]: tr["ds"].astype(int),
+                cols[2]: np.where(tr["source"] == "engine", engine, annual),
+                cols[3]: tr["growth_median"].map(percent),
+                cols[4]: [f"{percent(a)} – {percent(b)}" for a, b in
+                          zip(tr["growth_lo-80"], tr["growth_hi-80"], strict=True)],
+                cols[5]: [f"{v:,.1f} {unit}" for v in tr["level_median"]],
+                cols[6]: [f"{a:,.1f} – {b:,.1f}" for a, b in
+                          zip(tr["level_lo-80"], tr["level_hi-80"], strict=True)]})
+            parts.append(_h(3, indicator_name(ind, self.lang)))
+            parts.append(table_html(frame))
+        return _display_html("".join(parts))
+
     def _figure(self, fig, alt: str) -> str:
         try:
             return figure_html(fig, alt=alt)
@@ -714,6 +743,10 @@ class ClusterReport(_Report):
                             + self.t("sentence_required", m1=min(m1, 12),
                                      g=percent(r["required_growth"]))))
         return _display_html("".join(parts))
+
+    def outlook(self, years_after: int = 3):
+        """This zone's path from the target year to ``years_after`` years later."""
+        return self._outlook([self.cluster_id], years_after)
 
     def scenarios(self):
         return self._scenario_section(
@@ -972,6 +1005,10 @@ class OverviewReport(_Report):
         if not findings:
             parts.append(_p(self.t("not_applicable")))
         return _display_html("".join(parts))
+
+    def outlook(self, years_after: int = 3):
+        """The city's path from the target year to ``years_after`` years later."""
+        return self._outlook(["city"], years_after)
 
     def scenarios(self):
         return self._scenario_section(

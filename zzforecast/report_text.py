@@ -35,6 +35,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "subtitle": "情景：{scenario}；数据截至{as_of}（1–{month}月累计）",
         "summary": "要点",
         "history_forecast": "历史与预测",
+        "outlook": "{year}年之后的走势（展望，非目标）",
+        "outlook_note": ("{year}年由联合模拟给出；此后各年由年度预测模型根据已公布的全年增速外推，"
+                         "区间为其滚动起点校准的80%区间。本方案的“期末”即{year}年末，此后各年仅为展望。"),
+        "outlook_cols": "范围|年份|来源|增速中位数|增速80%区间|总量中位数|总量80%区间",
+        "outlook_sources": "联合模拟|年度预测",
         "targets": "目标达成概率",
         "required": "全年目标所需的剩余月份增速",
         "scenarios": "不同情景对比",
@@ -109,6 +114,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "subtitle": "Scenario: {scenario}; data as of {as_of} (January–{month} cumulative)",
         "summary": "Key points",
         "history_forecast": "History and forecast",
+        "outlook": "Beyond {year} (an outlook, not a target)",
+        "outlook_note": ("{year} comes from the joint simulation; later years from the annual "
+                         "forecasters extrapolating published full-year growth, with their "
+                         "rolling-origin calibrated 80% intervals. The plan's period end "
+                         "(期末) is the end of {year}: later years are an outlook only."),
+        "outlook_cols": "Scope|Year|Source|Median growth|80% interval of growth|Median level|80% interval of level",
+        "outlook_sources": "joint simulation|annual forecaster",
         "targets": "Probability of reaching each target",
         "required": "Growth the rest of the year must deliver",
         "scenarios": "Scenarios side by side",
