@@ -155,7 +155,7 @@ def test_star_ratings_follow_the_rules(tmp_path):
     assert stars.loc["c03", "p_reach_target"] == pytest.approx(np.mean(sim.annual[:, 3, j] >= 100))
     cols = [f"p_stars_{k}" for k in range(7)]
     assert np.allclose(stars[cols].sum(axis=1), 1)
-    assert star_ratings(sim, bundle).attrs["assumption"] is True  # bundled params/stars.yaml
+    assert star_ratings(sim, bundle).attrs["assumption"] is True  # bundled plan stars.yaml
 
 
 @pytest.mark.parametrize("body, words", [

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def targets():
-    return load_targets(ROOT / "params" / "targets" / "2017.yaml")
+    return load_targets(ROOT / "params" / "plans" / "2017" / "targets.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -141,11 +141,12 @@ def test_cli_zh_en_json(capsys, monkeypatch):
 
 
 def test_cli_bad_input_exits_2(tmp_path, capsys):
-    (tmp_path / "targets").mkdir()
-    (tmp_path / "targets" / "2017.yaml").write_text("targets:\n  - id: x\n", encoding="utf-8")
+    (tmp_path / "plans" / "2017").mkdir(parents=True)
+    (tmp_path / "plans" / "2017" / "targets.yaml").write_text("targets:\n  - id: x\n",
+                                                              encoding="utf-8")
     assert main(["audit", "--params", str(tmp_path), "--no-data"]) == 2
     err = capsys.readouterr().err
-    assert "2017.yaml" in err and "missing" in err and "Traceback" not in err
+    assert "targets.yaml" in err and "missing" in err and "Traceback" not in err
     assert main(["audit", "--params", str(tmp_path / "nowhere")]) == 2
 
 

@@ -82,11 +82,11 @@ def projects(root: Path) -> Path:
 
 
 def ctargets(root: Path) -> Path:
-    return root / "params" / "targets" / "2017_clusters.csv"
+    return root / "params" / "plans" / "2017" / "cluster_targets.csv"
 
 
 def yaml_file(root: Path) -> Path:
-    return root / "params" / "targets" / "2017.yaml"
+    return root / "params" / "plans" / "2017" / "targets.yaml"
 
 
 def monthly_level(root: Path, period: str = "2017-05", indicator: str = "fai") -> int:
@@ -330,9 +330,13 @@ def bad_cluster_level(root):
     return clusters(root), row, "level", "unknown level 'county'"
 
 
-def star_out_of_range(root):
-    row = set_cell(clusters(root), 2, "star_target", "7")
-    return clusters(root), row, "star_target", "outside 1..6"
+def star_goals(root: Path) -> Path:
+    return root / "params" / "plans" / "2017" / "star_goals.csv"
+
+
+def star_out_of_range(root):  # star goals moved from clusters.csv to the plan's star_goals.csv
+    row = set_cell(star_goals(root), 2, "star_target", "7")
+    return star_goals(root), row, "star_target", "outside 1..6"
 
 
 def founded_not_year(root):
@@ -342,8 +346,8 @@ def founded_not_year(root):
 
 def cluster_without_data(root):
     rows = _read(clusters(root))
-    rows.append(["mazhai", "郑州马寨产业集聚区", "Mazhai", "provincial", "二七区", "食品加工", "1",
-                 "2010"])
+    rows.append(["mazhai", "郑州马寨产业集聚区", "Mazhai", "provincial", "二七区", "食品加工",
+                 "2010"])  # no star_target column: star goals are the plan's (star_goals.csv)
     _write(clusters(root), rows)
     return clusters(root), len(rows), "cluster_id", "has no rows in observations.csv"
 

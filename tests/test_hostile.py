@@ -172,7 +172,8 @@ ARGUMENT_CASES = [
      ["nowhere.parquet"]),
     # audit / validate
     ("audit-unknown-lang", ["audit", "--lang", "fr"], ["--lang"]),
-    ("audit-no-registry", ["audit", "--year", "1999", "--params", "params"], ["1999.yaml"]),
+    ("audit-no-registry", ["audit", "--year", "1999", "--params", "params"],
+     ["plans/1999/targets.yaml", "2017"]),
     ("audit-missing-data", ["audit", "--data", "nowhere", "--params", "params"], ["nowhere"]),
     ("validate-data-is-a-file", ["validate", "--data", "a_file.txt", "--params", "params"],
      ["a_file.txt"]),
@@ -287,15 +288,15 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 YAML_CASES = {
-    "target-growth-in-percent": ("targets/2017.yaml", "    value: 0.13\n", "    value: 13\n",
-                                 ["2017.yaml", "value"]),
-    "target-unknown-key": ("targets/2017.yaml", "    kind: level\n",
-                           "    kind: level\n    colour: red\n", ["2017.yaml", "colour"]),
-    "target-value-as-text": ("targets/2017.yaml", "    value: 2800\n",
-                             "    value: lots\n", ["2017.yaml", "value"]),
-    "target-python-tag": ("targets/2017.yaml", "year: 2017\n",
+    "target-growth-in-percent": ("plans/2017/targets.yaml", "    value: 0.13\n", "    value: 13\n",
+                                 ["targets.yaml", "value"]),
+    "target-unknown-key": ("plans/2017/targets.yaml", "    kind: level\n",
+                           "    kind: level\n    colour: red\n", ["targets.yaml", "colour"]),
+    "target-value-as-text": ("plans/2017/targets.yaml", "    value: 2800\n",
+                             "    value: lots\n", ["targets.yaml", "value"]),
+    "target-python-tag": ("plans/2017/targets.yaml", "year: 2017\n",
                           "year: !!python/object/apply:os.getcwd []\n",
-                          ["2017.yaml", "tag"]),
+                          ["targets.yaml", "tag"]),
     "scenario-percent-shift": ("scenarios/downside.yaml", "city: -0.02,", "city: -2,",
                                ["downside.yaml", "growth_shift.fai.city", "percent"]),
     "scenario-unknown-key": ("scenarios/downside.yaml", "volatility_multiplier: 1.3",
@@ -321,7 +322,7 @@ def test_bad_yaml_through_attain(work, capsys, case):
      "  4: {revenue_min: 500, iav_growth_min: 8}", ["stars.yaml"]),
 ], ids=["stars-unknown-key", "stars-percent"])
 def test_bad_star_rules_are_reported_by_validate(work, capsys, old, new, words):
-    _edit(work / "params" / "stars.yaml", old, new)
+    _edit(work / "params" / "plans" / "2017" / "stars.yaml", old, new)
     expect_exit_2(work, capsys, ["validate", "--data", "data", "--params", "params"], *words)
 
 

@@ -34,8 +34,11 @@ def root(tmp_path: Path) -> Path:
 def test_load_clusters_types(root):
     clusters = load_clusters(root / "data" / "clusters.csv")
     assert clusters["cluster_id"].tolist() == ["airport", "xingyang", "huiji"]
-    assert str(clusters["star_target"].dtype) == "Int64"
-    assert clusters["star_target"].isna().tolist() == [False, False, True]
+    # star goals moved to the plan (params/plans/2017/star_goals.csv); the bundle's
+    # registry carries them
+    registry = load_bundle(root / "data", root / "params").clusters
+    assert str(registry["star_target"].dtype) == "Int64"
+    assert registry["star_target"].isna().tolist() == [False, False, True]
     assert clusters["founded"].dtype == np.int64
     assert clusters.loc[0, "name_zh"] == "郑州航空港产业集聚区"
 
@@ -105,7 +108,7 @@ def test_loader_raises_dataerror_listing_every_problem(root):
 
 
 def test_cluster_targets_year_and_units(root):
-    frame = load_cluster_targets(root / "params" / "targets" / "2017_clusters.csv")
+    frame = load_cluster_targets(root / "params" / "plans" / "2017" / "cluster_targets.csv")
     assert frame["year"].tolist() == [2017, 2017, 2017]
     huiji = frame[frame["cluster_id"] == "huiji"].iloc[0]
     assert huiji["unit"] == "亿元" and huiji["value"] == pytest.approx(25.0)
@@ -148,11 +151,11 @@ def test_bundle_without_synthetic_rows(root):
 
 def test_load_bundle_collects_problems_of_all_files(root):
     (root / "data" / "projects.csv").write_text("", encoding="utf-8")
-    (root / "params" / "targets" / "2017.yaml").write_text("targets: !!set {}\n")
+    (root / "params" / "plans" / "2017" / "targets.yaml").write_text("targets: !!set {}\n")
     with pytest.raises(DataError) as info:
         load_bundle(root / "data", root / "params")
     files = {Path(p.file).name for p in info.value.problems}
-    assert files == {"projects.csv", "2017.yaml"}
+    assert files == {"projects.csv", "targets.yaml"}
 
 
 

@@ -170,14 +170,14 @@ def test_yaml_code_payload_never_runs(copy, capsys, where):
     marker = copy / "PWNED"
     payload = PAYLOAD.format(marker=marker)
     if where == "targets":
-        path = copy / "params" / "targets" / "2017.yaml"
+        path = copy / "params" / "plans" / "2017" / "targets.yaml"
         text = path.read_text(encoding="utf-8").replace("year: 2017\n", f"year: {payload}\n", 1)
     elif where == "scenario":
         path = copy / "params" / "scenarios" / "downside.yaml"
         text = path.read_text(encoding="utf-8").replace(
             "volatility_multiplier: 1.3", f"volatility_multiplier: {payload}", 1)
     else:
-        path = copy / "params" / "stars.yaml"
+        path = copy / "params" / "plans" / "2017" / "stars.yaml"
         text = path.read_text(encoding="utf-8").replace("assumption: true",
                                                         f"assumption: {payload}", 1)
     assert payload in text

@@ -152,20 +152,20 @@ def test_write_synthetic_round_trip(tmp_path, shared_data):
 
     data, params = tmp_path / "data", tmp_path / "params"
     data.mkdir()
-    (params / "targets").mkdir(parents=True)
+    (params / "plans" / "2017").mkdir(parents=True)
     (data / "clusters.csv").write_bytes((ROOT / "data" / "clusters.csv").read_bytes())
-    (params / "targets" / "2017.yaml").write_bytes(
-        (ROOT / "params" / "targets" / "2017.yaml").read_bytes())
+    (params / "plans" / "2017" / "targets.yaml").write_bytes(
+        (ROOT / "params" / "plans" / "2017" / "targets.yaml").read_bytes())
     checks = write_synthetic(data, DEFAULT_SEED, params, shared_data / NATIONAL_FAI_FILE)
     assert (data / "observations.csv").read_bytes() == (ROOT / "data" / "observations.csv").read_bytes()
     assert (data / "projects.csv").read_bytes() == (ROOT / "data" / "projects.csv").read_bytes()
-    assert ((params / "targets" / "2017_clusters.csv").read_bytes()
-            == (ROOT / "params" / "targets" / "2017_clusters.csv").read_bytes())
+    assert ((params / "plans" / "2017" / "cluster_targets.csv").read_bytes()
+            == (ROOT / "params" / "plans" / "2017" / "cluster_targets.csv").read_bytes())
     bundle = load_bundle(data, params)
     from zzforecast.targets import load_targets
 
     assert bundle.synthetic
-    assert len(bundle.targets) == len(load_targets(params / "targets" / "2017.yaml"))
+    assert len(bundle.targets) == len(load_targets(params / "plans" / "2017" / "targets.yaml"))
     assert len(checks) > 5
     sizes = sum(f.stat().st_size for f in data.iterdir())
     assert sizes < 2_000_000

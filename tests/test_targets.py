@@ -19,7 +19,7 @@ from zzforecast.targets import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-REGISTRY = ROOT / "params" / "targets" / "2017.yaml"
+REGISTRY = ROOT / "params" / "plans" / "2017" / "targets.yaml"
 PLAN = ROOT.parent / "shared" / "plan" / "zhengzhou-2017-cluster-plan.zh.txt"
 
 
@@ -179,7 +179,7 @@ def test_derived_cluster_targets_match_the_bundled_file(targets):
     clusters = load_clusters(ROOT / "data" / "clusters.csv")
     bundle = load_bundle(ROOT / "data", ROOT / "params")
     derived = derive_cluster_targets(targets, clusters, bundle.observations, 2017)
-    stored = load_cluster_targets(ROOT / "params" / "targets" / "2017_clusters.csv", clusters)
+    stored = load_cluster_targets(ROOT / "params" / "plans" / "2017" / "cluster_targets.csv", clusters)
     assert len(derived) == 2 * len(clusters)
     merged = derived.merge(stored, on=["cluster_id", "indicator"], suffixes=("", "_file"))
     assert len(merged) == len(derived)

@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import math
 import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .data.schemas import CITY_SCOPE, INDICATORS, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
+from .data.plan import STAR_RULES_FILE, plan_folder
+from .data.plan import load_star_rules as _load_star_rules
+from .data.schemas import (
+    CITY_SCOPE,
+    INDICATORS,
+    MONTHLY_INDICATORS,
+    MUNICIPAL_SCOPE,
+    PROVINCIAL_SCOPE,
+)
 from .exceptions import ParamsError, Problem, UserError
 
 __all__ = [
@@ -86,7 +93,7 @@ class _Outcomes:
         """Required growth of the remaining months for a scope, on the comparable basis."""
         sim = self.sim
         j = sim.indicator_index(indicator)
-        if indicator not in ("fai", "iav"):
+        if indicator not in MONTHLY_INDICATORS:
             return None
         idx = sim.cluster_index(scope)
         base = sim.base[idx, j]
@@ -156,8 +163,17 @@ def _growth_equivalent(out: _Outcomes, scope: str, indicator: str, kind: str,
     return float(value) / (base * price) - 1
 
 
+def _check_plan_year(sim, bundle) -> None:
+    """A simulation of one year is assessed against that year's plan only."""
+    year = getattr(bundle, "year", None)
+    if year is not None and sim.year is not None and int(year) != int(sim.year):
+        raise UserError(f"the bundle holds the plan of {year}, the simulation is of {sim.year}: "
+                        f"load the {sim.year} plan (load_bundle(..., year={sim.year}))")
+
+
 def _target_rows(sim, bundle, tolerance: float):
     """(target_id, indicator, scope, kind, value, unit, comparison, tol, derived, source)."""
+    _check_plan_year(sim, bundle)
     rows, skipped = [], []
     for t in getattr(bundle, "targets", []) or []:
         reason = None
@@ -401,12 +417,11 @@ def drivers(simulation, bundle=None, *, indicator: str = "fai", target: float | 
 
 # --------------------------------------------------------------------------- stars
 
-_STAR_KEYS = ("assumption", "note_zh", "note_en", "indicator", "levels")
-_LEVEL_KEYS = ("revenue_min", "iav_growth_min", "fai_growth_min")
+def load_star_rules(path: str | os.PathLike) -> dict:
+    """Read and validate star-rating rules (``stars.yaml`` of a plan, an ASSUMPTION).
 
-
-def load_star_rules(params_dir: str | os.PathLike = "params") -> dict:
-    """Read and validate ``<params_dir>/stars.yaml`` (star-rating rules, an ASSUMPTION).
+    ``path`` is the file or the folder holding it (``params/plans/<year>``); see
+    :func:`zzforecast.data.plan.load_star_rules`.
 
     Returns
     -------
@@ -416,75 +431,31 @@ def load_star_rules(params_dir: str | os.PathLike = "params") -> dict:
     Raises
     ------
     ParamsError
-        Naming the file and key for unknown keys, wrong types or thresholds that do not
-        rise with the star level.
+        Naming the file, line and key for unknown keys, wrong types or thresholds that do
+        not rise with the star level.
     """
-    from .data.io import read_yaml
+    return _load_star_rules(path)
 
-    path = Path(params_dir) / "stars.yaml"
-    file = str(path)
-    raw = read_yaml(path)
-    problems: list[Problem] = []
 
-    def bad(key, msg):
-        problems.append(Problem(file, None, key, msg))
-
-    if not isinstance(raw, dict):
-        raise ParamsError(Problem(file, None, None, "expected a mapping at the top"))
-    for k in raw:
-        if k not in _STAR_KEYS:
-            bad(str(k), f"unknown key; expected one of: {', '.join(_STAR_KEYS)}")
-    if raw.get("assumption") is not True:
-        bad("assumption", "must be `true`: the plan gives no rating rules, so these are "
-                          "assumptions and must say so")
-    levels_raw = raw.get("levels")
-    levels: dict[int, dict[str, float]] = {}
-    if not isinstance(levels_raw, dict) or not levels_raw:
-        bad("levels", "expected a mapping of star level (1..6) to thresholds")
-        levels_raw = {}
-    for lvl, rule in levels_raw.items():
-        key = f"levels.{lvl}"
-        if isinstance(lvl, bool) or not isinstance(lvl, int) or not 1 <= lvl <= 6:
-            bad(key, "star level must be an integer from 1 to 6")
-            continue
-        if not isinstance(rule, dict):
-            bad(key, "expected a mapping of thresholds")
-            continue
-        clean = {}
-        for name, v in rule.items():
-            if name not in _LEVEL_KEYS:
-                bad(f"{key}.{name}", f"unknown key; expected one of: {', '.join(_LEVEL_KEYS)}")
-            elif isinstance(v, bool) or not isinstance(v, (int, float)):
-                bad(f"{key}.{name}", f"expected a number, got {v!r}")
-            elif name.endswith("growth_min") and abs(v) >= 1:
-                bad(f"{key}.{name}", f"{v!r} looks like a percent; write a fraction "
-                                     f"(e.g. {v / 100:g})")
-            elif name == "revenue_min" and v < 0:
-                bad(f"{key}.{name}", "must not be negative (亿元)")
-            else:
-                clean[name] = float(v)
-        levels[lvl] = clean
-    ordered = sorted(levels)
-    for a, b in zip(ordered, ordered[1:], strict=False):
-        ra, rb = levels[a].get("revenue_min"), levels[b].get("revenue_min")
-        if ra is not None and rb is not None and rb < ra:
-            bad(f"levels.{b}.revenue_min", f"{rb:g} is below level {a}'s {ra:g}: thresholds "
-                                           f"must rise with the star level")
-    if problems:
-        raise ParamsError(problems)
-    import hashlib
-
-    return {"assumption": True, "note_zh": str(raw.get("note_zh", "")),
-            "note_en": str(raw.get("note_en", "")), "levels": levels,
-            "digest": hashlib.sha256(path.read_bytes()).hexdigest()}
+def _plan_star_rules(bundle, year: int) -> dict:
+    """The star rules of the bundle's plan, or a ParamsError saying where they belong."""
+    plan = getattr(bundle, "plan", None)
+    if plan is not None and plan.star_rules is not None:
+        return plan.star_rules
+    if plan is not None:
+        raise ParamsError(Problem(str(plan.folder / STAR_RULES_FILE), None, None,
+                                  "file not found: the plan has no star-rating rules"))
+    folder = plan_folder(getattr(bundle, "params_dir", "params"), year)
+    return load_star_rules(folder / STAR_RULES_FILE)
 
 
 def star_ratings(simulation, bundle, *, rules: dict | None = None) -> pd.DataFrame:
     """P(each named cluster reaches the star level the plan asks for).
 
     A simulated path earns level L when it meets every threshold of L (and, since
-    thresholds rise, of the levels below). The rules are an ASSUMPTION kept in
-    ``params/stars.yaml``: the plan names target levels but gives no rating rules.
+    thresholds rise, of the levels below). The rules are an ASSUMPTION kept in the plan's
+    ``params/plans/<year>/stars.yaml``: the plan names target levels (its
+    ``star_goals.csv``, in ``bundle.clusters["star_target"]``) but gives no rating rules.
 
     Returns
     -------
@@ -494,7 +465,7 @@ def star_ratings(simulation, bundle, *, rules: dict | None = None) -> pd.DataFra
     """
     sim = simulation
     if rules is None:
-        rules = load_star_rules(getattr(bundle, "params_dir", "params"))
+        rules = _plan_star_rules(bundle, sim.year)
     reg = bundle.clusters
     named = reg[reg["star_target"].notna()] if "star_target" in reg.columns else reg.iloc[:0]
     rows = []
@@ -649,8 +620,8 @@ def to_json(simulation, assessment: pd.DataFrame, *, joint: pd.DataFrame | None 
         doc["nowcast_check"] = _records(check, check.columns)
     if stars is not None:
         doc["stars"] = {"assumption": True,
-                        "note": "star-rating rules are assumptions in params/stars.yaml; "
-                                "the plan gives none",
+                        "note": f"star-rating rules are assumptions in params/plans/"
+                                f"{sim.year}/stars.yaml; the plan gives none",
                         "rules_digest": stars.attrs.get("rules_digest", ""),
                         "rules": {str(k): v for k, v in stars.attrs.get("rules", {}).items()},
                         "clusters": _records(stars, stars.columns)}

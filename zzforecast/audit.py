@@ -5,8 +5,10 @@ observations) into a list of :class:`Finding` objects; :func:`render_text` write
 Chinese (default) or English and :func:`to_json` gives the same numbers as data.
 
 Every number in a finding is computed here from the targets (never typed in), so a
-changed registry changes the audit. Numbers taken from the bundled data are flagged when
-that data is synthetic.
+changed registry changes the audit. Facts of one plan document (price history, which
+annex holds what, where its wording differs) come from that plan's ``audit.yaml``
+(:class:`~zzforecast.data.plan.AuditFacts`), never from this module. Numbers taken from
+the bundled data are flagged when that data is synthetic.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .data.schemas import CITY_SCOPE, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
+from .data.plan import AuditFacts
+from .data.schemas import (
+    CITY_SCOPE,
+    INDICATORS,
+    MONTHLY_INDICATORS,
+    MUNICIPAL_SCOPE,
+    PROVINCIAL_SCOPE,
+)
 from .targets import Target, find_target, implied_park_growth, provincial_share
 
 __all__ = [
@@ -71,6 +80,13 @@ def _pct(x: float, digits: int = 1) -> str:
 
 def _by_id(targets: list[Target]) -> dict[str, Target]:
     return {t.id: t for t in targets}
+
+
+def _fact(facts: AuditFacts, name: str, lang: str, template: str, default: str = "") -> str:
+    """``template`` filled with the plan's fact ``name`` in ``lang`` ({} = the fact), or
+    ``default`` when the plan's audit.yaml does not give it."""
+    text = getattr(facts, name, None)
+    return template.format(getattr(text, lang)) if text is not None else default
 
 
 def _data_label(synthetic: bool) -> tuple[str, str]:
@@ -176,7 +192,7 @@ def _fai_base(targets, obs, year, synthetic) -> list[Finding]:
         numbers=numbers, targets=(level.id, growth.id))]
 
 
-def _iav_base(targets, obs, year, synthetic, deflators) -> list[Finding]:
+def _iav_base(targets, obs, year, synthetic, deflators, facts) -> list[Finding]:
     level = find_target(targets, indicator="iav", scope=CITY_SCOPE, kind="level")
     growth = find_target(targets, indicator="iav", scope=CITY_SCOPE, kind="growth")
     if level is None or growth is None:
@@ -205,22 +221,25 @@ def _iav_base(targets, obs, year, synthetic, deflators) -> list[Finding]:
                      f"实际增速，只有在两者价格口径相同时才能推出{year - 1}年基数。若{year}年工业生产者价格"
                      f"不变，基数为{numbers['implied_base_zero_deflator']:.1f}亿元；平减指数从"
                      f"{_pct(lo['deflator'], 0)}到{_pct(hi['deflator'], 0)}时，隐含基数从"
-                     f"{lo['implied_base']:.1f}到{hi['implied_base']:.1f}亿元（见下表）。2012–2016年工业品"
-                     f"出厂价格持续下降，{year}年转为上涨，价格上涨越多，达到{level.value:g}亿元越容易而"
-                     f"与实际增速无关。{zh_data}"),
+                     f"{lo['implied_base']:.1f}到{hi['implied_base']:.1f}亿元（见下表）。"
+                     f"{_fact(facts, 'price_history', 'zh', '{}，')}价格上涨越多，达到"
+                     f"{level.value:g}亿元越容易而与实际增速无关。{zh_data}"),
               "en": (f"{level.value:g} (100m yuan) is a nominal level, about "
                      f"{_pct(growth.value, 0)} a real growth rate (at comparable prices); a "
                      f"{year - 1} base follows only if both share a price basis. With unchanged "
                      f"industrial producer prices in {year} the base is "
                      f"{numbers['implied_base_zero_deflator']:.1f}; with a deflator from "
                      f"{_pct(lo['deflator'], 0)} to {_pct(hi['deflator'], 0)} it runs from "
-                     f"{lo['implied_base']:.1f} to {hi['implied_base']:.1f} (table). Producer "
-                     f"prices fell in 2012-2016 and rose in {year}: the more they rise, the "
-                     f"easier the nominal {level.value:g} is, whatever real growth is.{en_data}")},
+                     f"{lo['implied_base']:.1f} to {hi['implied_base']:.1f} (table). "
+                     + _fact(facts, "price_history", "en", "{}: the more they rise",
+                             "The more producer prices rise")
+                     + f", the easier the nominal {level.value:g} is, whatever real growth "
+                     f"is.{en_data}")},
         numbers=numbers, table=table, targets=(level.id, growth.id))]
 
 
-def _park_growth(targets, clusters, obs, year, synthetic, shares, indicator) -> list[Finding]:
+def _park_growth(targets, clusters, obs, year, synthetic, shares, indicator,
+                 facts) -> list[Finding]:
     city = find_target(targets, indicator=indicator, scope=CITY_SCOPE, kind="growth")
     prov = find_target(targets, indicator=indicator, scope=PROVINCIAL_SCOPE, kind="growth")
     if city is None or prov is None:
@@ -241,7 +260,7 @@ def _park_growth(targets, clusters, obs, year, synthetic, shares, indicator) -> 
     breakeven = city.value / prov.value if prov.value else None
     numbers = {"city_growth_target": city.value, "provincial_growth_target": prov.value,
                "tolerance": tol, "breakeven_share": breakeven}
-    name = {"fai": ("固定资产投资", "FAI"), "iav": ("规模以上工业增加值", "IAV")}[indicator]
+    name = (INDICATORS[indicator].name_zh, INDICATORS[indicator].label("en"))
     zh_data = en_data = ""
     if share is not None:
         g = implied_park_growth(city.value, prov.value, share)
@@ -254,11 +273,14 @@ def _park_growth(targets, clusters, obs, year, synthetic, shares, indicator) -> 
                    f"{_pct(g)}{fall_en}.")
     if city.value < prov.value:
         relation_zh = (f"全市目标低于省级目标，所以园区所需增速总低于省级；省级份额超过{_pct(breakeven)}时，"
-                       "园区即使负增长全市目标也能达到，全市目标对园区不构成约束，园区目标须见附件3。")
+                       "园区即使负增长全市目标也能达到，全市目标对园区不构成约束"
+                       + _fact(facts, "zone_targets_source", "zh", "，园区目标须见{}", "") + "。")
         relation_en = ("The city target is below the provincial one, so the parks always need "
                        f"less than the provincial clusters; above a provincial share of "
                        f"{_pct(breakeven)} the city target is met even if the parks shrink, so "
-                       "it does not bind them (their own targets are in annex 3).")
+                       "it does not bind them"
+                       + _fact(facts, "zone_targets_source", "en", " (their own targets are in {})")
+                       + ".")
     else:
         relation_zh = "全市目标不低于省级目标，所以园区所需增速不低于省级。"
         relation_en = ("The city target is not below the provincial one, so the parks need at "
@@ -286,7 +308,7 @@ def _park_growth(targets, clusters, obs, year, synthetic, shares, indicator) -> 
         numbers=numbers, table=tuple(rows), targets=(city.id, prov.id))]
 
 
-def _revenue_sum(targets, obs, year, synthetic) -> list[Finding]:
+def _revenue_sum(targets, obs, year, synthetic, facts) -> list[Finding]:
     total = find_target(targets, indicator="revenue", scope=CITY_SCOPE, kind="level")
     parts = [t for t in targets if t.indicator.startswith("revenue_") and t.kind == "level"
              and t.scope == CITY_SCOPE]
@@ -310,8 +332,9 @@ def _revenue_sum(targets, obs, year, synthetic) -> list[Finding]:
                      f"{_pct(numbers['sum_share_of_total'])}，余{numbers['remainder']:g}亿元。"
                      f"能说明的：若各产业互不重叠且覆盖全部企业，其余产业只剩{numbers['remainder']:g}亿元，"
                      f"这偏少；最大的一项（{largest.id}）占{_pct(numbers['largest_share_of_total'])}。"
-                     f"不能说明的：产业之间有交叉（如新能源汽车动力电池可归入汽车及零部件或新材料，智能装备"
-                     f"与电子信息），也未覆盖全部行业（如有色、建材、化工），部分目标写“超”（下限）；"
+                     f"不能说明的：产业之间有交叉{_fact(facts, 'industry_overlap', 'zh', '（{}）')}，"
+                     f"也未覆盖全部行业{_fact(facts, 'industries_not_covered', 'zh', '（{}）')}，"
+                     f"部分目标写“超”（下限）；"
                      f"产业目标可能含集聚区外企业。因此两者不相等不算矛盾，相等也不证明一致。{zh_data}"),
               "en": (f"The {len(parts)} industry targets add up to {s:g}, "
                      f"{_pct(numbers['sum_share_of_total'])} of the {total.value:g} total, "
@@ -319,10 +342,11 @@ def _revenue_sum(targets, obs, year, synthetic) -> list[Finding]:
                      f"disjoint and covered every firm, everything else would have only "
                      f"{numbers['remainder']:g} left, which looks small; the largest "
                      f"({largest.id}) is {_pct(numbers['largest_share_of_total'])} of the total. "
-                     "What it cannot show: the industries overlap (e.g. EV batteries in auto "
-                     "parts or new materials; smart equipment and electronics), they do not cover "
-                     "every sector (non-ferrous metals, building materials, chemicals...), some "
-                     "targets are lower bounds ('more than'), and industry targets may count "
+                     "What it cannot show: the industries overlap"
+                     + _fact(facts, "industry_overlap", "en", " ({})")
+                     + ", they do not cover every sector"
+                     + _fact(facts, "industries_not_covered", "en", " ({})")
+                     + ", some targets are lower bounds ('more than'), and industry targets may count "
                      "firms outside the clusters. A gap is no contradiction, and a match would "
                      f"prove no consistency.{en_data}")},
         numbers=numbers, table=table, targets=(total.id, *(t.id for t in parts)))]
@@ -423,20 +447,25 @@ def _leading_firms(targets, clusters) -> list[Finding]:
         targets=(p.id, m.id))]
 
 
-def _wording(targets) -> list[Finding]:
+def _wording(targets, facts) -> list[Finding]:
     ids = [t.id for t in targets if "超" in t.note and "达到" in t.note]
     if not ids:
         return []
     return [Finding(
         id="revenue_wording", kind="note",
         title={"zh": "“超”与“达到”的措辞差异", "en": "'More than' vs 'reach'"},
-        text={"zh": (f"{'、'.join(ids)}：第二部分写“超”，第三部分写“达到”。目标库按“≥”处理。"),
-              "en": (f"{', '.join(ids)}: section 二 says 'more than' (超), section 三 'reach' "
-                     "(达到). The registry reads both as '>='.")},
+        text={"zh": (f"{'、'.join(ids)}："
+                     + _fact(facts, "revenue_wording", "zh", "{}", "方案一处写“超”，另一处写“达到”")
+                     + "。目标库按“≥”处理。"),
+              "en": (f"{', '.join(ids)}: "
+                     + _fact(facts, "revenue_wording", "en", "{}",
+                             "the plan says 'more than' (超) in one place, 'reach' (达到) in "
+                             "another")
+                     + ". The registry reads both as '>='.")},
         numbers={"targets": ids}, targets=tuple(ids))]
 
 
-def _projects(targets, projects, year, synthetic) -> list[Finding]:
+def _projects(targets, projects, year, synthetic, facts) -> list[Finding]:
     by = _by_id(targets)
     signed, started, done = (by.get("projects_signed"), by.get("projects_new_starts"),
                              by.get("projects_completed"))
@@ -472,18 +501,21 @@ def _projects(targets, projects, year, synthetic) -> list[Finding]:
         id="major_projects", kind="note",
         title={"zh": "重大项目数量目标与项目表", "en": "Major-project counts and the project table"},
         text={"zh": (f"方案要求{signed_zh}新开工{started.value}个、建成投产{done.value}个重大项目；"
-                     f"项目名单在附件4–6中，现有文本只点名6个项目，因此自下而上的投资测算依赖项目表。"
+                     + _fact(facts, "project_lists", "zh", "{}，因此") + "自下而上的投资测算依赖项目表。"
                      f"{zh_data}"),
               "en": (f"The plan asks for {signed_en}{started.value} new starts and {done.value} "
-                     "completions; the project lists are annexes 4-6, and the text names only six "
-                     f"projects, so bottom-up investment rests on the project table.{en_data}")},
+                     "completions; "
+                     + _fact(facts, "project_lists", "en", "{}, so bottom-up",
+                             "bottom-up")
+                     + f" investment rests on the project table.{en_data}")},
         numbers=numbers, targets=tuple(t.id for t in (signed, started, done) if t))]
 
 
 def audit_plan(targets: list[Target], clusters: pd.DataFrame | None = None,
-               observations: pd.DataFrame | None = None, *, year: int = 2017,
+               observations: pd.DataFrame | None = None, *, year: int | None = None,
                deflators=DEFAULT_DEFLATORS, shares=DEFAULT_SHARES,
-               projects: pd.DataFrame | None = None) -> list[Finding]:
+               projects: pd.DataFrame | None = None,
+               facts: AuditFacts | None = None) -> list[Finding]:
     """Audit the plan's targets for internal consistency and implications.
 
     Parameters
@@ -495,33 +527,41 @@ def audit_plan(targets: list[Target], clusters: pd.DataFrame | None = None,
     observations : pandas.DataFrame, optional
         Observations (for last year's levels and the provincial share); flagged as
         synthetic in the text when their ``synthetic`` column says so.
-    year : int
-        The plan year; bases are ``year - 1``.
+    year : int, optional
+        The plan year; bases are ``year - 1``. Default: the year the targets carry.
     deflators : sequence of float
         Industrial price changes (fractions) for the IAV table.
     shares : sequence of float
         Provincial shares for the park-growth tables.
     projects : pandas.DataFrame, optional
         The major-projects table (counts by status, planned investment).
+    facts : AuditFacts, optional
+        The plan's own facts (``params/plans/<year>/audit.yaml``); without them the
+        findings say the general thing only.
 
     Returns
     -------
     list of Finding
     """
+    from .targets import _plan_year
+
+    year = _plan_year(targets, year)
+    facts = facts if facts is not None else AuditFacts()
     synthetic = bool(observations is not None and "synthetic" in observations
                      and observations["synthetic"].astype(str).str.lower().isin(
                          ["true", "1"]).any())
     findings: list[Finding] = []
     findings += _employment(targets, observations, year, synthetic)
     findings += _fai_base(targets, observations, year, synthetic)
-    findings += _iav_base(targets, observations, year, synthetic, deflators)
-    for ind in ("fai", "iav"):
-        findings += _park_growth(targets, clusters, observations, year, synthetic, shares, ind)
-    findings += _revenue_sum(targets, observations, year, synthetic)
-    findings += _wording(targets)
+    findings += _iav_base(targets, observations, year, synthetic, deflators, facts)
+    for ind in MONTHLY_INDICATORS:
+        findings += _park_growth(targets, clusters, observations, year, synthetic, shares, ind,
+                                 facts)
+    findings += _revenue_sum(targets, observations, year, synthetic, facts)
+    findings += _wording(targets, facts)
     findings += _stars(targets, clusters)
     findings += _leading_firms(targets, clusters)
-    findings += _projects(targets, projects, year, synthetic)
+    findings += _projects(targets, projects, year, synthetic, facts)
     findings += _ratios(targets)
     return findings
 
@@ -625,7 +665,7 @@ def _plain(value: Any) -> Any:
 
 
 def to_json(findings: list[Finding], lang: str = "zh", *, synthetic: bool = False,
-            source: str = "", year: int = 2017) -> str:
+            source: str = "", year: int | None = None) -> str:
     """The audit as JSON: the same findings and numbers as :func:`render_text`.
 
     Returns

@@ -1,38 +1,24 @@
-"""The plan's targets as data: the registry file, its strict loader, per-cluster defaults.
+"""The plan's targets as data: lookups, what they imply, per-cluster defaults.
 
-``params/targets/<year>.yaml`` holds every quantitative target of a year's plan, each with
-the Chinese phrase it comes from. :func:`load_targets` reads it into frozen
-:class:`Target` objects and refuses anything doubtful (unknown keys, wrong types, percent
-where a fraction belongs, duplicate ids, a missing quote), naming the file, the entry and
-its line. Per-cluster targets (the plan's annexes 2 and 3) live in
-``params/targets/<year>_clusters.csv``; until real ones are entered,
+A year's plan lives in ``params/plans/<year>/`` (see :mod:`zzforecast.data.plan`); its
+``targets.yaml`` is read by :func:`load_targets` (defined in
+:mod:`zzforecast.data.plan_targets`, re-exported here) into frozen :class:`Target`
+objects that carry their year. Per-cluster targets (the plan's annexes 2 and 3) live in
+``params/plans/<year>/cluster_targets.csv``; until real ones are entered,
 :func:`derive_cluster_targets` gives every cluster a default derived from the plan.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import math
-import os
-import re
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-
 import pandas as pd
 
-from .data.io import read_yaml
+from .data.plan_targets import GROUP_SCOPES, Target, load_targets
 from .data.schemas import (
     CITY_SCOPE,
-    CLUSTER_ID_PATTERN,
     CLUSTER_TARGETS_COLUMNS,
-    MUNICIPAL_SCOPE,
+    MONTHLY_INDICATORS,
     PROVINCIAL_SCOPE,
-    TARGET_COMPARISONS,
-    TARGET_FIELDS,
-    TARGET_KINDS,
 )
-from .exceptions import ParamsError, Problem
 
 __all__ = [
     "Target",
@@ -61,247 +47,18 @@ def no_official_target_label(lang: str = "zh") -> str:
     """The words shown where a zone has no entered target (Chinese or English)."""
     return NO_OFFICIAL_TARGET["en" if lang == "en" else "zh"]
 
-# Scopes besides a single cluster id: the three aggregates and "every member of a level".
-GROUP_SCOPES = (CITY_SCOPE, PROVINCIAL_SCOPE, MUNICIPAL_SCOPE, "each_provincial", "each_municipal")
 
-_REQUIRED = ("id", "indicator", "scope", "kind", "value", "unit", "comparison", "section", "quote")
-_OPTIONAL = ("tolerance", "note")
-_TOP_KEYS = ("plan", "document", "issued", "year", "targets")
-_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
-_SCOPE_RE = re.compile(CLUSTER_ID_PATTERN)
-_FRACTION_KINDS = ("growth", "share")
+def _plan_year(targets, year: int | None) -> int:
+    """``year``, else the year the targets carry (one plan, one year)."""
+    if year is not None:
+        return int(year)
+    years = {t.year for t in targets if getattr(t, "year", None) is not None}
+    if len(years) == 1:
+        return int(years.pop())
+    from .exceptions import UserError
 
-
-@dataclass(frozen=True)
-class Target:
-    """One quantitative target of the plan.
-
-    Attributes
-    ----------
-    id : str
-        Unique snake_case id, e.g. ``"fai_city_growth"``.
-    indicator : str
-        ``fai``, ``iav``, ``revenue``, ``employment`` (simulated indicators) or a
-        descriptive id such as ``invention_patent_applications``.
-    scope : str
-        ``city``, ``provincial``, ``municipal``, ``each_provincial``, ``each_municipal``
-        or a cluster id.
-    kind : str
-        One of ``growth``, ``level``, ``count``, ``share``, ``date``.
-    value : float, int or str
-        Fraction for growth and share, number in ``unit`` for level and count, ISO date
-        (``YYYY-MM-DD``) for date.
-    unit : str
-        ``fraction`` for growth and share, ``date`` for date, else the plan's unit.
-    comparison : str
-        ``>=``, ``<=``, ``==`` or ``by`` (deadlines).
-    tolerance : float or None
-        Half-width of "about" (左右) in the value's unit; ``None`` when the plan is exact.
-    section : str
-        Section of the plan, e.g. ``"二"`` or ``"三(三)2"``.
-    quote : str
-        The Chinese phrase of the plan the target comes from.
-    note : str
-        Remarks (basis, conflicts, readings).
-    derived : bool
-        True when the target was derived from the plan rather than stated in it.
-    line : int or None
-        Line of the entry in its file (not part of equality).
-    """
-
-    id: str
-    indicator: str
-    scope: str
-    kind: str
-    value: Any
-    unit: str
-    comparison: str
-    tolerance: float | None = None
-    section: str = ""
-    quote: str = ""
-    note: str = ""
-    derived: bool = False
-    line: int | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def exact_growth(self) -> bool:
-        """True for a growth target without tolerance."""
-        return self.kind == "growth" and self.tolerance is None
-
-
-def _entry_lines(path: Path) -> list[int | None]:
-    """Line (1-based) of each item of the top-level ``targets`` list, for messages."""
-    import yaml
-
-    try:
-        text = path.read_bytes().decode("utf-8-sig", errors="replace")
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except Exception:  # read_yaml has already reported a broken file
-        return []
-    if not isinstance(node, yaml.MappingNode):
-        return []
-    for key, value in node.value:
-        if getattr(key, "value", None) == "targets" and isinstance(value, yaml.SequenceNode):
-            return [item.start_mark.line + 1 for item in value.value]
-    return []
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _check_entry(entry: Any, index: int, line: int | None, file: str,
-                 problems: list[Problem]) -> Target | None:
-    label = f"target #{index + 1}"
-    if isinstance(entry, dict) and entry.get("id"):
-        label += f" ({entry['id']})"
-
-    def bad(field_name: str | None, message: str) -> None:
-        problems.append(Problem(file, line, field_name, f"{label}: {message}"))
-
-    if not isinstance(entry, dict):
-        bad(None, f"expected a mapping of fields, got {type(entry).__name__}")
-        return None
-    n_before = len(problems)
-    for key in entry:
-        if key not in TARGET_FIELDS:
-            bad(str(key), f"unknown field; allowed: {', '.join(TARGET_FIELDS)}")
-    for key in _REQUIRED:
-        if key not in entry or entry[key] is None or entry[key] == "":
-            bad(key, "is missing" + (" (the plan's Chinese phrase this target comes from)"
-                                     if key == "quote" else ""))
-    for key in ("id", "indicator", "scope", "kind", "unit", "comparison", "section", "quote",
-                "note"):
-        if key in entry and entry[key] is not None and not isinstance(entry[key], str):
-            bad(key, f"expected text, got {type(entry[key]).__name__} {entry[key]!r}")
-
-    def text(key: str) -> str | None:
-        value = entry.get(key)
-        return value if isinstance(value, str) and value else None
-
-    kind, value, comparison = text("kind"), entry.get("value"), text("comparison")
-    for key in ("id", "indicator"):
-        if text(key) and not _ID_RE.match(entry[key]):
-            bad(key, f"{entry[key]!r} is not a snake_case id (a-z, 0-9, _)")
-    scope = text("scope")
-    if scope and scope not in GROUP_SCOPES and not _SCOPE_RE.match(scope):
-        bad("scope", f"{scope!r} is neither one of {', '.join(GROUP_SCOPES)} nor a cluster id")
-    if kind and kind not in TARGET_KINDS:
-        bad("kind", f"{kind!r} is not one of {', '.join(TARGET_KINDS)}")
-    if comparison and comparison not in TARGET_COMPARISONS:
-        bad("comparison", f"{comparison!r} is not one of {', '.join(TARGET_COMPARISONS)}")
-    elif kind in TARGET_KINDS and comparison and (kind == "date") != (comparison == "by"):
-        bad("comparison", "'by' goes with kind 'date' and only with it")
-    if len(problems) > n_before or value is None:
-        return None
-
-    unit = entry["unit"]
-    if kind == "date":
-        text = value.isoformat() if isinstance(value, _dt.date) else value
-        try:
-            _dt.date.fromisoformat(str(text))
-        except ValueError:
-            bad("value", f"{value!r} is not a date YYYY-MM-DD")
-        else:
-            value = str(text)
-        if unit != "date":
-            bad("unit", f"a date target has unit 'date', got {unit!r}")
-    elif not _is_number(value):
-        bad("value", f"expected a number, got {type(value).__name__} {value!r}")
-    elif kind in _FRACTION_KINDS:
-        if unit != "fraction":
-            bad("unit", f"{kind} is written as a fraction (unit 'fraction'), got {unit!r}")
-        if abs(value) > 1.0 + 1e-12:
-            bad("value", f"{value} looks like a percent; {kind} is a fraction "
-                f"(write {value / 100:g} for {value:g}%)")
-        elif kind == "growth" and value <= -1.0 + 1e-9:
-            bad("value", f"growth {value:g} means the level falls to zero or below; a "
-                "growth target is above -1 (-100%)")
-    elif kind == "level" and not (0 < float(value) < 1e12):
-        bad("value", f"a level target is a positive amount, got {value!r}")
-    elif kind == "count":
-        if float(value) != int(value) or value < 0:
-            bad("value", f"a count is a whole number >= 0, got {value!r}")
-        else:
-            value = int(value)
-        if unit == "fraction":
-            bad("unit", "a count is not a fraction")
-    elif kind == "level" and unit == "fraction":
-        bad("unit", "a level is not a fraction; use kind 'share' or 'growth'")
-
-    tolerance = entry.get("tolerance")
-    if tolerance is not None:
-        if not _is_number(tolerance) or tolerance < 0:
-            bad("tolerance", f"expected a number >= 0, got {tolerance!r}")
-        elif kind in _FRACTION_KINDS and tolerance >= 0.1:
-            bad("tolerance", f"{tolerance} looks like percentage points; write a fraction "
-                f"(0.005 for 0.5 points)")
-        elif kind == "date":
-            bad("tolerance", "a date target takes no tolerance")
-    if len(problems) > n_before:
-        return None
-    return Target(
-        id=entry["id"], indicator=entry["indicator"], scope=scope, kind=kind, value=value,
-        unit=unit, comparison=comparison,
-        tolerance=None if tolerance is None else float(tolerance),
-        section=entry["section"], quote=entry["quote"], note=entry.get("note") or "",
-        line=line,
-    )
-
-
-def load_targets(path: str | os.PathLike) -> list[Target]:
-    """Read and strictly validate a target registry (``params/targets/<year>.yaml``).
-
-    Parameters
-    ----------
-    path : str or path-like
-        The YAML file: a mapping with ``targets`` (a list of entries with the fields of
-        ``schemas.TARGET_FIELDS``) and optional ``plan``, ``document``, ``issued``, ``year``.
-
-    Returns
-    -------
-    list of Target
-        In file order.
-
-    Raises
-    ------
-    ParamsError
-        Listing every problem with file, line and field: unreadable YAML, unknown keys,
-        missing fields (including ``quote``), wrong types, percent values where fractions
-        belong, unknown kind / comparison / scope, duplicate ids.
-    """
-    path = Path(path)
-    file = str(path)
-    data = read_yaml(path)
-    if not isinstance(data, dict) or "targets" not in data:
-        raise ParamsError(Problem(file, None, "targets",
-                                  "expected a mapping with a 'targets' list"))
-    problems: list[Problem] = []
-    for key in data:
-        if key not in _TOP_KEYS:
-            problems.append(Problem(file, None, str(key),
-                                    f"unknown top-level key; allowed: {', '.join(_TOP_KEYS)}"))
-    entries = data["targets"]
-    if not isinstance(entries, list) or not entries:
-        raise ParamsError(Problem(file, None, "targets", "expected a non-empty list of targets"))
-    lines = _entry_lines(path)
-    targets: list[Target] = []
-    seen: dict[str, int | None] = {}
-    for i, entry in enumerate(entries):
-        line = lines[i] if i < len(lines) else None
-        target = _check_entry(entry, i, line, file, problems)
-        entry_id = entry.get("id") if isinstance(entry, dict) else None
-        if isinstance(entry_id, str) and entry_id:
-            if entry_id in seen:
-                problems.append(Problem(file, line, "id", f"target #{i + 1}: duplicate id "
-                                        f"{entry_id!r} (first at line {seen[entry_id]})"))
-                continue
-            seen[entry_id] = line
-        if target is not None:
-            targets.append(target)
-    if problems:
-        raise ParamsError(problems)
-    return targets
+    raise UserError("the plan year is not known: pass year= (the targets carry "
+                    + (f"several years: {sorted(years)})" if years else "no year)"))
 
 
 def find_target(targets: list[Target], *, indicator: str, scope: str, kind: str) -> Target | None:
@@ -378,11 +135,10 @@ def provincial_share(observations: pd.DataFrame, clusters: pd.DataFrame, indicat
 
 def derive_cluster_targets(targets: list[Target], clusters: pd.DataFrame,
                            observations: pd.DataFrame | None = None,
-                           year: int = 2017) -> pd.DataFrame:
+                           year: int | None = None) -> pd.DataFrame:
     """Default per-cluster growth targets derived from the plan (until annexes 2-3 exist).
 
-    Provincial clusters get the provincial-subset growth targets (FAI 14%, IAV 12% in
-    2017). Municipal parks get the growth they must reach for the city to meet its target
+    Provincial clusters get the provincial-subset growth targets of the plan. Municipal parks get the growth they must reach for the city to meet its target
     when the provincial clusters meet theirs (:func:`implied_park_growth`), using the
     provincial share of last year's levels in ``observations``.
 
@@ -393,16 +149,18 @@ def derive_cluster_targets(targets: list[Target], clusters: pd.DataFrame,
         The registry (``cluster_id``, ``level``).
     observations : pandas.DataFrame, optional
         Needed for the parks' targets; without it parks get the city target.
-    year : int
-        The plan year (shares are taken from ``year - 1``).
+    year : int, optional
+        The plan year (shares are taken from ``year - 1``); default: the year the
+        targets carry.
 
     Returns
     -------
     pandas.DataFrame
         Columns of ``schemas.CLUSTER_TARGETS_COLUMNS``; ``derived`` is True everywhere.
     """
+    year = _plan_year(targets, year)
     rows = []
-    for indicator in ("fai", "iav"):
+    for indicator in MONTHLY_INDICATORS:
         city = find_target(targets, indicator=indicator, scope=CITY_SCOPE, kind="growth")
         prov = find_target(targets, indicator=indicator, scope=PROVINCIAL_SCOPE, kind="growth")
         if city is None or prov is None:
@@ -441,17 +199,19 @@ def cluster_growth_targets(bundle, year: int | None = None) -> pd.DataFrame:
     bundle : zzforecast.data.loaders.Bundle
         Needs ``targets``, ``clusters``, ``observations`` and ``cluster_targets``.
     year : int, optional
-        The plan year (default: 2017 or the year of the targets' file).
+        The plan year (default: the bundle's plan year).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``cluster_id, indicator, kind, value, unit, derived, source``: every row
         of the bundle's table for ``year`` (growth and level targets), plus a derived
-        growth default for each cluster and indicator (``fai``, ``iav``) that has no
+        growth default for each cluster and monthly indicator (``fai``, ``iav``) that has no
         growth row there. Entered rows take precedence over derived defaults.
     """
-    year = 2017 if year is None else int(year)
+    if year is None:
+        year = getattr(bundle, "year", None)
+    year = _plan_year(list(bundle.targets), year)
     derived = derive_cluster_targets(list(bundle.targets), bundle.clusters,
                                      bundle.observations, year)
     given = getattr(bundle, "cluster_targets", None)

@@ -32,7 +32,9 @@ def add_parser(subparsers) -> None:
             "deliver, the outcome's quantiles, the main drivers of the city's gap and "
             "the star-rating outlook. Text in Chinese by default; --format json for data."),
     )
-    parser.add_argument("--year", type=arguments.year, default=2017, help="target year (default 2017)")
+    parser.add_argument("--year", type=arguments.year, default=None,
+                        help="plan year, whose params/plans/<year>/ is assessed (default: the "
+                             "year of --as-of when it has a plan, else the latest plan present)")
     parser.add_argument("--as-of", required=True, metavar="YYYY-MM",
                         help="data vintage: use data published through this month (e.g. 2017-07)")
     parser.add_argument("--scenario", type=arguments.scenario, default="baseline",
@@ -86,11 +88,17 @@ def _check_paths_fit(args: argparse.Namespace, bundle, clusters) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..attain import assess, drivers, joint_attainment, project_outlook, star_ratings, to_json
     from ..data.loaders import load_bundle
+    from ..data.schemas import MONTHLY_INDICATORS
     from ..exceptions import UserError
     from ..simulate import parse_as_of, simulate
 
     arguments.refuse_january(args.as_of)
     as_year, _ = parse_as_of(args.as_of)
+    if args.year is None:
+        from ..data.plan import plan_years
+
+        years = plan_years(args.params)
+        args.year = as_year if as_year in years or not years else years[-1]
     if as_year != args.year:
         raise UserError(f"--as-of {args.as_of} is not in --year {args.year}; "
                         f"use a month of {args.year} (e.g. {args.year}-07)")
@@ -101,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
             raise UserError("--clusters is empty; give cluster ids separated by commas")
     if args.save:  # refused now, not after simulating; never over an input or silently
         _check_save_target(args)
-    bundle = load_bundle(args.data, args.params)
+    bundle = load_bundle(args.data, args.params, args.year)
     _check_paths_fit(args, bundle, clusters)
     sim = simulate(bundle, args.year, args.as_of, args.scenario, n_paths=args.n_paths,
                    seed=args.seed, clusters=clusters, keep_monthly=bool(args.save))
@@ -111,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     table = assess(sim, bundle, tolerance=args.tolerance)
     joint = joint_attainment(sim, bundle)
     driver_frames = {}
-    for ind in ("fai", "iav"):
+    for ind in MONTHLY_INDICATORS:
         if ind in sim.indicators:
             try:
                 driver_frames[ind] = drivers(sim, bundle, indicator=ind)

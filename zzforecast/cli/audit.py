@@ -1,14 +1,17 @@
 """``zzforecast audit``: the plan-consistency audit (Chinese by default, ``--lang en``).
 
-Reads ``params/targets/<year>.yaml`` and, when present, ``data/clusters`` and
-``data/observations`` (for last year's levels and the provincial share; flagged when
-synthetic). Exit 2 with one line per problem when an input is invalid.
+Reads one year's plan (``params/plans/<year>/``: targets, star goals, audit facts) and,
+when present, ``data/clusters`` and ``data/observations`` (for last year's levels and the
+provincial share; flagged when synthetic). Exit 2 with one line per problem when an input
+is invalid, or when there is no plan for the year (naming the years available).
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
+from . import arguments
 
 __all__ = ["add_parser", "run"]
 
@@ -29,13 +32,14 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="output format (json goes to stdout alone)")
     parser.add_argument("--params", default="params", metavar="DIR",
-                        help="parameter folder holding targets/<year>.yaml (default: params)")
+                        help="parameter folder holding plans/<year>/ (default: params)")
     parser.add_argument("--data", default=None, metavar="DIR",
                         help="data folder; figures from it are added (default: data, used "
                              "when it exists)")
     parser.add_argument("--no-data", action="store_true",
                         help="audit the targets alone, without data")
-    parser.add_argument("--year", type=int, default=2017, help="plan year (default: 2017)")
+    parser.add_argument("--year", type=arguments.year, default=None,
+                        help="plan year (default: the latest plan in <params>/plans/)")
     parser.set_defaults(handler=run)
 
 
@@ -66,28 +70,25 @@ def _load_data(data_dir: Path):
 
 def run(args: argparse.Namespace) -> int:
     from ..audit import audit_plan, render_text, to_json
+    from ..data.plan import load_plan, resolve_plan_year, with_star_goals
     from ..exceptions import UserError
-    from ..targets import load_targets
 
-    path = Path(args.params) / "targets" / f"{args.year}.yaml"
-    if not path.is_file():
-        raise UserError(f"{path}: target registry not found (pass --params DIR or --year)")
-    targets = load_targets(path)
+    year = resolve_plan_year(args.params, args.year)
     clusters = obs = projects = None
     if not args.no_data:
         data_dir = Path(args.data or "data")
         if args.data is not None and not data_dir.is_dir():
             raise UserError(f"{data_dir}: data folder not found (or pass --no-data)")
         clusters, obs, projects = _load_data(data_dir)
-    findings = audit_plan(targets, clusters, obs, year=args.year, projects=projects)
+    plan = load_plan(args.params, year, clusters)
+    if clusters is not None:
+        clusters = with_star_goals(clusters, plan)
+    findings = audit_plan(plan.targets, clusters, obs, year=year, projects=projects,
+                          facts=plan.audit)
     synthetic = bool(obs is not None and obs["synthetic"].astype(bool).any())
-    if args.year == 2017:
-        source = ("2017年郑州市产业集聚区建设专项工作方案（郑政〔2017〕26号）" if args.lang == "zh"
-                  else "Zhengzhou 2017 industrial-cluster work plan (郑政〔2017〕26号)")
-    else:
-        source = str(path)
+    source = plan.source(args.lang)
     if args.format == "json":
-        print(to_json(findings, args.lang, synthetic=synthetic, source=source, year=args.year))
+        print(to_json(findings, args.lang, synthetic=synthetic, source=source, year=year))
     else:
         print(render_text(findings, args.lang, synthetic=synthetic, source=source), end="")
     return 0

@@ -1,13 +1,13 @@
 """Everything a run reads, loaded and checked at once: :class:`Bundle` and :func:`load_bundle`.
 
-Also the checks that need two files (clusters without data, data before a cluster was
-founded, targets of unknown clusters). ``zzforecast.data.loaders`` re-exports the public
-names, which is where other modules import them from.
+A bundle holds the data (``data/``) and exactly one year's plan (``params/plans/<year>/``,
+see :mod:`zzforecast.data.plan`). Also the checks that need two files (clusters without
+data, data before a cluster was founded, targets of unknown clusters). ``zzforecast.data.
+loaders`` re-exports the public names, which is where other modules import them from.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,13 +16,22 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import DataError, Problem
-from .checks import cluster_id_set, registry_name
 from .io import file_digest, read_table
 from .loaders import (
     check_observations,
-    load_cluster_targets,
     load_clusters,
     load_projects,
+)
+from .plan import (
+    PLANS_DIR,
+    STAR_GOALS_FILE,
+    STAR_RULES_FILE,
+    TARGETS_FILE,
+    Plan,
+    collect_plan,
+    plan_folder,
+    resolve_plan_year,
+    with_star_goals,
 )
 from .published import PUBLISHED_FILE, read_published_totals
 from .schemas import CLUSTER_TARGETS_COLUMNS, PROJECTS_COLUMNS
@@ -58,7 +67,7 @@ class Bundle:
     clusters, observations, projects, cluster_targets : pandas.DataFrame
         As returned by the loaders of this module.
     targets : list of zzforecast.targets.Target
-        The plan's targets from ``params/targets/<year>.yaml``.
+        The plan's targets from ``params/plans/<year>/targets.yaml``, each with ``year``.
     data_dir, params_dir : pathlib.Path
     data_digest, params_digest : str
         sha256 (hex) over the names and bytes of the files read.
@@ -71,6 +80,11 @@ class Bundle:
     published : pandas.DataFrame or None
         The city's / provincial subset's own published figures
         (``data/published_totals.csv``, optional; see :mod:`zzforecast.data.published`).
+    year : int or None
+        The plan year (the one plan loaded).
+    plan : zzforecast.data.plan.Plan or None
+        That year's plan: document, targets, per-zone targets, star goals and rules,
+        audit facts. ``clusters["star_target"]`` holds its star goals.
     """
 
     clusters: pd.DataFrame
@@ -86,6 +100,8 @@ class Bundle:
     synthetic: bool
     files: tuple[Path, ...] = field(default=())
     published: pd.DataFrame | None = None
+    year: int | None = None
+    plan: Plan | None = None
 
     @property
     def cluster_ids(self) -> tuple[str, ...]:
@@ -143,19 +159,13 @@ def find_table(folder: str | Path, stem: str) -> tuple[Path | None, list[Problem
     return (found[0] if found else None), []
 
 
-def _targets_module():
-    """zzforecast.targets, or None while that module does not exist yet."""
-    try:
-        return importlib.import_module("..targets", __package__)
-    except ModuleNotFoundError as exc:
-        if exc.name == "zzforecast.targets":
-            return None
-        raise
+def collect(data_dir: str | Path, params_dir: str | Path, year: int | None = None,
+            ) -> tuple[dict[str, Any], list[Problem], list[Path], list[Path]]:
+    """Run every loader, collecting problems instead of stopping at the first file.
 
-
-def collect(data_dir: str | Path, params_dir: str | Path,
-             ) -> tuple[dict[str, Any], list[Problem], list[Path], list[Path]]:
-    """Run every loader, collecting problems instead of stopping at the first file."""
+    ``year`` picks the plan (None: the latest present); ``parts["year"]`` is the year
+    used (None when no plan could be found) and ``parts["plan"]`` the plan.
+    """
     data_dir, params_dir = Path(data_dir), Path(params_dir)
     problems: list[Problem] = []
     parts: dict[str, Any] = {}
@@ -204,46 +214,67 @@ def collect(data_dir: str | Path, params_dir: str | Path,
         data_files.append(published)
         attempt("published", read_published_totals, published)
 
-    target_dir = params_dir / "targets"
     if not params_dir.is_dir():
         problems.append(Problem(str(params_dir), None, None,
                                 "parameter folder not found (pass --params DIR)"))
-    cluster_target_frames = []
-    for path in sorted(target_dir.glob("*_clusters.csv")) if target_dir.is_dir() else []:
-        params_files.append(path)
+    parts["year"] = parts["plan"] = None
+    parts["targets"], parts["cluster_targets"] = [], empty_cluster_targets()
+    if params_dir.is_dir():
+        problems.extend(_old_layout_problems(params_dir))
         try:
-            cluster_target_frames.append(load_cluster_targets(path, clusters))
+            parts["year"] = resolve_plan_year(params_dir, year)
         except DataError as exc:
             problems.extend(exc.problems)
-    parts["cluster_targets"] = (pd.concat(cluster_target_frames, ignore_index=True)
-                                if cluster_target_frames else empty_cluster_targets())
-    targets: list = []
-    module = _targets_module()
-    if module is not None and target_dir.is_dir():
-        for path in sorted([*target_dir.glob("*.yaml"), *target_dir.glob("*.yml")]):
-            params_files.append(path)
-            try:
-                loaded = module.load_targets(path)
-            except DataError as exc:  # ParamsError is a DataError
-                problems.extend(exc.problems)
-                continue
-            targets.extend(loaded)
-            problems.extend(_scope_problems(loaded, str(path), clusters, module))
-    parts["targets"] = targets
+    if parts["year"] is not None:
+        plan, plan_problems = collect_plan(params_dir, parts["year"], clusters)
+        problems.extend(plan_problems)
+        params_files.extend(p for p in (plan_folder(params_dir, parts["year"]) / name
+                                        for name in _PLAN_FILES) if p.is_file())
+        if plan is not None:
+            parts["plan"] = plan
+            parts["targets"] = plan.targets
+            parts["cluster_targets"] = plan.cluster_targets
+            if clusters is not None:
+                problems.extend(_legacy_star_problems(clusters, plan))
     problems.extend(_cross_problems(parts, tables))
     return parts, problems, data_files, params_files
 
 
-def _scope_problems(targets: list, file: str, clusters, module) -> list[Problem]:
-    """A target whose scope is a cluster id must name a cluster of the registry."""
-    ids = cluster_id_set(clusters)
-    if ids is None:
+_PLAN_FILES = (TARGETS_FILE, "cluster_targets.csv", STAR_GOALS_FILE, STAR_RULES_FILE,
+               "audit.yaml")
+
+
+def _old_layout_problems(params_dir: Path) -> list[Problem]:
+    """Plan files left in the layout before plans were kept by year."""
+    out = []
+    old = params_dir / "targets"
+    for path in sorted(old.glob("*")) if old.is_dir() else []:
+        if path.suffix in (".yaml", ".yml", ".csv"):
+            out.append(Problem(str(path), None, None, (
+                f"plan files are kept by year now: move it to "
+                f"{params_dir / PLANS_DIR}/<year>/"
+                + (TARGETS_FILE if path.suffix != ".csv" else "cluster_targets.csv"))))
+    stars = params_dir / STAR_RULES_FILE
+    if stars.is_file():
+        out.append(Problem(str(stars), None, None, (
+            f"star rules belong to a plan year now: move it to "
+            f"{params_dir / PLANS_DIR}/<year>/{STAR_RULES_FILE}")))
+    return out
+
+
+def _legacy_star_problems(clusters: pd.DataFrame, plan: Plan) -> list[Problem]:
+    """Star goals still written in the zone registry (they belong to a plan year)."""
+    if "star_target" not in clusters.columns:
         return []
-    groups = set(getattr(module, "GROUP_SCOPES", ()))
-    return [Problem(file, getattr(t, "line", None), "scope",
-                    f"target '{t.id}': unknown cluster '{t.scope}' (not in "
-                    f"{registry_name(clusters)})")
-            for t in targets if t.scope not in groups and t.scope not in ids]
+    given = clusters["star_target"].notna().to_numpy()
+    if not given.any():
+        return []
+    first = int(given.argmax())
+    return [Problem(clusters.attrs.get("file", "clusters.csv"), first + 2, "star_target",
+                    f"{int(given.sum())} star goals are written in the zone registry; star "
+                    f"goals belong to a plan year: move them to "
+                    f"{plan.folder / STAR_GOALS_FILE} (cluster_id,star_target,source) and "
+                    "leave this column blank or drop it")]
 
 
 def _observations_with_rows(path, clusters) -> tuple[pd.DataFrame, np.ndarray]:
@@ -280,8 +311,9 @@ def _cross_problems(parts: dict[str, Any], tables: dict[str, Path | None]) -> li
     return problems
 
 
-def load_bundle(data_dir: str | Path = "data", params_dir: str | Path = "params") -> Bundle:
-    """Load and check every data and target file a run needs.
+def load_bundle(data_dir: str | Path = "data", params_dir: str | Path = "params",
+                year: int | None = None) -> Bundle:
+    """Load and check the data and one year's plan.
 
     Parameters
     ----------
@@ -289,8 +321,12 @@ def load_bundle(data_dir: str | Path = "data", params_dir: str | Path = "params"
         Folder with ``clusters``, ``observations`` and (optional) ``projects`` tables, each
         as ``.csv`` or ``.parquet``.
     params_dir : str or path-like
-        Folder whose ``targets/`` holds ``<year>.yaml`` (the plan's targets) and
-        ``<year>_clusters.csv`` (per-cluster targets).
+        Folder whose ``plans/<year>/`` holds each year's plan (``targets.yaml``, and
+        optionally ``cluster_targets.csv``, ``star_goals.csv``, ``stars.yaml``,
+        ``audit.yaml``; see :mod:`zzforecast.data.plan`).
+    year : int, optional
+        The plan year to load; None loads the latest plan present. Exactly one plan is
+        loaded: targets of other years never enter the bundle.
 
     Returns
     -------
@@ -300,22 +336,24 @@ def load_bundle(data_dir: str | Path = "data", params_dir: str | Path = "params"
     ------
     DataError
         Listing the problems of every file (each file capped at :data:`MAX_PROBLEMS`),
-        including missing folders and files.
+        including missing folders and files, a year with no plan (naming the years
+        available) and duplicate target ids within the plan.
     """
     data_dir, params_dir = Path(data_dir), Path(params_dir)
-    parts, problems, data_files, params_files = collect(data_dir, params_dir)
+    parts, problems, data_files, params_files = collect(data_dir, params_dir, year)
     if problems:
         raise DataError(problems)
     obs, projects = parts["observations"], parts["projects"]
     vintage = str(obs["vintage"].max()) if len(obs) else None
     synthetic = bool(obs["synthetic"].any() or projects["synthetic"].any())
     return Bundle(
-        clusters=parts["clusters"], observations=obs, projects=projects,
+        clusters=with_star_goals(parts["clusters"], parts["plan"]), observations=obs,
+        projects=projects,
         targets=parts["targets"], cluster_targets=parts["cluster_targets"],
         data_dir=data_dir, params_dir=params_dir,
         data_digest=file_digest(data_files, root=data_dir),
         params_digest=file_digest(params_files, root=params_dir),
         vintage=vintage, synthetic=synthetic, files=tuple(data_files + params_files),
-        published=parts.get("published"),
+        published=parts.get("published"), year=parts["year"], plan=parts["plan"],
     )
 

@@ -550,8 +550,8 @@ def load_projects(path: str | Path, clusters=None) -> pd.DataFrame:
 _TARGET_FILE_RE = re.compile(r"^(\d{4})_clusters$")
 
 
-def load_cluster_targets(path: str | Path, clusters=None) -> pd.DataFrame:
-    """Load and check per-cluster targets (``params/targets/<year>_clusters.csv``).
+def load_cluster_targets(path: str | Path, clusters=None, year: int | None = None) -> pd.DataFrame:
+    """Load and check per-cluster targets (``params/plans/<year>/cluster_targets.csv``).
 
     Parameters
     ----------
@@ -559,13 +559,16 @@ def load_cluster_targets(path: str | Path, clusters=None) -> pd.DataFrame:
         File with the columns of :data:`~zzforecast.data.schemas.CLUSTER_TARGETS_COLUMNS`.
     clusters : pandas.DataFrame or iterable of str, optional
         The cluster registry (or its ids); ``None`` skips the unknown-cluster check.
+    year : int, optional
+        The plan year the file belongs to; else taken from its plan folder
+        (``plans/<year>/``) or a file name ``<year>_clusters.csv`` (else missing).
 
     Returns
     -------
     pandas.DataFrame
         The columns of ``CLUSTER_TARGETS_COLUMNS`` (level values converted to the
         indicator's canonical unit, growth as fractions, ``derived`` as bool) plus ``year``
-        (int) taken from a file name of the form ``<year>_clusters.csv`` (else missing).
+        (int).
 
     Raises
     ------
@@ -621,7 +624,11 @@ def load_cluster_targets(path: str | Path, clusters=None) -> pd.DataFrame:
                                                                             strict=True)]
     out["derived"] = derived.to_numpy(dtype=bool)
     match = _TARGET_FILE_RE.match(Path(path).stem)
-    out["year"] = pd.array([int(match.group(1)) if match else pd.NA] * len(out), dtype="Int64")
+    if year is None and match:
+        year = int(match.group(1))
+    elif year is None and re.fullmatch(r"\d{4}", Path(path).parent.name):
+        year = int(Path(path).parent.name)  # params/plans/<year>/cluster_targets.csv
+    out["year"] = pd.array([int(year) if year is not None else pd.NA] * len(out), dtype="Int64")
     out.attrs["file"] = file
     return out
 

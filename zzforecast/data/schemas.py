@@ -21,6 +21,9 @@ __all__ = [
     "CLUSTER_LEVELS",
     "INDICATORS",
     "Indicator",
+    "MONTHLY_INDICATORS",
+    "ANNUAL_INDICATORS",
+    "indicator_label",
     "MEASURES",
     "FREQUENCIES",
     "PRICE_BASES",
@@ -32,6 +35,7 @@ __all__ = [
     "PROJECTS_COLUMNS",
     "PROJECT_STATUSES",
     "CLUSTER_TARGETS_COLUMNS",
+    "STAR_GOALS_COLUMNS",
     "TARGET_KINDS",
     "TARGET_COMPARISONS",
     "TARGET_FIELDS",
@@ -58,7 +62,12 @@ MUNICIPAL_SCOPE = "municipal"  # 市级工业专业园区
 
 @dataclass(frozen=True)
 class Indicator:
-    """One statistical indicator: its names, canonical unit and the price basis of each measure."""
+    """One statistical indicator: its names, canonical unit, price bases and frequency.
+
+    The registry :data:`INDICATORS` is the one place that says which indicators exist,
+    which are published monthly (year-to-date) and what they are called; every list of
+    indicators in the package is derived from it.
+    """
 
     id: str
     name_zh: str
@@ -69,21 +78,46 @@ class Indicator:
     # True for flows (cumulative year-to-date levels never fall within a year); False for
     # stocks such as employment at the end of the period, which may fall.
     flow: bool = True
+    # True when published monthly as 1–m月累计 (simulated month by month from the
+    # year-to-date data); False when only the annual figure exists.
+    monthly: bool = False
+    short_zh: str = ""  # short name for tables and sentences (else name_zh)
+    short_en: str = ""  # short name (else name_en)
+
+    def label(self, lang: str = "zh") -> str:
+        """The short name in Chinese (``zh``) or English (``en``)."""
+        if lang == "en":
+            return self.short_en or self.name_en
+        return self.short_zh or self.name_zh
 
 
 INDICATORS: dict[str, Indicator] = {
     ind.id: ind
     for ind in (
         # FAI growth is nominal.
-        Indicator("fai", "固定资产投资", "Fixed-asset investment", "亿元", "nominal", "nominal"),
+        Indicator("fai", "固定资产投资", "Fixed-asset investment", "亿元", "nominal", "nominal",
+                  monthly=True, short_zh="固定资产投资", short_en="FAI"),
         # IAV level is nominal but its published growth is real (按可比价格计算).
         Indicator("iav", "规模以上工业增加值", "Industrial value added (above designated size)",
-                  "亿元", "nominal", "real"),
+                  "亿元", "nominal", "real", monthly=True, short_zh="工业增加值",
+                  short_en="IAV"),
         Indicator("revenue", "规模以上工业主营业务收入",
-                  "Main-business revenue (above designated size)", "亿元", "nominal", "nominal"),
-        Indicator("employment", "从业人员", "Employment", "万人", "none", "none", flow=False),
+                  "Main-business revenue (above designated size)", "亿元", "nominal", "nominal",
+                  short_zh="主营业务收入", short_en="revenue"),
+        Indicator("employment", "从业人员", "Employment", "万人", "none", "none", flow=False,
+                  short_zh="从业人员", short_en="employment"),
     )
 }
+# Indicators published monthly (year-to-date) and those known only by the year, in
+# registry order: derived from INDICATORS, never written out elsewhere.
+MONTHLY_INDICATORS: tuple[str, ...] = tuple(k for k, v in INDICATORS.items() if v.monthly)
+ANNUAL_INDICATORS: tuple[str, ...] = tuple(k for k, v in INDICATORS.items() if not v.monthly)
+
+
+def indicator_label(indicator: str, lang: str = "zh") -> str:
+    """Short name of a registered indicator (the id itself for an unregistered one)."""
+    ind = INDICATORS.get(indicator)
+    return ind.label(lang) if ind is not None else indicator
 
 MEASURES = ("level", "growth")
 FREQUENCIES = ("annual", "monthly_ytd")
@@ -105,7 +139,9 @@ CLUSTERS_COLUMNS = (
     "level",  # provincial | municipal
     "county",  # 县（市、区）, Chinese
     "lead_industries",  # Chinese, separated by "、"
-    "star_target",  # star level the 2017 plan asks for (integer), blank when none
+    # Legacy column: star goals belong to a plan year (params/plans/<year>/star_goals.csv);
+    # a registry may still carry it, blank (a non-blank value is refused by load_bundle).
+    "star_target",
     "founded",  # first year with statistics (integer)
     # Status is dated: zones change level (Henan's 2014 adjustment demoted some clusters to
     # municipal parks). `level` holds since `status_since`; before it, `previous_level`.
@@ -114,7 +150,7 @@ CLUSTERS_COLUMNS = (
     "status_source",  # where the status (and its date) comes from
 )
 # Columns older registries may lack (read as blank).
-CLUSTERS_OPTIONAL = ("status_since", "previous_level", "status_source")
+CLUSTERS_OPTIONAL = ("star_target", "status_since", "previous_level", "status_source")
 
 # data/observations.csv (or .parquet): one value per row, long.
 OBSERVATIONS_COLUMNS = (
@@ -148,7 +184,7 @@ PROJECTS_COLUMNS = (
     "synthetic",
 )
 
-# params/targets/<year>_clusters.csv: per-cluster targets (annexes 2 and 3 of the plan).
+# params/plans/<year>/cluster_targets.csv: per-cluster targets (annexes 2 and 3 of the plan).
 CLUSTER_TARGETS_COLUMNS = (
     "cluster_id",
     "indicator",
@@ -159,7 +195,14 @@ CLUSTER_TARGETS_COLUMNS = (
     "source",
 )
 
-# params/targets/<year>.yaml: the plan's targets.
+# params/plans/<year>/star_goals.csv: the star level the plan asks each zone to reach.
+STAR_GOALS_COLUMNS = (
+    "cluster_id",
+    "star_target",  # 1..6
+    "source",  # where in the plan (section, quote)
+)
+
+# params/plans/<year>/targets.yaml: the plan's targets.
 TARGET_KINDS = ("growth", "level", "count", "share", "date")
 TARGET_COMPARISONS = (">=", "<=", "==", "by")
 TARGET_FIELDS = (

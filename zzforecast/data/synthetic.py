@@ -615,8 +615,8 @@ def write_synthetic(data_dir: str | Path = "data", seed: int = DEFAULT_SEED,
         Folder holding ``clusters.csv``; the generated files are written there.
     seed : int
     params_dir : path or None
-        When given, ``targets/2017_clusters.csv`` is rewritten with the default per-cluster
-        targets derived from ``targets/2017.yaml`` and the new data.
+        When given, the plan's ``plans/<PLAN_YEAR>/cluster_targets.csv`` is rewritten with
+        the default per-cluster targets derived from its ``targets.yaml`` and the new data.
     national_fai : path, optional
         The national monthly FAI CSV.
 
@@ -627,6 +627,7 @@ def write_synthetic(data_dir: str | Path = "data", seed: int = DEFAULT_SEED,
     """
     from ..targets import derive_cluster_targets, load_targets
     from .io import read_table, write_csv_atomic
+    from .plan import CLUSTER_TARGETS_FILE, TARGETS_FILE, plan_folder
 
     data_dir = Path(data_dir)
     clusters = read_table(data_dir / "clusters.csv")
@@ -638,10 +639,11 @@ def write_synthetic(data_dir: str | Path = "data", seed: int = DEFAULT_SEED,
     write_csv_atomic(projects.assign(synthetic="true"), data_dir / "projects.csv", force=True)
     if params_dir is not None:
         params_dir = Path(params_dir)
-        targets = load_targets(params_dir / "targets" / f"{PLAN_YEAR}.yaml")
+        folder = plan_folder(params_dir, PLAN_YEAR)
+        targets = load_targets(folder / TARGETS_FILE, PLAN_YEAR)
         ct = derive_cluster_targets(targets, clusters, obs, PLAN_YEAR)
         ct = ct.assign(derived=ct["derived"].map({True: "true", False: "false"}))
-        write_csv_atomic(ct, params_dir / "targets" / f"{PLAN_YEAR}_clusters.csv", force=True)
+        write_csv_atomic(ct, folder / CLUSTER_TARGETS_FILE, force=True)
     return calibration_checks(obs, clusters, nat, projects)
 
 
@@ -654,7 +656,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--data", default="data", help="folder with clusters.csv (output too)")
     parser.add_argument("--params", default="params",
-                        help="params folder for targets/2017_clusters.csv ('' to skip)")
+                        help=f"params folder for plans/{PLAN_YEAR}/cluster_targets.csv "
+                             "('' to skip)")
     parser.add_argument("--national-fai", default=None, help=f"path of {NATIONAL_FAI_FILE}")
     args = parser.parse_args(argv)
     try:

@@ -13,6 +13,7 @@ from typing import Any
 from ..exceptions import DataError, Problem
 from .bundle import Bundle, collect, load_bundle
 from .io import read_yaml
+from .plan import collect_plan, plan_years
 
 __all__ = ["validate", "check", "summarize"]
 
@@ -56,18 +57,15 @@ def _scenario_problems(params_dir: Path) -> list[Problem]:
     return problems
 
 
-def _star_problems(params_dir: Path) -> list[Problem]:
-    """The star-rating rules (params/stars.yaml), checked the way ``attain`` reads them."""
-    if not (params_dir / "stars.yaml").is_file():
-        return []
-    module = _optional_module("attain")
-    if module is None or not hasattr(module, "load_star_rules"):
-        return []
-    try:
-        module.load_star_rules(params_dir)
-    except DataError as exc:
-        return list(exc.problems)
-    return []
+def _other_plan_problems(params_dir: Path, parts: dict[str, Any]) -> list[Problem]:
+    """Every plan year besides the one the bundle loads, each checked by itself."""
+    problems: list[Problem] = []
+    if not params_dir.is_dir():
+        return problems
+    for year in plan_years(params_dir):
+        if year != parts.get("year"):
+            problems.extend(collect_plan(params_dir, year, parts.get("clusters"))[1])
+    return problems
 
 
 def check(data_dir: str | Path = "data",
@@ -87,10 +85,10 @@ def check(data_dir: str | Path = "data",
     """
     data_dir, params_dir = Path(data_dir), Path(params_dir)
     problems = _yaml_problems(params_dir)
-    _, collected, _, _ = collect(data_dir, params_dir)
+    parts, collected, _, _ = collect(data_dir, params_dir)
     problems.extend(collected)
+    problems.extend(_other_plan_problems(params_dir, parts))
     problems.extend(_scenario_problems(params_dir))
-    problems.extend(_star_problems(params_dir))
     problems = list(dict.fromkeys(problems))  # a broken YAML is reported once
     if problems:
         return None, problems
@@ -105,7 +103,7 @@ def validate(data_dir: str | Path = "data", params_dir: str | Path = "params") -
     data_dir : str or path-like
         Folder with ``clusters``, ``observations`` and ``projects`` (CSV or Parquet).
     params_dir : str or path-like
-        Folder with ``targets/<year>.yaml``, ``targets/<year>_clusters.csv`` and
+        Folder with ``plans/<year>/`` (every plan year is checked) and
         ``scenarios/*.yaml``.
 
     Returns
@@ -124,7 +122,8 @@ def summarize(bundle: Bundle) -> dict[str, Any]:
     dict
         Keys ``clusters`` (total and per level), ``observations`` (rows, series, annual
         and monthly ranges, latest month per indicator), ``vintage``, ``synthetic`` (bool), ``synthetic_rows``,
-        ``projects``, ``targets``, ``cluster_targets``, ``data_digest``, ``params_digest``.
+        ``projects``, ``targets``, ``cluster_targets`` (of the plan loaded), ``plan_year``,
+        ``plans`` (every plan year present), ``data_digest``, ``params_digest``.
     """
     clusters, obs = bundle.clusters, bundle.observations
     series = obs.groupby(["cluster_id", "indicator", "measure", "frequency"]).ngroups
@@ -149,6 +148,8 @@ def summarize(bundle: Bundle) -> dict[str, Any]:
         "projects": int(len(bundle.projects)),
         "targets": int(len(bundle.targets)),
         "cluster_targets": int(len(bundle.cluster_targets)),
+        "plan_year": bundle.year,
+        "plans": plan_years(bundle.params_dir),
         "data_digest": bundle.data_digest,
         "params_digest": bundle.params_digest,
     }
