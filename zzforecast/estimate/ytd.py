@@ -89,6 +89,11 @@ class YearToDateModel:
         location and spread, and forecast with half the jump reverting, give or take.
     jump : bool
         Use the jump regression (False: location and spread only).
+    drift : float
+        Share of the usual drift a_i(m) applied (1: all of it; 0: none, as the carry rule).
+        Measured on the national series 2004-2016 (docs/models.md): 0.5 sharpens calm
+        years (Brier 0.164 against 0.169) but loses coverage after a shock (61-68 % in two
+        of the three stress years) and leaves one reliability bin 0.17 off; 1 is kept.
 
     Attributes
     ----------
@@ -117,7 +122,7 @@ class YearToDateModel:
     def __init__(self, window: int = 10, min_years: int = 4, shrink: float = 3.0,
                  exceptional: Iterable[int] | Mapping[str, Iterable[int]] = (),
                  detect_z: float | None = 4.0, extraordinary_z: float = 4.0,
-                 min_tail_errors: int = 60, jump: bool = True):
+                 min_tail_errors: int = 60, jump: bool = True, drift: float = 1.0):
         self.window = window
         self.min_years = min_years
         self.shrink = shrink
@@ -126,13 +131,15 @@ class YearToDateModel:
         self.extraordinary_z = extraordinary_z
         self.min_tail_errors = min_tail_errors
         self.jump = jump
+        self.drift = drift
 
     # ------------------------------------------------------------------ params
     def get_params(self) -> dict:
         return {"window": self.window, "min_years": self.min_years, "shrink": self.shrink,
                 "exceptional": self.exceptional, "detect_z": self.detect_z,
                 "extraordinary_z": self.extraordinary_z,
-                "min_tail_errors": self.min_tail_errors, "jump": self.jump}
+                "min_tail_errors": self.min_tail_errors, "jump": self.jump,
+                "drift": self.drift}
 
     def _check_params(self) -> None:
         if int(self.window) < 2 or int(self.min_years) < 2:
@@ -206,7 +213,7 @@ class YearToDateModel:
             # Extraordinary as soon as any month so far had an extraordinary jump.
             flag = np.logical_or.accumulate(
                 self._jump_excess(jk, j_centre[None, :], j_spread[None, :]) > 0, axis=1)
-            pred, scale = _surprise(loc, scale, slope[None, :], jk, j_centre[None, :], flag)
+            pred, scale = _surprise(self.drift * loc, scale, slope[None, :], jk, j_centre[None, :], flag)
             if self.detect_z is not None:
                 detected[:, k] |= flag[:, -1]
             e = d[:, k] - pred
@@ -411,7 +418,7 @@ class YearToDateModel:
             seen_m, seen_j = seen_m[seen_m < 10], seen_j[seen_m < 10]
             flag = bool((self._jump_excess(seen_j, self.jump_centre_[seen_m],
                                            self.jump_spread_[seen_m]) > 0).any())
-            d_centre, d_scale = _surprise(loc, float(scale), self.slope_[j], jump,
+            d_centre, d_scale = _surprise(self.drift * loc, float(scale), self.slope_[j], jump,
                                           self.jump_centre_[j], flag)
             out.update(ytd_growth=float(np.expm1(x)), jump=jump, loc=x + float(d_centre),
                        scale=float(d_scale), df=nu, extraordinary=flag)
