@@ -12,12 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data.schemas import CITY_SCOPE, PROVINCIAL_SCOPE
+from .data.schemas import CITY_SCOPE, MONTHLY_INDICATORS, PROVINCIAL_SCOPE
 from .exceptions import UserError
 
 __all__ = ["scope_ytd_series", "nowcast_check"]
 
-_INDICATORS = ("fai", "iav")
+_INDICATORS = MONTHLY_INDICATORS  # the year-to-date indicators the nowcast checks
 
 
 def scope_ytd_series(simulation, observations: pd.DataFrame,

@@ -29,7 +29,7 @@ _T = {
         "drivers_head": "四、主要拖累与各集聚区所需增速（等幅：余下月份各加同样百分点；等比：余下月份各按同样比例放大）",
         "drivers": "{ind}：全市目标{target}，预期{expected}，缺口{gap}",
         "uplift": "各集聚区余下月份增速需在常规基础上同时提高{p50}，才有50%把握达标；80%把握需提高{p80}。",
-        "stars": "五、星级目标（评定规则为假设，见 params/stars.yaml）",
+        "stars": "五、星级目标（评定规则为假设，见 params/plans/<年份>/stars.yaml）",
         "projects": "重大项目：{n}个项目计划{as_of}之后完成投资{planned:,.1f}亿元，本情景预期完成{expected:,.1f}亿元（项目推迟与完成率使全市投资平均变化{adj:+,.1f}亿元，相对基准情景）。",
         "not_assessed": "另有{n}项目标无相应数据，未评估（如专利、项目个数等），详见 --format json。",
         "cols_plan": ["目标", "范围", "目标值", "实现概率", "容差内概率", "余下月份需增长", "中位数", "90%区间", "未达时平均差距"],
@@ -59,7 +59,7 @@ _T = {
         "drivers_head": "4. Main drags and the growth each cluster would need (equal: the same points added to every cluster's remaining months; proportional: the same percentage)",
         "drivers": "{ind}: city target {target}, expected {expected}, gap {gap}",
         "uplift": "Every cluster's remaining months would need {p50} more growth than the usual pattern for a 50% chance of the target, {p80} for 80%.",
-        "stars": "5. Star-rating goals (rules are an ASSUMPTION, see params/stars.yaml)",
+        "stars": "5. Star-rating goals (rules are an ASSUMPTION, see params/plans/<year>/stars.yaml)",
         "projects": "Major projects: {n} projects plan {planned:,.1f} 100m yuan of investment after {as_of}; this scenario expects {expected:,.1f} (delays and completion rates change city FAI by {adj:+,.1f} on average, against the baseline).",
         "not_assessed": "{n} further targets have no data behind them and are not assessed (patents, project counts, ...); see --format json.",
         "cols_plan": ["target", "scope", "target value", "P(attain)", "P(within tol.)", "rest of year needs", "median", "90% range", "mean shortfall if missed"],
@@ -133,10 +133,7 @@ def _value(row, none: str, lang: str = "zh") -> tuple[str, str, str]:
             f"{_num(row.q05, '')}~{_num(row.q95, '')}")
 
 
-_SHORT = {
-    "zh": {"fai": "固定资产投资", "iav": "工业增加值", "revenue": "主营业务收入", "employment": "从业人员"},
-    "en": {"fai": "FAI", "iav": "IAV", "revenue": "revenue", "employment": "employment"},
-}
+_SHORT = {lang: {k: ind.label(lang) for k, ind in INDICATORS.items()} for lang in ("zh", "en")}
 _UNITS_EN = {"亿元": " 100m yuan", "万人": " 10k persons"}
 
 

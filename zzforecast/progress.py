@@ -408,9 +408,7 @@ _WORDS = {
         "latest_none": "{name} has no monthly data this year",
     },
 }
-_IND = {"zh": {"fai": "固定资产投资", "iav": "工业增加值", "revenue": "主营业务收入",
-               "employment": "从业人员"},
-        "en": {"fai": "FAI", "iav": "IAV", "revenue": "revenue", "employment": "employment"}}
+_IND = {lang: {k: ind.label(lang) for k, ind in INDICATORS.items()} for lang in ("zh", "en")}
 
 
 def _pct(x, digits: int = 1) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .data.schemas import MONTHLY_INDICATORS
 from .report_text import (
     caveats,
     check_lang,
@@ -253,7 +254,7 @@ def load_inputs(year: int, as_of: str, scenario: str = "baseline", *, n_paths: i
 
     check_lang(lang)
     data_dir, params_dir = resolve_dirs(data_dir, params_dir)
-    bundle = load_bundle(data_dir, params_dir)
+    bundle = load_bundle(data_dir, params_dir, year)
     if simulation_path:
         sim = Simulation.load(simulation_path)
     else:
@@ -472,7 +473,7 @@ class _Report:
         engine, annual = self.t("outlook_sources").split("|")
         parts = [_h(2, self.t("outlook", year=year)), _p(self.t("outlook_note", year=year))]
         names = {**self._zone_names(), "city": "全市" if self.lang == "zh" else "City"}
-        for ind in (i for i in sim.indicators if i in ("fai", "iav")):
+        for ind in (i for i in sim.indicators if i in MONTHLY_INDICATORS):
             tr = trajectories(sim, self.inputs.bundle.observations, ind, year + years_after,
                               scopes=scopes, seed=int(sim.seed))
             if not len(tr):
@@ -898,7 +899,7 @@ class OverviewReport(_Report):
         rows = frame[frame["scope"].isin(list(names))]
         parts = [_h(2, self.t("cluster"))]
         indicators = list(dict.fromkeys(
-            [i for i in ("fai", "iav") if i in sim.indicators] + list(rows["indicator"])))
+            [i for i in MONTHLY_INDICATORS if i in sim.indicators] + list(rows["indicator"])))
         if not indicators:
             parts.append(_p(self.t("no_targets")))
             return _display_html("".join(parts))
@@ -941,6 +942,12 @@ class OverviewReport(_Report):
         parts.append(f'<table class="report-table"><thead><tr><th>{html.escape(self.t("cluster"))}'
                      f"</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
         return _display_html("".join(parts))
+
+    def drivers_sections(self):
+        """The drivers section of every monthly indicator simulated (registry order)."""
+        sim = self.inputs.simulation
+        return _display_html("".join(self.drivers_section(ind).data
+                                     for ind in MONTHLY_INDICATORS if ind in sim.indicators))
 
     def drivers_section(self, indicator: str = "fai"):
         from .attain import drivers
@@ -985,8 +992,9 @@ class OverviewReport(_Report):
             self.t("star_p"): [percent(v, 0) for v in table["p_reach_target"]],
             ("预期星级" if zh else "expected stars"): [f"{v:.1f}" for v in table["expected_stars"]],
         })
-        note = ("星级评定规则不在方案中，这里使用参数文件 params/stars.yaml 中的假设规则。" if zh else
-                "The plan gives no rating rules; these use the ASSUMED rules in params/stars.yaml.")
+        where = f"params/plans/{self.inputs.simulation.year}/stars.yaml"
+        note = (f"星级评定规则不在方案中，这里使用参数文件 {where} 中的假设规则。" if zh else
+                f"The plan gives no rating rules; these use the ASSUMED rules in {where}.")
         return _display_html(_h(2, self.t("stars")) + _p(note, "meta") + table_html(shown))
 
     def audit(self):

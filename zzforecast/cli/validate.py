@@ -107,7 +107,8 @@ def _summary_text(s: dict) -> str:
     lines += [
         f"  vintage       {s['vintage']} (latest publication date in the data)",
         f"  projects      {s['projects']}",
-        f"  targets       {s['targets']} plan targets, {s['cluster_targets']} per-cluster rows",
+        f"  targets       {s['targets']} plan targets, {s['cluster_targets']} per-cluster rows "
+        f"(plan {s['plan_year']}; plans: {', '.join(map(str, s['plans']))})",
         f"  digests       data {s['data_digest'][:12]}  params {s['params_digest'][:12]}",
     ]
     if s["synthetic"]:

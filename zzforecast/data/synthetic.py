@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import UserError
-from .schemas import OBSERVATIONS_COLUMNS, PROJECTS_COLUMNS
+from .schemas import MONTHLY_INDICATORS, OBSERVATIONS_COLUMNS, PROJECTS_COLUMNS
 
 __all__ = [
     "bulk_observations",
@@ -338,7 +338,7 @@ def generate_observations(clusters: pd.DataFrame, seed: int = DEFAULT_SEED,
     iav_inc = np.where(m == 2, 2 / 12 * 0.9, 1 / 12 * (1 + 0.015 * (m - 7)))
     for c, cid in enumerate(ids):
         tilt = {"fai": rng.normal(0, 0.15), "iav": rng.normal(0, 0.05)}
-        for ind in ("fai", "iav"):
+        for ind in MONTHLY_INDICATORS:  # fai, iav: the registry's monthly indicators
             cum_true = {}
             for k, y in enumerate(years):
                 if not alive[c, k]:
@@ -557,7 +557,7 @@ def calibration_checks(observations: pd.DataFrame, clusters: pd.DataFrame,
     emp = totals.get("employment", np.nan)
     add("employment_growth_needed_for_92", None, 92 / emp - 1, f"2016 synthetic {emp:.2f}万人")
     add("employment_growth_needed_for_90", None, 90 / emp - 1, f"2016 synthetic {emp:.2f}万人")
-    for ind in ("fai", "iav"):
+    for ind in MONTHLY_INDICATORS:
         sub = y16[y16["indicator"] == ind]
         prov = sub[sub["cluster_id"].map(level) == "provincial"]["value"].sum()
         add(f"{ind}_2016_provincial_share", None, prov / sub["value"].sum(),

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..data.schemas import ANNUAL_INDICATORS as _ANNUAL
 from ..data.schemas import INDICATORS
+from ..data.schemas import MONTHLY_INDICATORS as _MONTHLY
 from ..exceptions import DataError, UserError
 from .asof import parse_as_of
 from .ytd import PROBS, YearToDateModel
@@ -36,8 +38,10 @@ __all__ = [
     "ANNUAL_INDICATORS",
 ]
 
-MONTHLY_INDICATORS = ("fai", "iav")  # simulated month by month from year-to-date data
-ANNUAL_INDICATORS = ("revenue", "employment")  # simulated from annual history
+# simulated month by month from year-to-date data / from annual history: both derived from
+# the indicator registry (schemas.INDICATORS, ``monthly``)
+MONTHLY_INDICATORS = _MONTHLY
+ANNUAL_INDICATORS = _ANNUAL
 DEFAULT_RHO = 0.5  # equicorrelation used when history is too short to estimate one
 MIN_YEARS_FOR_CORR = 3  # distinct past years needed to estimate the correlation
 DEFAULT_SURPRISE_SD = 0.05  # sd of remaining-months growth surprise with no history
