@@ -1041,7 +1041,7 @@ def run_batch(
         _check_scheduler_address(scheduler)
     data_dir = Path(data_dir).resolve()
     params_dir = Path(params_dir).resolve()
-    bundle = load_bundle(data_dir, params_dir)
+    bundle = load_bundle(data_dir, params_dir, year)  # the plan of this year only
     selected = _select_clusters(bundle, clusters)
     from .memory import check_memory, max_paths, simulation_bytes
 
