@@ -454,6 +454,21 @@ def test_item16_attain_2011_february_behaves_as_reports_does(work, capsys):
     assert rcode == 2 and first.split(": ", 2)[-1][:40] in rerr, rerr
 
 
+def test_item16_attain_leaves_out_a_cross_check_the_totals_cannot_support(work, capsys):
+    import json
+
+    # Monthly history from 2016 only: the clusters can be simulated, but the top-down
+    # nowcast of the totals has no complete earlier year to learn from.
+    obs = pd.read_csv(work / "data" / "observations.csv", dtype=str, keep_default_na=False)
+    early = (obs["frequency"] == "monthly_ytd") & (obs["period"].str[:4].astype(int) < 2016)
+    obs[~early].to_csv(work / "data" / "observations.csv", index=False)
+    code, out, err = cli(["attain", "--as-of", "2017-07", "--n-paths", "100", "--format",
+                          "json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["targets"]
+    assert "warning: nowcast cross-check left out:" in err and "Traceback" not in err
+
+
 @pytest.mark.parametrize("name", ["-x", "a b", "a.b", "x" * 65, "中文"])
 def test_item16_attain_refuses_scenario_names_reports_refuses(work, capsys, name):
     (work / "params" / "scenarios" / f"{name}.yaml").write_text(
