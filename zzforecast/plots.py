@@ -24,6 +24,7 @@ __all__ = [
     "scenario_chart",
     "drivers_chart",
     "pipeline_chart",
+    "vintage_chart",
 ]
 
 _BLUE = "#1f5fa8"
@@ -285,4 +286,36 @@ def pipeline_chart(table, *, label: str = "label", planned: str = "planned_inves
     ax.legend(handles=handles, fontsize="small", loc="lower right")
     if title:
         ax.set_title(title)
+    return fig
+
+
+def vintage_chart(by_vintage, *, title: str | None = None, lang: str = "zh", ax=None):
+    """P(target) by data vintage, one line per headline target (an OBR-style chart).
+
+    Parameters
+    ----------
+    by_vintage : pandas.DataFrame
+        ``as_of``, ``target_id``, ``scope``, ``indicator``, ``target``, ``p_attain`` (as
+        :func:`zzforecast.track.track` returns).
+    """
+    from .report_text import indicator_name
+
+    fig, ax = _new_ax(ax, figsize=(7.5, 4.2))
+    for (tid, scope), part in by_vintage.groupby(["target_id", "scope"], sort=False):
+        part = part.sort_values("as_of")
+        ind = indicator_name(str(part["indicator"].iloc[0]), lang)
+        where = {"city": "全市", "provincial": "省级集聚区"} if lang == "zh" else {
+            "city": "city", "provincial": "provincial clusters"}
+        label = f"{ind} · {where.get(scope, scope)} · {tid}"
+        ax.plot([f"1–{int(a[5:7])}月" if lang == "zh" else f"Jan–{int(a[5:7])}"
+                 for a in part["as_of"]], part["p_attain"].astype(float), marker="o",
+                label=label)
+    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(lambda x, _pos: _pct(x))
+    ax.set_ylabel(text("probability", lang))
+    ax.set_xlabel("数据截至" if lang == "zh" else "data as of")
+    ax.set_title(_wrap(title or ("各期数据下的达标概率" if lang == "zh"
+                                 else "Probability of reaching each target, by data vintage"),
+                       lang))
+    ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig

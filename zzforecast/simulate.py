@@ -621,7 +621,9 @@ def simulate(bundle, year: int, as_of: str, scenario="baseline", n_paths: int = 
     inputs : SimInputs, optional
         Inputs prepared earlier by :func:`prepare_inputs` for the same bundle, year,
         vintage and clusters (e.g. ``simulation.inputs`` of a previous run); skips the
-        estimation, so re-running under many scenarios (sliders) is fast.
+        estimation, so re-running under many scenarios (sliders) is fast, and the check
+        that the vintage has data (a vintage with no new figure yet is then deliberate,
+        as in :func:`zzforecast.track.track`'s calendar step).
 
     Returns
     -------
@@ -655,8 +657,8 @@ def simulate(bundle, year: int, as_of: str, scenario="baseline", n_paths: int = 
                             f"{', '.join(registry['cluster_id'])}")
         registry = registry[registry["cluster_id"].isin(clusters)]
     obs = bundle.observations
-    _check_as_of_vs_data(obs, year, as_year, as_month)
     if inputs is None:
+        _check_as_of_vs_data(obs, year, as_year, as_month)
         inputs = prepare_inputs(registry, obs, year, as_of)
     elif (inputs.year != int(year) or inputs.as_of_month != as_month
           or tuple(inputs.cluster_ids) != tuple(registry["cluster_id"])):

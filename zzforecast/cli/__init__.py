@@ -19,7 +19,8 @@ __all__ = ["main", "COMMANDS"]
 
 # Each subcommand is the module of this package with the same name. Command modules import
 # heavy libraries (statsmodels, papermill) inside ``run`` so that ``--help`` stays cheap.
-COMMANDS = ("validate", "audit", "forecast", "nowcast", "attain", "reports", "backtest")
+COMMANDS = ("validate", "audit", "forecast", "nowcast", "attain", "reports", "backtest",
+            "track")
 
 
 class _ArgumentParser(argparse.ArgumentParser):

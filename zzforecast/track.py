@@ -1,0 +1,132 @@
+"""How the odds moved: P(target) by data vintage, and why each month's change happened.
+
+``track`` runs the engine at every vintage of a year, 1–2月 to the given month, with the
+same seed (common random numbers) and the within-year model fitted once (it learns only
+from complete earlier years, which no vintage of the year changes). Each month-to-month
+change of a target's probability and median is split, in the spirit of the New York Fed
+Staff Nowcast's news decomposition, into:
+
+- ``calendar``: moving the vintage a month on with no new figure (the months left to run,
+  the project schedule, the scenario's share of the year);
+- ``news: <zone>``: that zone's new release, added zone by zone in registry order;
+- ``revisions``: earlier months' figures that differ between the two vintages (zero while
+  the data hold one vintage per period).
+
+The steps chain from the earlier vintage's run to the later one's, so the parts add up to
+the change exactly. The order matters for the split between zones (not for the total);
+the registry order is stated with the result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .estimate.asof import parse_as_of
+from .exceptions import UserError
+
+__all__ = ["TrackResult", "track", "HEADLINE_SCOPES"]
+
+HEADLINE_SCOPES = ("city", "provincial")
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    """``by_vintage``: as_of, target_id, indicator, scope, target, p_attain, median.
+    ``decomposition``: from_as_of, to_as_of, target_id, scope, component, delta_p,
+    delta_median (the components of one change add up to it)."""
+
+    year: int
+    through: str
+    scenario: str
+    seed: int
+    n_paths: int
+    by_vintage: pd.DataFrame
+    decomposition: pd.DataFrame
+    zone_order: tuple[str, ...]
+
+
+def _visible(observations: pd.DataFrame, year: int, cutoff: dict[str, int]) -> pd.DataFrame:
+    """Observations with each zone's months of ``year`` cut at ``cutoff[zone]``."""
+    period = observations["period"].astype(str)
+    this_year = period.str.startswith(f"{year}-") & (observations["frequency"] == "monthly_ytd")
+    month = pd.to_numeric(period.str[5:7], errors="coerce")
+    limit = observations["cluster_id"].map(cutoff).fillna(0)
+    annual_this_year = (observations["frequency"] == "annual") & (period.str[:4] == str(year))
+    keep = ~annual_this_year & (~this_year | (month <= limit))
+    return observations[keep]
+
+
+def _outcomes(bundle, year, as_of, observations, scenario, n_paths, seed, fitted):
+    """P(target) and median of every headline target for one state of the data."""
+    from .attain import assess
+    from .simulate import prepare_inputs, simulate
+
+    state = dataclasses.replace(bundle, observations=observations)
+    inputs = prepare_inputs(bundle.clusters, observations, year, as_of, fitted=fitted)
+    sim = simulate(state, year, as_of, scenario, n_paths=n_paths, seed=seed, inputs=inputs,
+                   keep_monthly=False)
+    table = assess(sim, state, clusters=False)
+    table = table[table["scope"].isin(HEADLINE_SCOPES)]
+    out = table[["target_id", "indicator", "scope", "target", "p_attain", "q50"]].rename(
+        columns={"q50": "median"})
+    return out.set_index(["target_id", "scope"]), inputs.models
+
+
+def track(bundle, year: int, through: str, scenario="baseline", *, n_paths: int = 4000,
+          seed: int = 0) -> TrackResult:
+    """P(target) and the median by vintage from 1–2月 to ``through``, and the news
+    decomposition of every month-to-month change (see the module docstring).
+
+    Raises
+    ------
+    UserError
+        For a ``through`` outside ``year`` or before February.
+    """
+    t_year, t_month = parse_as_of(through)
+    if t_year != int(year) or t_month < 2:
+        raise UserError(f"--through {through} must be a month of {year} from {year}-02 on "
+                        "(the first release of a year is 1–2月)")
+    zones = tuple(bundle.clusters["cluster_id"])
+    obs = bundle.observations
+    fitted = None
+    vintages, steps = [], []
+    previous = None
+    for month in range(2, t_month + 1):
+        as_of = f"{year}-{month:02d}"
+        full, models = _outcomes(bundle, year, as_of, _visible(obs, year, dict.fromkeys(zones, month)),
+                                 scenario, n_paths, seed, fitted)
+        fitted = fitted or models
+        vintages.append(full.reset_index().assign(as_of=as_of))
+        if previous is not None:
+            before = previous
+            cutoff = dict.fromkeys(zones, month - 1)
+            chain = [("calendar", _outcomes(bundle, year, as_of, _visible(obs, year, cutoff),
+                                            scenario, n_paths, seed, fitted)[0])]
+            for zone in zones:
+                cutoff[zone] = month
+                state = full if zone == zones[-1] else _outcomes(
+                    bundle, year, as_of, _visible(obs, year, cutoff), scenario, n_paths,
+                    seed, fitted)[0]
+                chain.append((f"news: {zone}", state))
+            for component, after in chain:
+                delta = (after[["p_attain", "median"]] - before[["p_attain", "median"]])
+                steps.append(delta.reset_index().rename(
+                    columns={"p_attain": "delta_p", "median": "delta_median"}).assign(
+                    from_as_of=f"{year}-{month - 1:02d}", to_as_of=as_of, component=component))
+                before = after
+            steps.append(steps[-1].assign(component="revisions", delta_p=0.0,
+                                          delta_median=0.0))
+        previous = full
+    by_vintage = pd.concat(vintages, ignore_index=True)[
+        ["as_of", "target_id", "indicator", "scope", "target", "p_attain", "median"]]
+    cols = ["from_as_of", "to_as_of", "target_id", "scope", "component", "delta_p",
+            "delta_median"]
+    decomposition = (pd.concat(steps, ignore_index=True)[cols] if steps
+                     else pd.DataFrame(columns=cols))
+    name = scenario if isinstance(scenario, str) else getattr(scenario, "name", "")
+    return TrackResult(year=int(year), through=f"{t_year}-{t_month:02d}", scenario=name,
+                       seed=int(seed), n_paths=int(n_paths), by_vintage=by_vintage,
+                       decomposition=decomposition, zone_order=zones)
