@@ -247,3 +247,20 @@ def test_iav_level_uses_the_years_own_price_gap_for_the_months_published():
     last = row[(row.period == "2016-07") & (row.measure == "level")]["value"].iloc[0]
     g = row[(row.period == "2017-07") & (row.measure == "growth")]["value"].iloc[0]
     assert gap == pytest.approx(now / last / (1 + g) - 1)
+
+
+def test_growth_only_years_carry_the_last_published_level_forward():
+    """FAI after 2018: growth published, levels not; the zone still runs and is weighted."""
+    from zzforecast.evaluate.ytd_backtest import _as_observations
+    from zzforecast.simulate import prepare_inputs
+
+    df = check_ytd_frame(_frame(_wobbly(range(2000, 2018), amp=0.02), years=range(2000, 2018)))
+    df["cum_value"] = 100.0 * df["month"] / 12 * 1.1 ** (df["year"] - 2000)
+    obs, clusters = _as_observations(df[df["ds"] <= "2017-05-31"], "s")
+    period_year = obs["period"].str[:4].astype(int)
+    obs = obs[~((obs["measure"] == "level") & (period_year >= 2014))]  # levels stop in 2014
+    inp = prepare_inputs(clusters, obs, 2017, "2017-05", indicators=("fai",))
+    g = df[(df["month"] == 12) & df["year"].between(2014, 2016)].set_index("year")["cum_growth"]
+    assert inp.base[0, 0] == pytest.approx(100 * 1.1 ** 13 * np.prod(1 + g.to_numpy()))
+    assert inp.ytd_month[0, 0] == 5 and np.isfinite(inp.g_loc[0, 0])
+    assert any("carried forward" in n for n in inp.notes)

@@ -64,12 +64,12 @@ PROGRESS_COLUMNS = (
 
 
 def _as_of_parts(year: int, as_of: str) -> tuple[int, int]:
-    text = str(as_of).strip()
-    y, m = int(text[:4]), int(text[5:7])
-    if y != int(year):
-        from .exceptions import UserError
+    from .estimate.asof import parse_as_of
+    from .exceptions import UserError
 
-        raise UserError(f"as-of {text} is not in year {year}")
+    y, m = parse_as_of(as_of)
+    if y != int(year):
+        raise UserError(f"as-of {as_of} is not in year {year}")
     return y, m
 
 

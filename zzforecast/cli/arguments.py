@@ -43,12 +43,16 @@ def as_of(text: str) -> str:
     release of a year is January-February (DESIGN.md section 1), so a vintage of
     ``YYYY-01`` would label data that no bureau publishes.
     """
-    text = text.strip()
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
-        raise argparse.ArgumentTypeError(f"expected YYYY-MM such as 2017-07, got {text!r}")
-    if is_january(text):
-        raise argparse.ArgumentTypeError(JANUARY_MESSAGE.format(text=text, year=text[:4]))
-    return text
+    from ..estimate.asof import parse_as_of
+    from ..exceptions import UserError
+
+    try:
+        year, month = parse_as_of(text)
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if month == 1:
+        raise argparse.ArgumentTypeError(JANUARY_MESSAGE.format(text=text.strip(), year=year))
+    return f"{year:04d}-{month:02d}"
 
 
 def is_january(text: str) -> bool:

@@ -307,6 +307,20 @@ def _prepare(clusters, observations, year: int, as_month: int, indicators, model
         notes.append(f"cluster '{cluster_ids[c]}', {indicators[j]}: level {year - 1} is "
                      f"{base[c, j]:g}, not positive; left out (growth undefined)")
         base[c, j] = np.nan
+    # Growth-only years (levels no longer published, as for FAI after 2018): last year's
+    # level is the last published level carried forward by the published full-year growth
+    # since. It weighs the zone in the totals; it is an estimate, never a published level.
+    for c, j in zip(*np.where(~np.isfinite(base)), strict=True):
+        known = np.nonzero(np.isfinite(alevel[c, j, :ty]) & (alevel[c, j, :ty] > 0))[0]
+        if not known.size:
+            continue
+        k = int(known[-1])
+        growth_since = agrowth[c, j, k + 1:ty]
+        if growth_since.size and np.isfinite(growth_since).all():
+            base[c, j] = float(alevel[c, j, k] * np.prod(1 + growth_since))
+            notes.append(f"cluster '{cluster_ids[c]}', {indicators[j]}: no level published "
+                         f"for {year - 1}; the {first_year + k} level carried forward by the "
+                         f"published growth since ({base[c, j]:,.1f}) weighs it in the totals")
     ytd_month = np.zeros((n_c, n_i), dtype=int)
     share = np.zeros((n_c, n_i))
     ytd_growth = np.zeros((n_c, n_i))
