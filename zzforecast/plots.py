@@ -19,6 +19,7 @@ from .report_text import text
 __all__ = [
     "set_style",
     "fan_chart",
+    "growth_fan_chart",
     "outcome_histogram",
     "attainment_chart",
     "scenario_chart",
@@ -161,6 +162,46 @@ def fan_chart(history, paths, x_future: Sequence, *, target: float | None = None
     return fig
 
 
+def growth_fan_chart(history, paths, months: Sequence[int], *, target: float | None = None,
+                     tolerance: float | None = None, title: str | None = None,
+                     lang: str = "zh", levels: Sequence[int] = (50, 90), ax=None):
+    """Cumulative growth by month (1–2月 ... 1–12月) as a fan, with the target band.
+
+    Parameters
+    ----------
+    history : pandas.Series
+        Published cumulative growth (fractions) indexed by month 2..m.
+    paths : array-like (n_paths, len(months))
+        Simulated cumulative growth for ``months`` (m+1..12).
+    target, tolerance : float, optional
+        The full-year growth target, drawn as a dashed line, and the band target ±
+        tolerance (the plan's 左右) shaded behind it.
+    """
+    own = ax is None
+    fig = fan_chart(history, paths, list(months), title=title, lang=lang, levels=levels,
+                    ax=ax)
+    ax = fig.axes[0] if own else ax
+    if target is not None and np.isfinite(target):
+        if tolerance:
+            ax.axhspan(target - tolerance, target + tolerance, color=_RED, alpha=0.08,
+                       linewidth=0, label=text("target_band", lang))
+        ax.axhline(target, color=_RED, linestyle="--", linewidth=1.2,
+                   label=text("target_line", lang))
+    ticks = list(range(2, 13))
+    ax.set_xticks(ticks, [f"1–{m}月" if lang == "zh" else ("Jan-Feb" if m == 2 else f"-{m}")
+                          for m in ticks], fontsize="small")
+    ax.set_xlim(1.6, 12.4)
+    lo, hi = ax.get_ylim()
+    digits = 0 if hi - lo > 0.04 else 1  # a narrow range needs a decimal to tell ticks apart
+    ax.yaxis.set_major_formatter(lambda y, _pos: f"{100 * y:.{digits}f}%")
+    ax.set_ylabel(text("cum_growth", lang))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=5, fontsize="small",
+              frameon=False)
+    if own:
+        fig.subplots_adjust(bottom=0.22)
+    return fig
+
+
 def outcome_histogram(samples, *, target: float | None = None, title: str | None = None,
                       xlabel: str | None = None, lang: str = "zh", percent: bool = True,
                       ax=None):
@@ -203,8 +244,13 @@ def attainment_chart(table, *, label: str = "label", title: str | None = None,
     values = table["p_attain"].astype(float).to_numpy()
     ax.barh(y, values, color=_BLUE, label=text("p_attain", lang))
     for yi, v in zip(y, values, strict=True):
-        if np.isfinite(v):
-            ax.text(min(v + 0.01, 0.93), yi, _pct(v), va="center", fontsize="small")
+        if not np.isfinite(v):
+            continue
+        if v > 0.85:  # inside a long bar, in white, so it never sits on the bar's edge
+            ax.text(v - 0.01, yi, _pct(v), va="center", ha="right", fontsize="small",
+                    color="white", fontweight="bold")
+        else:
+            ax.text(v + 0.01, yi, _pct(v), va="center", fontsize="small")
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
@@ -212,7 +258,9 @@ def attainment_chart(table, *, label: str = "label", title: str | None = None,
     ax.set_xlabel(text("probability", lang))
     if title:
         ax.set_title(title)
-    ax.legend(loc="lower right", fontsize="small")
+    # Above the bars, never over them (a legend in the plot hid the values of long bars).
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, fontsize="small",
+              frameon=False)
     return fig
 
 
@@ -241,7 +289,8 @@ def scenario_chart(table, *, scenario: str = "scenario", label: str = "label",
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(lambda x, _pos: _pct(x))
     ax.set_xlabel(text("probability", lang))
-    ax.legend(title=text("scenario", lang), fontsize="small", loc="lower right")
+    ax.legend(title=text("scenario", lang), fontsize="small", loc="lower left",
+              bbox_to_anchor=(0, 1.0), ncol=max(len(scenarios), 1), frameon=False)
     if title:
         ax.set_title(title)
     return fig

@@ -381,6 +381,30 @@ _INDEX_TEXT = {
 }
 
 
+def _index_headlines(path: Path, lang: str) -> str:
+    """The overview's headline sentences (its JSON ``headlines``), escaped; '' without."""
+    import json
+
+    try:
+        heads = json.loads(path.read_text(encoding="utf-8")).get("headlines") or []
+    except (OSError, ValueError, AttributeError):
+        return ""
+    colours = {"green": ("#d8f0d8", "绿", "green"), "amber": ("#fff0c0", "黄", "amber"),
+               "red": ("#f8d4d2", "红", "red")}
+    items = []
+    for h in heads:
+        if not isinstance(h, Mapping):
+            continue
+        line = h.get("text_en" if lang == "en" else "text_zh") or ""
+        badge = ""
+        if h.get("rag") in colours:
+            bg, zh, en = colours[h["rag"]]
+            badge = (f'<span class="rag" style="background:{bg};padding:0 0.4em;'
+                     f'border-radius:0.3em">{html.escape(en if lang == "en" else zh)}</span> ')
+        items.append(f'<li class="headline">{badge}{html.escape(str(line))}</li>')
+    return f'<ul class="headlines">{"".join(items)}</ul>' if items else ""
+
+
 def _link(href: str, text: str) -> str:
     return f'<a href="{html.escape(href, quote=True)}">{html.escape(text)}</a>'
 
@@ -414,8 +438,9 @@ def write_index(out_dir: str | Path, run: Mapping[str, Any], lang: str = "zh") -
 
     overview = [j for j in run.get("jobs", []) if j.get("kind") == "overview"]
     if overview and overview[0].get("status") == "ok" and exists(overview[0]["name"] + ".html"):
-        parts.append(f"<h2>{esc(text['overview'])}</h2><p>"
-                     + _link(overview[0]["name"] + ".html", text["overview"]) + "</p>")
+        parts.append(f"<h2>{esc(text['overview'])}</h2>")
+        parts.append(_index_headlines(out_dir / (overview[0]["name"] + ".json"), lang))
+        parts.append("<p>" + _link(overview[0]["name"] + ".html", text["overview"]) + "</p>")
     parts.append(f"<h2>{esc(text['clusters'])}</h2>")
     parts.append(f"<table><thead><tr><th>{esc(text['cluster'])}</th><th>{esc(text['report'])}"
                  f"</th><th>{esc(text['status'])}</th><th>{esc(text['why'])}</th></tr></thead><tbody>")

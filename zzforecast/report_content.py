@@ -148,6 +148,44 @@ def _official(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[~_derived_mask(frame)]
 
 
+_RAG_COLOURS = {"green": "#d8f0d8", "amber": "#fff0c0", "red": "#f8d4d2"}
+
+
+def _rag_badge(colour: str | None, lang: str) -> str:
+    """A small coloured label (红/黄/绿) with the word, so it survives printing in grey."""
+    from .briefing import rag_word
+
+    if colour not in _RAG_COLOURS:
+        return ""
+    return (f'<span class="rag rag-{colour}" style="background:{_RAG_COLOURS[colour]};'
+            f'padding:0 0.4em;border-radius:0.3em">{html.escape(rag_word(colour, lang))}</span>')
+
+
+def _rag_cell(p, colour: str | None, lang: str, note: str) -> str:
+    from .briefing import rag_word
+
+    style = f' style="background:{_RAG_COLOURS[colour]}"' if colour in _RAG_COLOURS else ""
+    word = f" {html.escape(rag_word(colour, lang))}" if colour in _RAG_COLOURS else ""
+    return f"<td{style}>{html.escape(percent(p, 0))}{word}{note}</td>"
+
+
+def _status_reason(reason: str, lang: str) -> str:
+    """The engine's reason for leaving a target out, as the report's language says it."""
+    if lang == "en" or not reason:
+        return reason
+    if reason.startswith("no data on this indicator"):
+        return "本项目无该指标数据，不作模拟"
+    if reason.startswith("kind "):
+        return "不是可模拟的数量（如日期、个数）"
+    if reason.startswith("scope "):
+        return "该范围不在本次模拟中"
+    if "derived placeholders" in reason:
+        return f"{reason.split(' ')[0]}个区：方案附件未录入，推算值不作为目标"
+    if reason.startswith("no simulated data"):
+        return "该范围没有模拟数据"
+    return reason
+
+
 # --------------------------------------------------------------------------- inputs
 
 @dataclass
@@ -250,11 +288,13 @@ def load_inputs(year: int, as_of: str, scenario: str = "baseline", *, n_paths: i
     """
     from .attain import assess
     from .data.loaders import load_bundle
+    from .data.vintages import published_bundle
     from .simulate import Simulation, simulate
 
     check_lang(lang)
     data_dir, params_dir = resolve_dirs(data_dir, params_dir)
     bundle = load_bundle(data_dir, params_dir, year)
+    bundle = published_bundle(bundle, as_of)  # only what was published by the as-of
     if simulation_path:
         sim = Simulation.load(simulation_path)
     else:
@@ -863,6 +903,156 @@ class OverviewReport(_Report):
         return _display_html(_h(1, title) + _p(self._subtitle(), "meta") + self._latest_html()
                              + self._notice())
 
+    # ---- the briefing (zzforecast.briefing): the first screen, then ranking and status
+    @property
+    def headlines(self) -> pd.DataFrame:
+        """:func:`zzforecast.briefing.headline_frame` of this run (cached)."""
+        if "headlines" not in self.inputs.extras:
+            from .briefing import headline_frame
+
+            self.inputs.extras["headlines"] = headline_frame(self.inputs.simulation,
+                                                             self.inputs.assessment)
+        return self.inputs.extras["headlines"]
+
+    def briefing(self):
+        """The answer first: one sentence per headline target and the city's fan chart."""
+        from .briefing import cumulative_growth_paths, headline_sentences
+        from .plots import growth_fan_chart
+
+        frame = self.headlines
+        zh = self.lang == "zh"
+        parts = [_h(2, "要点" if zh else "The answer in brief")]
+        if not len(frame):
+            parts.append(_p(self.t("no_targets")))
+            return _display_html("".join(parts))
+        items = []
+        for (_, r), line in zip(frame.iterrows(), headline_sentences(frame, self.lang),
+                                strict=True):
+            items.append(f'<li class="headline">{_rag_badge(r["rag"], self.lang)} '
+                         f"{html.escape(line)}</li>")
+        parts.append(f'<ul class="headlines">{"".join(items)}</ul>')
+        parts.append(_p("红黄绿：达标概率低于30%为红，30%–70%为黄，70%及以上为绿。概率来自模型，"
+                        "不是保证。" if zh else
+                        "Red below a 30% chance, amber 30-70%, green 70% or more. Chances come "
+                        "from a model, not a guarantee.", "meta"))
+        sim = self.inputs.simulation
+        for ind in (i for i in MONTHLY_INDICATORS if i in sim.indicators):
+            got = cumulative_growth_paths(sim, self.inputs.bundle, "city", ind)
+            if got is None or not len(got[2]):
+                continue
+            hist, paths, months = got
+            goal = frame[(frame["scope"] == "city") & (frame["indicator"] == ind)
+                         & (frame["kind"] == "growth")]
+            target = float(goal["target"].iloc[0]) if len(goal) else None
+            tol = goal["tolerance"].iloc[0] if len(goal) else None
+            tol = float(tol) if tol is not None and tol == tol else None
+            name = indicator_name(ind, self.lang)
+            title = (f"全市{name}：1–2月至1–12月累计增速（已公布与预测）" if zh else
+                     f"City {name}: cumulative growth, Jan-Feb to Jan-Dec (published and "
+                     "forecast)")
+            alt = (f"扇形图：全市{name}累计增速，1–{months[0] - 1}月为已公布数据，其后为模拟的"
+                   f"50%和90%区间" + (f"，目标{percent(target, 0)}" if target is not None else "")
+                   if zh else
+                   f"Fan chart of the city's cumulative {name} growth: published through month "
+                   f"{months[0] - 1}, then the simulated 50% and 90% ranges"
+                   + (f"; target {percent(target, 0)}" if target is not None else ""))
+            fig = growth_fan_chart(hist, paths, months, target=target, tolerance=tol,
+                                   title=title, lang=self.lang)
+            parts.append(self._figure(fig, alt))
+        return _display_html("".join(parts))
+
+    def zone_ranking(self):
+        """Zones ranked (位次) by their chance, red/amber/green by probability."""
+        from .briefing import zone_ranking
+
+        zh = self.lang == "zh"
+        table = zone_ranking(self.inputs.simulation, self.inputs.assessment, self.inputs.bundle,
+                             lang=self.lang)
+        parts = [_h(2, "各产业集聚区位次" if zh else "Zones ranked by their chance")]
+        if not len(table):
+            parts.append(_p(self.t("no_targets")))
+            return _display_html("".join(parts))
+        inds = [c[2:] for c in table.columns if c.startswith("p_") and c != "p_mean"]
+        basis_city = any((table[f"basis_{i}"] == "city").any() for i in inds)
+        if basis_city:
+            parts.append(_p(
+                "各区的正式目标（方案附件2、3）未录入：没有正式目标的区按达到全市增速目标的概率"
+                "排序（标注“对照全市目标”），不是该区的达标概率。" if zh else
+                "The zones' own targets (annexes 2 and 3) are not entered: a zone without one "
+                "is ranked by its chance of growing at least as fast as the city's target "
+                "(marked 'vs city target'), not by a target of its own.", "meta"))
+        head = ["位次" if zh else "Rank", self.t("cluster"), "级别" if zh else "Level"]
+        for ind in inds:
+            name = indicator_name(ind, self.lang)
+            head += [f"{name}{'达标概率' if zh else ': chance'}",
+                     f"{name}{'全年增速（中位数）' if zh else ': median growth'}"]
+        head.append("综合" if zh else "Overall")
+        body = []
+        for r in table.to_dict("records"):
+            level = self.t(f"level_{r['level']}") if r["level"] in ("provincial",
+                                                                    "municipal") else ""
+            cells = [str(r["rank"]), html.escape(str(r["name"])), html.escape(level)]
+            for ind in inds:
+                p = r[f"p_{ind}"]
+                note = ""
+                if r[f"basis_{ind}"] == "city" and r[f"target_{ind}"] is not None:
+                    note = (f'<br><span class="meta">对照全市目标{percent(r[f"target_{ind}"], 0)}'
+                            "</span>" if zh else
+                            f'<br><span class="meta">vs city target '
+                            f'{percent(r[f"target_{ind}"], 0)}</span>')
+                cells.append(_rag_cell(p, r[f"rag_{ind}"], self.lang, note))
+                cells.append(html.escape(percent(r[f"median_{ind}"])))
+            cells.append(_rag_cell(r["p_mean"], r["rag"], self.lang, ""))
+            body.append("<tr>" + "".join(c if c.startswith("<td") else f"<td>{c}</td>"
+                                         for c in cells) + "</tr>")
+        parts.append('<table class="report-table"><thead><tr>'
+                     + "".join(f"<th>{html.escape(h)}</th>" for h in head)
+                     + f"</tr></thead><tbody>{''.join(body)}</tbody></table>")
+        return _display_html("".join(parts))
+
+    def target_status(self):
+        """Every target of the plan: simulated or not, and why."""
+        from .briefing import target_status
+
+        zh = self.lang == "zh"
+        table = target_status(self.inputs.bundle, self.inputs.simulation, self.inputs.assessment)
+        n_sim = int((table["status"] == "simulated").sum())
+        n_plan = int((table["status"] != "no_official_target").sum())
+        parts = [_h(2, "方案全部目标的状态" if zh else "Status of every target of the plan"),
+                 _p(f"方案共{n_plan}项量化目标，本次模拟{n_sim}项；其余目标的指标没有月度或年度"
+                    "数据（如项目个数、专利、培训人次）或不是可模拟的数量（如完成日期），列出原因。"
+                    if zh else
+                    f"The plan has {n_plan} quantitative targets; {n_sim} are simulated here. "
+                    "The others have no data in this project (counts of projects, patents, "
+                    "training) or are not simulated quantities (deadlines); the reason is "
+                    "given.")]
+        status_words = ({"simulated": "已模拟", "not_simulated": "未模拟",
+                         "no_official_target": "无正式目标"} if zh else
+                        {"simulated": "simulated", "not_simulated": "not simulated",
+                         "no_official_target": "no official target"})
+        rows = []
+        for r in table.to_dict("records"):
+            value = r["target"]
+            try:
+                shown = _fmt_value(float(value), r["kind"], r["unit"] or "")
+            except (TypeError, ValueError):
+                shown = "–" if value is None else str(value)
+            rows.append({
+                "编号" if zh else "id": r["target_id"],
+                "章节" if zh else "section": r["section"] or "",
+                self.t("scope"): ", ".join(scope_name(s, self.lang)
+                                           for s in str(r["scope"]).split(",")[:3])
+                + (" …" if str(r["scope"]).count(",") >= 3 else ""),
+                "指标" if zh else "indicator": indicator_name(str(r["indicator"]), self.lang),
+                self.t("target"): shown,
+                "状态" if zh else "status": status_words.get(r["status"], r["status"]),
+                self.t("p_attain_short"): percent(r["p_attain"], 0)
+                if r["p_attain"] is not None else "–",
+                "原因" if zh else "reason": _status_reason(str(r["reason"] or ""), self.lang),
+            })
+        parts.append(table_html(pd.DataFrame(rows)))
+        return _display_html("".join(parts))
+
     def _names(self) -> dict[str, str]:
         col = "name_zh" if self.lang == "zh" else "name_en"
         return dict(zip(self.inputs.bundle.clusters["cluster_id"],
@@ -1038,8 +1228,23 @@ class OverviewReport(_Report):
         data_as_of = progress_records(zones.drop(columns="by_indicator"))
         for rec, by in zip(data_as_of, zones["by_indicator"], strict=True):
             rec["by_indicator"] = dict(by)
+        from .briefing import headline_sentences, zone_ranking
+
+        heads = self.headlines
+        headlines = [
+            {"target_id": r["target_id"], "scope": r["scope"], "indicator": r["indicator"],
+             "kind": r["kind"], "p_attain": _round(r["p_attain"]), "rag": r["rag"],
+             "text_zh": zh, "text_en": en}
+            for (_, r), zh, en in zip(heads.iterrows(), headline_sentences(heads, "zh"),
+                                      headline_sentences(heads, "en"), strict=True)]
+        ranking = zone_ranking(self.inputs.simulation, self.inputs.assessment,
+                               self.inputs.bundle, lang=self.lang)
+        ranking = [{k: _round(v) if isinstance(v, (float, np.floating)) else
+                    (v.item() if isinstance(v, np.generic) else v) for k, v in rec.items()}
+                   for rec in ranking.to_dict("records")]
         return {"kind": "overview", "year": self.inputs.year, "as_of": self.inputs.as_of,
                 "scenario": self.inputs.scenario, "targets": targets,
+                "headlines": headlines, "ranking": ranking,
                 "progress": self._progress_records(["city", "provincial", "municipal"]),
                 "data_as_of": data_as_of,
                 "provenance": prov.to_dict(), "synthetic": prov.synthetic}
