@@ -9,12 +9,11 @@ harness ``zzforecast.evaluate.ytd_backtest``): the four real national series of
 year's full-year growth and g +-1, +-2 points, years with a scope break not scored, and
 the stress run with the shock pair injected at 2013 (2013-2016 scored by year).
 
-Mirrors the new harness by using its own pieces: the data, ``check_ytd_frame``,
-``ytd_table`` (scope-break flags), ``inject_shock_pair``, ``_as_observations`` (one series
-as one cluster, growth-only series on an index level), ``hist_and`` and ``_score`` are
-imported from this checkout first; then every ``zzforecast`` module is dropped from
-``sys.modules`` and the old package is imported from a worktree of 9fef56e. The case loop
-is ``ytd_backtest._cases`` with the two old methods in place of the new ones:
+The harness of this checkout runs the cases: its ``score_cases`` and ``summarize`` (and
+``_as_observations``: one series as one cluster, growth-only series on an index level) are
+imported first; then every ``zzforecast`` module is dropped from ``sys.modules`` and the
+old package is imported from a worktree of 9fef56e, whose two methods are handed to
+``score_cases`` in place of the new ones:
 
 - old engine: each series its own one-cluster run, as-of ``YYYY-MM``, 2000 paths, seed
   ``year * 100 + month``; interval and centre from its draws (centre = median draw);
@@ -44,24 +43,26 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 COMMIT = "9fef56e"
 METHODS = ("engine", "nowcast", "carry_forward", "climatology")
 
 
 def _new_pieces(data):
-    """The data and the harness pieces of this checkout (imported before the old package)."""
+    """The data and the harness of this checkout (imported before the old package)."""
     sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import ytd_calibration
+
     from zzforecast.data.public import load_real_ytd_series
-    from zzforecast.estimate.ytd_frame import check_ytd_frame, ytd_table
+    from zzforecast.estimate.ytd_frame import check_ytd_frame
     from zzforecast.evaluate import ytd_backtest as yb
 
     return load_real_ytd_series(data), SimpleNamespace(
-        check_ytd_frame=check_ytd_frame, ytd_table=ytd_table, inject_shock_pair=yb.inject_shock_pair,
-        as_observations=yb._as_observations, hist_and=yb.hist_and, score=yb._score,
-        offsets=yb.OFFSETS, min_prior_years=yb.MIN_PRIOR_YEARS)
+        check_ytd_frame=check_ytd_frame, inject_shock_pair=yb.inject_shock_pair,
+        as_observations=yb._as_observations, score_cases=yb.score_cases,
+        summarize=yb.summarize, from_draws=yb.from_draws, row=ytd_calibration._row,
+        print_tables=ytd_calibration.print_tables)
 
 
 def _old_package(old: Path):
@@ -80,117 +81,35 @@ def _old_package(old: Path):
                            simulate_arrays=mods["simulate"].simulate_arrays)
 
 
-def _cases(d, years, months, h, old, n_paths):
-    """``ytd_backtest._cases`` with the old engine and the old nowcast."""
-    records = []
-    table = h.ytd_table(d)
-    breaks = {(u, int(y)) for i, u in enumerate(table.ids)
-              for y in table.years[table.scope_break[i]]}
-    truth = d[d["month"] == 12].set_index(["unique_id", "year"])["cum_growth"]
-    collisions = 0
-    for year in years:
-        hist = d[d["year"] < year]
-        complete = hist[hist["month"] == 12].groupby("unique_id")["year"].nunique()
-        eligible = [u for u in complete.index if complete[u] >= h.min_prior_years
-                    and (u, year) in truth.index]
-        for uid in eligible:
-            if (uid, year) in breaks:
-                records.append({"unique_id": uid, "year": year, "excluded": "scope break"})
-                continue
-            outcome = float(truth[(uid, year)])
-            past = truth.loc[uid]
-            past = past[past.index < year].to_numpy(dtype=float)
-            last = float(truth.get((uid, year - 1), np.nan))
-            series = d[(d["unique_id"] == uid) & (d["year"] == year)]
-            for month in months:
-                rows = series[series["month"] <= month]
-                if rows.empty or int(rows["month"].max()) != month:
-                    continue
-                g = float(rows["cum_growth"].iloc[-1])
-                thresholds = [g] + ([last] if np.isfinite(last) else []) + [g + o for o in h.offsets]
-                seen = h.hist_and(rows, hist, uid)
-                as_of = f"{year}-{month:02d}"
-                case = {"unique_id": uid, "year": year, "month": month, "ytd_growth": g,
-                        "outcome": outcome, "excluded": ""}
-                # Old nowcast: this series alone.
-                nc = old.nowcast(seen[["unique_id", "ds", "cum_value", "cum_growth"]], as_of,
-                                 level=(80, 95), thresholds=tuple(thresholds), n_paths=n_paths,
-                                 seed=0)
-                row = nc.iloc[0]
-                if int(row["month"]) != month:
-                    raise RuntimeError(f"old nowcast {uid} {as_of}: latest month {row['month']}")
-                keys = [f"p_ge_{float(t):g}" for t in thresholds]
-                collisions += len(keys) - len(set(keys))
-                case.update(nowcast_q=np.array([row["lo-95"], row["lo-80"], row["mean"],
-                                                row["hi-80"], row["hi-95"]], dtype=float),
-                            nowcast_mean=float(row["mean"]),
-                            nowcast_p=[float(row[k]) for k in keys])
-                # Old engine: this series as its own one-cluster run.
-                obs, clusters = h.as_observations(seen, uid)
-                inp = old.prepare_inputs(clusters, obs, year, as_of, indicators=("fai",))
-                if int(inp.ytd_month[0, 0]) != month:
-                    raise RuntimeError(f"old engine {uid} {as_of}: latest month "
-                                       f"{inp.ytd_month[0, 0]}")
-                paths = old.simulate_arrays(inp, n_paths=n_paths, seed=year * 100 + month,
-                                            keep_monthly=False)
-                draws = paths["growth"][:, 0, 0].astype(float)
-                case.update(engine_q=np.quantile(draws, [0.025, 0.1, 0.5, 0.9, 0.975]),
-                            engine_mean=float(np.median(draws)),
-                            engine_p=[float(np.mean(draws >= t - 1e-12)) for t in thresholds])
-                case.update(carry_forward_p=[float(g >= t - 1e-12) for t in thresholds],
-                            carry_forward_mean=g, carry_forward_q=None)
-                if len(past):
-                    case.update(climatology_p=[float(np.mean(past >= t - 1e-12)) for t in thresholds],
-                                climatology_q=np.quantile(past, [0.025, 0.1, 0.5, 0.9, 0.975]),
-                                climatology_mean=float(np.median(past)))
-                case["thresholds"] = thresholds
-                case["hits"] = [float(outcome >= t - 1e-12) for t in thresholds]
-                records.append(case)
-    return records, collisions
+def _old_methods(h, old, n_paths):
+    """``per_year`` for ``score_cases``: the old nowcast and the old engine, per case."""
 
+    def per_year(hist, year):
+        def nowcast(uid, seen, month, thresholds):
+            nc = old.nowcast(seen[["unique_id", "ds", "cum_value", "cum_growth"]],
+                             f"{year}-{month:02d}", level=(80, 95),
+                             thresholds=tuple(thresholds), n_paths=n_paths, seed=0)
+            row = nc.iloc[0]
+            if int(row["month"]) != month:
+                raise RuntimeError(f"old nowcast {uid} {year}-{month:02d}: month {row['month']}")
+            return {"q": [row["lo-95"], row["lo-80"], row["mean"], row["hi-80"], row["hi-95"]],
+                    "mean": float(row["mean"]),
+                    "p": [float(row[f"p_ge_{float(t):g}"]) for t in thresholds]}
 
-def _row(name, cases, h):
-    """One series' figures, as ``ytd_calibration._row`` takes them from ``ytd_backtest``."""
-    scored = {m: h.score(cases, m) for m in METHODS}
-    out = {"series": name, "cases": sum(1 for c in cases if not c["excluded"]),
-           "excluded": [{"unique_id": c["unique_id"], "year": int(c["year"]), "why": c["excluded"]}
-                        for c in cases if c["excluded"]]}
-    for m in METHODS:
-        r = scored[m]
-        out[m] = {k: r[k] for k in ("coverage_80", "coverage_95", "brier", "mae_points")}
-        out[m]["min_month_coverage_80"] = (None if r["coverage_80"] is None else
-                                           min(b["coverage_80"] for b in r["by_month"]))
-        out[m]["months_beating_carry"] = sum(
-            b["brier"] < c["brier"] for b, c in zip(r["by_month"], scored["carry_forward"]["by_month"],
-                                                    strict=True))
-        out[m]["bad_bins"] = [b for b in r["reliability"]
-                              if b["n"] >= 20 and abs(b["mean_p"] - b["observed"]) > 0.10]
-        out[m]["by_month"] = r["by_month"]
-        out[m]["reliability"] = r["reliability"]
-    return out
+        def engine(uid, seen, month, thresholds):
+            obs, clusters = h.as_observations(seen, uid)
+            inp = old.prepare_inputs(clusters, obs, year, f"{year}-{month:02d}",
+                                     indicators=("fai",))
+            if int(inp.ytd_month[0, 0]) != month:
+                raise RuntimeError(f"old engine {uid} {year}-{month:02d}: month "
+                                   f"{inp.ytd_month[0, 0]}")
+            paths = old.simulate_arrays(inp, n_paths=n_paths, seed=year * 100 + month,
+                                        keep_monthly=False)
+            return h.from_draws(paths["growth"][:, 0, 0].astype(float), thresholds)
 
+        return {"engine": engine, "nowcast": nowcast}
 
-def _stress_by_year(cases, years, h):
-    """The ``stress`` block of ``ytd_backtest`` for the old engine and nowcast."""
-    by_year = []
-    for yr in years:
-        part = [c for c in cases if c["year"] == yr and not c["excluded"]]
-        if not part:
-            continue
-        row = {"year": yr, "n": len(part)}
-        ytd = np.array([c["ytd_growth"] for c in part])
-        for method in ("engine", "nowcast"):
-            s = h.score(part, method)
-            means = np.array([c[f"{method}_mean"] for c in part])
-            outside = 0
-            for uid in {c["unique_id"] for c in part}:
-                mask = np.array([c["unique_id"] == uid for c in part])
-                lo, hi = ytd[mask].min() - 0.10, ytd[mask].max() + 0.10
-                outside += int(np.sum((means[mask] < lo) | (means[mask] > hi)))
-            row[method] = {"coverage_80": s["coverage_80"], "coverage_95": s["coverage_95"],
-                           "brier": s["brier"], "centres_outside_range": outside}
-        by_year.append(row)
-    return by_year
+    return per_year
 
 
 def main(argv=None) -> int:
@@ -204,46 +123,26 @@ def main(argv=None) -> int:
     old = _old_package(Path(args.old))
     first, last, shock = 2004, 2016, 2013
     months = list(range(2, 12))
+    per_year = _old_methods(h, old, args.n_paths)
     started = time.perf_counter()
-    per_series, stress_cases, collisions = {}, {}, 0
+    cases, stress_cases = {}, {}
     for name in sorted(df["unique_id"].unique()):
         d = h.check_ytd_frame(df[df["unique_id"] == name], name)
-        per_series[name], n = _cases(d, range(first, last + 1), months, h, old, args.n_paths)
-        collisions += n
-        stress_cases[name], n = _cases(h.inject_shock_pair(d, shock), range(shock, last + 1),
-                                       months, h, old, args.n_paths)
-        collisions += n
+        cases[name] = h.score_cases(d, range(first, last + 1), months, per_year)
+        stress_cases[name] = h.score_cases(h.inject_shock_pair(d, shock),
+                                           range(shock, last + 1), months, per_year)
         print(f"{name}: done ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
-    names = ["pooled", *per_series]
-    pooled = [c for name in per_series for c in per_series[name]]
-    rows = [_row(name, pooled if name == "pooled" else per_series[name], h) for name in names]
-    stress_pooled = [c for name in stress_cases for c in stress_cases[name]]
-    stress = [{"series": name, "by_year": _stress_by_year(
-        stress_pooled if name == "pooled" else stress_cases[name], range(shock, last + 1), h)}
+    # Neither old method pools across series: "pooled" is the union of the series' cases.
+    cases["pooled"] = [c for name in list(cases) for c in cases[name]]
+    stress_cases["pooled"] = [c for name in list(stress_cases) for c in stress_cases[name]]
+    names = ["pooled", *sorted(n for n in cases if n != "pooled")]
+    rows = [h.row(name, h.summarize(cases[name], METHODS)) for name in names]
+    stress = [{"series": name, "by_year": h.summarize(
+        stress_cases[name], METHODS, stress_years=range(shock, last + 1))["stress_by_year"]}
         for name in names]
     seconds = round(time.perf_counter() - started, 1)
-
     print(f"engine and nowcast of {COMMIT} on the ytd backtest (n_paths {args.n_paths})")
-    print(f"{'series':<18}{'method':<14}{'cov80':>7}{'cov95':>7}{'min80':>7}{'Brier':>8}"
-          f"{'MAE':>6}{'beats carry':>12}{'bad bins':>9}")
-
-    def pct(v):
-        return "     -" if v is None else f"{100 * v:6.1f}"
-
-    for row in rows:
-        for m in METHODS:
-            r = row[m]
-            print(f"{row['series']:<18}{m:<14}{pct(r['coverage_80'])} {pct(r['coverage_95'])} "
-                  f"{pct(r['min_month_coverage_80'])}{r['brier']:8.4f}{r['mae_points']:6.2f}"
-                  f"{r['months_beating_carry']:>8}/10{len(r['bad_bins']):>9}")
-    print(f"\nstress (shock pair at {shock}): 80% coverage and centres outside the year's "
-          "range +-10 points, by year")
-    for s in stress:
-        cells = [f"{y['year']}: eng {100 * y['engine']['coverage_80']:.0f}% "
-                 f"({y['engine']['centres_outside_range']}) now "
-                 f"{100 * y['nowcast']['coverage_80']:.0f}% ({y['nowcast']['centres_outside_range']})"
-                 for y in s["by_year"]]
-        print(f"  {s['series']:<18}" + "; ".join(cells))
+    h.print_tables(rows, stress, shock_year=shock)
     print(f"run time {seconds} s", file=sys.stderr)
     out = ROOT / "benchmarks" / "results" / "ytd_before.json"
     out.parent.mkdir(exist_ok=True)
@@ -251,7 +150,6 @@ def main(argv=None) -> int:
                                "commit": COMMIT, "years": [first, last], "months": [2, 11],
                                "n_paths": args.n_paths, "engine_seed": "year * 100 + month",
                                "nowcast_seed": 0, "seconds": seconds,
-                               "threshold_key_collisions": collisions,
                                "series": rows, "stress": stress}, indent=1), encoding="utf-8")
     print(f"written {out}", file=sys.stderr)
     return 0

@@ -40,6 +40,29 @@ def _row(name, r):
     return out
 
 
+def print_tables(rows, stress, shock_year) -> None:
+    """The tables of docs/models.md: one row per series and method, then the stress run."""
+    def pct(v):
+        return "     -" if v is None else f"{100 * v:6.1f}"
+
+    print(f"{'series':<18}{'method':<14}{'cov80':>7}{'cov95':>7}{'min80':>7}{'Brier':>8}"
+          f"{'MAE':>6}{'beats carry':>12}{'bad bins':>9}")
+    for row in rows:
+        for m in ("engine", "nowcast", "carry_forward", "climatology"):
+            r = row[m]
+            print(f"{row['series']:<18}{m:<14}{pct(r['coverage_80'])} {pct(r['coverage_95'])} "
+                  f"{pct(r['min_month_coverage_80'])}{r['brier']:8.4f}{r['mae_points']:6.2f}"
+                  f"{r['months_beating_carry']:>8}/10{len(r['bad_bins']):>9}")
+    print(f"\nstress (shock pair at {shock_year}): 80% coverage and centres outside the "
+          "year's range +-10 points, by year")
+    for s in stress:
+        cells = [f"{y['year']}: eng {100 * y['engine']['coverage_80']:.0f}% "
+                 f"({y['engine']['centres_outside_range']}) now "
+                 f"{100 * y['nowcast']['coverage_80']:.0f}% ({y['nowcast']['centres_outside_range']})"
+                 for y in s["by_year"]]
+        print(f"  {s['series']:<18}" + "; ".join(cells))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=None)
@@ -62,26 +85,7 @@ def main(argv=None) -> int:
         s = ytd_backtest(part, 2004, 2016, stress=True, n_paths=args.n_paths, source=name)
         stress.append({"series": name, "by_year": s["stress"]["by_year"]})
         print(f"{name}: done ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
-    print(f"{'series':<18}{'method':<14}{'cov80':>7}{'cov95':>7}{'min80':>7}{'Brier':>8}"
-          f"{'MAE':>6}{'beats carry':>12}{'bad bins':>9}")
-    for row in rows:
-        for m in ("engine", "nowcast", "carry_forward", "climatology"):
-            r = row[m]
-
-            def pct(v):
-                return "     -" if v is None else f"{100 * v:6.1f}"
-
-            print(f"{row['series']:<18}{m:<14}{pct(r['coverage_80'])} {pct(r['coverage_95'])} "
-                  f"{pct(r['min_month_coverage_80'])}{r['brier']:8.4f}{r['mae_points']:6.2f}"
-                  f"{r['months_beating_carry']:>8}/10{len(r['bad_bins']):>9}")
-    print("\nstress (shock pair at 2013): 80% coverage and centres outside the year's "
-          "range +-10 points, by year")
-    for s in stress:
-        cells = [f"{y['year']}: eng {100 * y['engine']['coverage_80']:.0f}% "
-                 f"({y['engine']['centres_outside_range']}) now "
-                 f"{100 * y['nowcast']['coverage_80']:.0f}% ({y['nowcast']['centres_outside_range']})"
-                 for y in s["by_year"]]
-        print(f"  {s['series']:<18}" + "; ".join(cells))
+    print_tables(rows, stress, shock_year=2013)
     out = ROOT / "benchmarks" / "results" / "ytd_calibration.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"data": "NBS via AFAN-LIFE/macropage (CC-BY-4.0)",

@@ -79,17 +79,7 @@ def run(args) -> int:
     if args.dataset == "province-fai-pooling":
         from ..evaluate.pooling_backtest import pooling_backtest
 
-        result = pooling_backtest(args.data, h=args.h or 3)
-        if args.format == "json":
-            json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
-            sys.stdout.write("\n")
-        else:
-            for label in ("pooled", "unpooled"):
-                m = result["overall"][label]
-                print(f"{label:<9} sMAPE {m['smape']:6.2f}  MASE {m['mase']:.3f}  "
-                      f"cov80 {100 * m['coverage_80']:.1f}  cov95 {100 * m['coverage_95']:.1f}"
-                      f"  MSIS95 {m['msis_95']:.2f}")
-        return 0
+        return _emit(pooling_backtest(args.data, h=args.h or 3), args.format, _pooling_table)
     if args.dataset == "ytd":
         return _run_ytd(args)
     if args.dataset is None and not args.file:
@@ -119,11 +109,24 @@ def run(args) -> int:
         name = args.file[0]
     result = backtest(train, test, h, dataset=name, models=models, seed=args.seed,
                       n_jobs=args.n_jobs, progress=_progress)
-    if args.format == "json":
+    return _emit(result, args.format, format_table)
+
+
+def _pooling_table(result: dict) -> str:
+    return "\n".join(
+        f"{label:<9} sMAPE {m['smape']:6.2f}  MASE {m['mase']:.3f}  "
+        f"cov80 {100 * m['coverage_80']:.1f}  cov95 {100 * m['coverage_95']:.1f}"
+        f"  MSIS95 {m['msis_95']:.2f}"
+        for label, m in ((lb, result["overall"][lb]) for lb in ("pooled", "unpooled")))
+
+
+def _emit(result: dict, fmt: str, as_text) -> int:
+    """JSON alone on stdout, or the readable tables."""
+    if fmt == "json":
         json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        print(format_table(result))
+        print(as_text(result))
     return 0
 
 
@@ -159,9 +162,4 @@ def _run_ytd(args) -> int:
     result = ytd_backtest(df, args.first_year, args.last_year, stress=args.stress,
                           n_paths=args.n_paths, seed=args.seed, source=source)
     result["dataset"] = "ytd"
-    if args.format == "json":
-        json.dump(result, sys.stdout, indent=1, ensure_ascii=False)
-        sys.stdout.write("\n")
-    else:
-        print(format_ytd_tables(result))
-    return 0
+    return _emit(result, args.format, format_ytd_tables)

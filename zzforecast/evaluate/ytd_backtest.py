@@ -30,7 +30,8 @@ from ..estimate.ytd import YearToDateModel
 from ..estimate.ytd_frame import check_ytd_frame, ytd_table
 from ..exceptions import UserError
 
-__all__ = ["ytd_backtest", "inject_shock_pair", "format_ytd_tables", "METHODS", "OFFSETS"]
+__all__ = ["ytd_backtest", "score_cases", "standard_methods", "from_draws", "summarize",
+           "inject_shock_pair", "format_ytd_tables", "METHODS", "OFFSETS", "QUANTILES"]
 
 METHODS = ("engine", "nowcast", "carry_forward", "climatology")
 OFFSETS = (-0.02, -0.01, 0.01, 0.02)
@@ -106,7 +107,51 @@ def _as_observations(hist: pd.DataFrame, uid: str):
     return obs, clusters
 
 
-def _cases(d: pd.DataFrame, years, months, methods, model_factory, n_paths, seed):
+QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.975)  # the 95% and 80% bounds and the centre
+
+
+def from_draws(draws: np.ndarray, thresholds) -> dict:
+    """A forecast read from draws of full-year growth: quantiles, centre, P(>= t)."""
+    return {"q": np.quantile(draws, QUANTILES), "mean": float(np.median(draws)),
+            "p": [float(np.mean(draws >= t - 1e-12)) for t in thresholds]}
+
+
+def standard_methods(methods=METHODS, model_factory=YearToDateModel, n_paths: int = 4000,
+                     seed: int = 0):
+    """``per_year(hist, year)`` for :func:`score_cases`: the within-year model fitted once
+    per target year on the years before it (pooled over every series), then the nowcast
+    (read exactly) and the engine (simulated) per case."""
+
+    def per_year(hist, year):
+        model = model_factory().fit(hist)
+
+        def nowcast(uid, seen, month, thresholds):
+            pred = model.predict(seen)
+            pred = pred[pred["unique_id"] == uid]
+            q = model.quantile(pred, QUANTILES)[0]
+            return {"q": q, "mean": float(q[2]), "warning": str(pred["warning"].iloc[0]),
+                    "p": [float(model.prob_at_least(pred, t)[0]) for t in thresholds]}
+
+        def engine(uid, seen, month, thresholds):
+            draws = _engine_draws(seen, uid, year, month, model, n_paths,
+                                  seed + year * 100 + month)
+            return from_draws(draws, thresholds)
+
+        found = {"nowcast": nowcast, "engine": engine}
+        return {m: found[m] for m in methods if m in found}
+
+    return per_year
+
+
+def score_cases(d: pd.DataFrame, years, months, per_year) -> list[dict]:
+    """Every (series, target year, as-of month) case with each method's forecast.
+
+    ``per_year(hist, year)`` returns ``{method: forecast(uid, seen, month, thresholds)}``,
+    where ``hist`` holds every series' years before ``year``, ``seen`` one series' history
+    plus its months of ``year`` through ``month``, and ``forecast`` returns ``{"q":
+    quantiles at QUANTILES, "mean": centre, "p": P(growth >= t) per threshold}``. The
+    carry-forward rule and climatology are added to every case.
+    """
     records = []
     # Years whose December does not continue January-November are data-quality
     # exclusions (judged on the whole file), never forecast inputs.
@@ -121,7 +166,7 @@ def _cases(d: pd.DataFrame, years, months, methods, model_factory, n_paths, seed
                     and (u, year) in truth.index]
         if not eligible:
             continue
-        model = model_factory().fit(hist)
+        forecasters = per_year(hist, year)
         for uid in eligible:
             if (uid, year) in breaks:
                 records.append({"unique_id": uid, "year": year, "excluded": "scope break"})
@@ -137,27 +182,20 @@ def _cases(d: pd.DataFrame, years, months, methods, model_factory, n_paths, seed
                     continue
                 g = float(rows["cum_growth"].iloc[-1])
                 thresholds = [g] + ([last] if np.isfinite(last) else []) + [g + o for o in OFFSETS]
-                pred = model.predict(hist_and(rows, hist, uid))
-                pred = pred[pred["unique_id"] == uid]
+                seen = hist_and(rows, hist, uid)
                 case = {"unique_id": uid, "year": year, "month": month, "ytd_growth": g,
                         "outcome": outcome, "excluded": ""}
-                q = model.quantile(pred, [0.025, 0.1, 0.5, 0.9, 0.975])[0]
-                if "nowcast" in methods:
-                    case.update(nowcast_q=q, nowcast_mean=float(q[2]),
-                                nowcast_warning=str(pred["warning"].iloc[0]),
-                                nowcast_p=[float(model.prob_at_least(pred, t)[0])
-                                           for t in thresholds])
-                if "engine" in methods:
-                    draws = _engine_draws(hist_and(rows, hist, uid), uid, year, month, model,
-                                          n_paths, seed + year * 100 + month)
-                    case.update(engine_q=np.quantile(draws, [0.025, 0.1, 0.5, 0.9, 0.975]),
-                                engine_mean=float(np.median(draws)),
-                                engine_p=[float(np.mean(draws >= t - 1e-12)) for t in thresholds])
+                for name, forecast in forecasters.items():
+                    f = forecast(uid, seen, month, thresholds)
+                    case.update({f"{name}_q": np.asarray(f["q"], dtype=float),
+                                 f"{name}_mean": f["mean"], f"{name}_p": f["p"]})
+                    if f.get("warning"):
+                        case[f"{name}_warning"] = f["warning"]
                 case.update(carry_forward_p=[float(g >= t - 1e-12) for t in thresholds],
                             carry_forward_mean=g, carry_forward_q=None)
                 if len(past):
                     case.update(climatology_p=[float(np.mean(past >= t - 1e-12)) for t in thresholds],
-                                climatology_q=np.quantile(past, [0.025, 0.1, 0.5, 0.9, 0.975]),
+                                climatology_q=np.quantile(past, QUANTILES),
                                 climatology_mean=float(np.median(past)))
                 case["thresholds"] = thresholds
                 case["hits"] = [float(outcome >= t - 1e-12) for t in thresholds]
@@ -239,36 +277,49 @@ def ytd_backtest(df: pd.DataFrame, first_year: int | None = None, last_year: int
         d = inject_shock_pair(d, shock)
         first = shock
         result["stress"] = {"shock_year": shock}
-    cases = _cases(d, range(first, last + 1), list(months), methods, model_factory,
-                   n_paths, seed)
-    result["cases"] = sum(1 for c in cases if not c["excluded"])
-    result["excluded"] = [{"unique_id": c["unique_id"], "year": int(c["year"]),
-                           "why": c["excluded"]} for c in cases if c["excluded"]]
+    cases = score_cases(d, range(first, last + 1), list(months),
+                        standard_methods(methods, model_factory, n_paths, seed))
+    result.update(summarize(cases, methods, stress_years=range(first, last + 1) if stress
+                            else None))
+    if stress:
+        result["stress"]["by_year"] = result.pop("stress_by_year")
+    return result
+
+
+def summarize(cases: list[dict], methods=METHODS, stress_years=None) -> dict:
+    """Scores of :func:`score_cases` output: ``cases``, ``excluded``, per method ``n``,
+    ``coverage_80``, ``coverage_95``, ``brier``, ``by_month``, ``reliability``,
+    ``mae_points``; with ``stress_years``, ``stress_by_year`` (coverage, Brier and the
+    centres outside the year's year-to-date range +-10 points, per method)."""
+    result = {"cases": sum(1 for c in cases if not c["excluded"]),
+              "excluded": [{"unique_id": c["unique_id"], "year": int(c["year"]),
+                            "why": c["excluded"]} for c in cases if c["excluded"]]}
     for method in methods:
         result[method] = _score(cases, method)
-    if stress:
-        by_year = []
-        for yr in range(first, last + 1):
-            part = [c for c in cases if c["year"] == yr and not c["excluded"]]
-            if not part:
+    if stress_years is None:
+        return result
+    by_year = []
+    for yr in stress_years:
+        part = [c for c in cases if c["year"] == yr and not c["excluded"]]
+        if not part:
+            continue
+        row = {"year": yr, "n": len(part)}
+        ytd = np.array([c["ytd_growth"] for c in part])
+        for method in ("engine", "nowcast"):
+            if method not in methods:
                 continue
-            row = {"year": yr, "n": len(part)}
-            ytd = np.array([c["ytd_growth"] for c in part])
-            for method in ("engine", "nowcast"):
-                if method not in methods:
-                    continue
-                s = _score(part, method)
-                means = np.array([c[f"{method}_mean"] for c in part])
-                # The year's own year-to-date range, per series.
-                outside = 0
-                for uid in {c["unique_id"] for c in part}:
-                    mask = np.array([c["unique_id"] == uid for c in part])
-                    lo, hi = ytd[mask].min() - 0.10, ytd[mask].max() + 0.10
-                    outside += int(np.sum((means[mask] < lo) | (means[mask] > hi)))
-                row[method] = {"coverage_80": s["coverage_80"], "coverage_95": s["coverage_95"],
-                               "brier": s["brier"], "centres_outside_range": outside}
-            by_year.append(row)
-        result["stress"]["by_year"] = by_year
+            s = _score(part, method)
+            means = np.array([c[f"{method}_mean"] for c in part])
+            # The year's own year-to-date range, per series.
+            outside = 0
+            for uid in {c["unique_id"] for c in part}:
+                mask = np.array([c["unique_id"] == uid for c in part])
+                lo, hi = ytd[mask].min() - 0.10, ytd[mask].max() + 0.10
+                outside += int(np.sum((means[mask] < lo) | (means[mask] > hi)))
+            row[method] = {"coverage_80": s["coverage_80"], "coverage_95": s["coverage_95"],
+                           "brier": s["brier"], "centres_outside_range": outside}
+        by_year.append(row)
+    result["stress_by_year"] = by_year
     return result
 
 
