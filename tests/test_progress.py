@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from zzforecast.data.vintages import DEFAULT_LAGS
 from zzforecast.progress import (
     format_latest,
     format_progress,
@@ -25,7 +26,9 @@ TARGETS = [Target("fai_city_level", "fai", "city", "level", 300.0, "亿元", ">=
 def _obs():
     rows = []
 
-    def add(cid, measure, freq, period, value, vintage="2017-08-15"):
+    def add(cid, measure, freq, period, value, vintage=None):
+        # published on its release date (period end + the default lag) unless given
+        vintage = vintage or str(DEFAULT_LAGS.release_date("fai", freq, period).date())
         rows.append({"cluster_id": cid, "indicator": "fai", "measure": measure,
                      "frequency": freq, "period": period, "value": value, "unit": "亿元",
                      "price_basis": "nominal", "source": "hand", "vintage": vintage,
@@ -41,8 +44,8 @@ def _obs():
     for year, m6, m12 in ((2015, 10, 50), (2016, 15, 50)):
         add("b", "level", "monthly_ytd", f"{year}-06", m6)
         add("b", "level", "monthly_ytd", f"{year}-12", m12)
-    add("b", "level", "monthly_ytd", "2017-06", 19, vintage="2017-07-15")
-    add("b", "level", "monthly_ytd", "2017-06", 20, vintage="2017-08-15")
+    add("b", "level", "monthly_ytd", "2017-06", 19, vintage="2017-07-10")
+    add("b", "level", "monthly_ytd", "2017-06", 20, vintage="2017-07-15")
     add("b", "growth", "monthly_ytd", "2017-06", 0.25)
     # zone c: stale (2017 data only to Jan-Feb); 2016 has no December row, only the annual
     add("c", "level", "monthly_ytd", "2016-02", 4)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .data.schemas import CITY_SCOPE, MONTHLY_INDICATORS, PROVINCIAL_SCOPE
+from .data.vintages import as_published, release_lags_of
 from .exceptions import UserError
 
 __all__ = ["scope_ytd_series", "nowcast_check"]
@@ -86,7 +87,10 @@ def nowcast_check(simulation, bundle, *, level: int = 80) -> pd.DataFrame:
     targets = {(t.scope, t.indicator): float(t.value) for t in (bundle.targets or [])
                if t.kind == "growth" and t.indicator in _INDICATORS
                and t.scope in (CITY_SCOPE, PROVINCIAL_SCOPE)}
-    series = scope_ytd_series(simulation, bundle.observations)
+    # only what was published by the simulation's as-of (data/vintages.py)
+    observations = as_published(bundle.observations, simulation.as_of,
+                                release_lags_of(bundle))
+    series = scope_ytd_series(simulation, observations)
     if series.empty or not targets:
         return pd.DataFrame(columns=cols)
     series = series[series["unique_id"].isin([f"{s}_{i}" for s, i in targets])]

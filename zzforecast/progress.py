@@ -22,8 +22,9 @@ vintage's, and zones without that month are listed in ``missing`` (the total is 
 incomplete and says so). :func:`latest_months` gives each zone's latest month and whether
 it is behind the vintage ("数据截至" per zone).
 
-Where several vintages of the same figure are held, the latest is used; which vintage an
-analysis may see is the estimation stage's business.
+Only what was published by the as-of's publication date is used
+(:func:`zzforecast.data.vintages.as_published`: a row vintaged later changes nothing), and
+where several vintages of the same figure were published by then, the latest.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .data.schemas import CITY_SCOPE, INDICATORS, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
+from .data.vintages import as_published
 
 __all__ = [
     "PROGRESS_COLUMNS",
@@ -99,7 +101,7 @@ def _annual_levels(observations: pd.DataFrame) -> pd.DataFrame:
 
 
 def latest_months(observations: pd.DataFrame, clusters, year: int, as_of: str,
-                  indicators=None) -> pd.DataFrame:
+                  indicators=None, *, lags=None) -> pd.DataFrame:
     """Each zone's latest monthly year-to-date month of ``year`` up to the vintage.
 
     Parameters
@@ -113,6 +115,8 @@ def latest_months(observations: pd.DataFrame, clusters, year: int, as_of: str,
         ``YYYY-MM``.
     indicators : iterable of str, optional
         Default: every indicator with monthly data in any year.
+    lags : zzforecast.data.vintages.ReleaseLags, optional
+        Release lags fixing the as-of's publication date (default: the default lags).
 
     Returns
     -------
@@ -123,7 +127,7 @@ def latest_months(observations: pd.DataFrame, clusters, year: int, as_of: str,
     """
     _, m = _as_of_parts(year, as_of)
     ids = list(clusters["cluster_id"]) if isinstance(clusters, pd.DataFrame) else list(clusters)
-    monthly = _monthly(observations)
+    monthly = _monthly(as_published(observations, as_of, lags))
     if indicators is None:
         indicators = sorted(set(monthly["indicator"]), key=_indicator_order)
     now = monthly[(monthly["year"] == int(year)) & (monthly["month"] <= m)]
@@ -202,7 +206,7 @@ def _ratio(num: float, den: float) -> float | None:
 def time_progress(observations: pd.DataFrame, clusters: pd.DataFrame, targets, year: int,
                   as_of: str, *, cluster_targets: pd.DataFrame | None = None,
                   published: pd.DataFrame | None = None,
-                  seasonal_years: int = SEASONAL_YEARS) -> pd.DataFrame:
+                  seasonal_years: int = SEASONAL_YEARS, lags=None) -> pd.DataFrame:
     """序时进度 of every monthly indicator and scope as of a vintage (see the module doc).
 
     Parameters
@@ -224,6 +228,9 @@ def time_progress(observations: pd.DataFrame, clusters: pd.DataFrame, targets, y
         of the zones with the gap.
     seasonal_years : int
         How many past years make "a normal year" (default 5).
+    lags : zzforecast.data.vintages.ReleaseLags, optional
+        Release lags fixing the as-of's publication date: only observations and published
+        totals vintaged by then are used (default: the default lags).
 
     Returns
     -------
@@ -234,6 +241,9 @@ def time_progress(observations: pd.DataFrame, clusters: pd.DataFrame, targets, y
         aggregate without data for its month.
     """
     y, m = _as_of_parts(year, as_of)
+    observations = as_published(observations, as_of, lags)
+    if published is not None and len(published):
+        published = as_published(published, as_of, lags)
     monthly = _monthly(observations)
     annual = _annual_levels(observations)
     level = dict(zip(clusters["cluster_id"], clusters["level"], strict=True))
@@ -245,7 +255,7 @@ def time_progress(observations: pd.DataFrame, clusters: pd.DataFrame, targets, y
     G = growth.set_index(["indicator", "cluster_id", "year", "month"])["value"]
     A = annual.set_index(["indicator", "cluster_id", "year"])["value"]
     goals = _level_targets(targets, cluster_targets, y)
-    latest = latest_months(observations, ids, y, as_of, indicators)
+    latest = latest_months(observations, ids, y, as_of, indicators, lags=lags)
     last_month = {(r.cluster_id, r.indicator): r.latest_month for r in latest.itertuples()}
 
     def cum(ind, cid, yy, mm):

@@ -1022,6 +1022,7 @@ def run_batch(
         Bad arguments, data or parameters (before any notebook runs).
     """
     from .data.loaders import load_bundle
+    from .data.vintages import published_bundle
 
     if lang not in ("zh", "en"):
         raise UserError(f"lang must be 'zh' or 'en', got {lang!r}")
@@ -1042,6 +1043,7 @@ def run_batch(
     data_dir = Path(data_dir).resolve()
     params_dir = Path(params_dir).resolve()
     bundle = load_bundle(data_dir, params_dir, year)  # the plan of this year only
+    bundle = published_bundle(bundle, as_of)  # only what was published by the as-of
     selected = _select_clusters(bundle, clusters)
     from .memory import check_memory, max_paths, simulation_bytes
 

@@ -48,6 +48,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from .data.schemas import CITY_SCOPE, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
+from .data.vintages import as_published, release_lags_of
 from .estimate.engine_inputs import (
     ANNUAL_INDICATORS,
     DEFAULT_RHO,
@@ -656,9 +657,13 @@ def simulate(bundle, year: int, as_of: str, scenario="baseline", n_paths: int = 
             raise UserError(f"unknown cluster id(s): {', '.join(unknown)}; known: "
                             f"{', '.join(registry['cluster_id'])}")
         registry = registry[registry["cluster_id"].isin(clusters)]
-    obs = bundle.observations
+    # only what was published by the as-of's publication date (data/vintages.py): rows
+    # vintaged later, and revisions published later, change nothing
+    raw = bundle.observations
+    lags = release_lags_of(bundle)
+    obs = as_published(raw, as_of, lags)
     if inputs is None:
-        _check_as_of_vs_data(obs, year, as_year, as_month)
+        _check_as_of_vs_data(obs, year, as_year, as_month, raw=raw, lags=lags)
         inputs = prepare_inputs(registry, obs, year, as_of)
     elif (inputs.year != int(year) or inputs.as_of_month != as_month
           or tuple(inputs.cluster_ids) != tuple(registry["cluster_id"])):
@@ -723,15 +728,31 @@ def _scenario_digest(scen) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _check_as_of_vs_data(obs, year: int, as_year: int, as_month: int) -> None:
+def _check_as_of_vs_data(obs, year: int, as_year: int, as_month: int, *, raw=None,
+                         lags=None) -> None:
     if as_year != int(year):
         raise UserError(f"as-of {as_year}-{as_month:02d} is not in the target year {year}")
     monthly = obs[obs["frequency"] == "monthly_ytd"]
+    as_of = f"{as_year:04d}-{as_month:02d}"
     if len(monthly):
         latest = max(str(p) for p in monthly["period"])
-        if f"{as_year:04d}-{as_month:02d}" > latest:
-            raise UserError(f"as-of {as_year}-{as_month:02d} is after the latest data "
+        if as_of > latest:
+            held = None if raw is None else raw[(raw["frequency"] == "monthly_ytd")
+                                                & (raw["period"].astype(str) == as_of)]
+            if held is not None and len(held) and lags is not None:
+                first = str(held["vintage"].astype(str).min())[:10]
+                raise UserError(
+                    f"as-of {as_of}: its data are published by "
+                    f"{lags.as_of_date(as_of).date()} (release lag {lags.monthly_lag()} "
+                    f"days, {Path(lags.source).name if lags.source != 'default' else 'default'}"
+                    f"), but the rows of {as_of} carry vintage {first} or later, so the "
+                    f"latest data published by then is {latest}; use {latest}, or set the "
+                    "release lag in params/release_lags.yaml")
+            raise UserError(f"as-of {as_of} is after the latest data "
                             f"({latest}); use {latest} or earlier")
+    elif raw is not None and len(raw) and lags is not None:
+        raise UserError(f"as-of {as_of}: no observation was published by "
+                        f"{lags.as_of_date(as_of).date()} (every row's vintage is later)")
 
 
 def _apply_adjustment(paths: dict, inputs: SimInputs, adj: np.ndarray) -> None:

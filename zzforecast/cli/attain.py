@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
     from ..attain import assess, drivers, joint_attainment, project_outlook, star_ratings, to_json
     from ..data.loaders import load_bundle
     from ..data.schemas import MONTHLY_INDICATORS
+    from ..data.vintages import published_bundle
     from ..exceptions import UserError
     from ..simulate import parse_as_of, simulate
 
@@ -110,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
     if args.save:  # refused now, not after simulating; never over an input or silently
         _check_save_target(args)
     bundle = load_bundle(args.data, args.params, args.year)
+    # everything below sees only what was published by the as-of (data/vintages.py)
+    bundle = published_bundle(bundle, args.as_of)
     _check_paths_fit(args, bundle, clusters)
     sim = simulate(bundle, args.year, args.as_of, args.scenario, n_paths=args.n_paths,
                    seed=args.seed, clusters=clusters, keep_monthly=bool(args.save))
@@ -171,8 +174,10 @@ def _progress(bundle, args, clusters):
     published = getattr(bundle, "published", None)
     # a subset's totals are not the city's: the plan's city-level targets do not apply
     targets = bundle.targets if len(registry) == len(bundle.clusters) else []
+    lags = getattr(bundle, "release_lags", None)
     progress = time_progress(bundle.observations, registry, targets, args.year,
                              args.as_of, cluster_targets=bundle.cluster_targets,
-                             published=published)
-    zones = zone_latest(latest_months(bundle.observations, registry, args.year, args.as_of))
+                             published=published, lags=lags)
+    zones = zone_latest(latest_months(bundle.observations, registry, args.year, args.as_of,
+                                      lags=lags))
     return progress, zones

@@ -35,6 +35,7 @@ from .plan import (
 )
 from .published import PUBLISHED_FILE, read_published_totals
 from .schemas import CLUSTER_TARGETS_COLUMNS, PROJECTS_COLUMNS
+from .vintages import DEFAULT_LAGS, LAGS_FILE, ReleaseLags, load_release_lags
 
 __all__ = ["Bundle", "load_bundle", "find_table", "collect"]
 
@@ -85,6 +86,10 @@ class Bundle:
     plan : zzforecast.data.plan.Plan or None
         That year's plan: document, targets, per-zone targets, star goals and rules,
         audit facts. ``clusters["star_target"]`` holds its star goals.
+    release_lags : zzforecast.data.vintages.ReleaseLags
+        Days after a period ends by which its figures are published
+        (``params/release_lags.yaml``, else the defaults); an as-of uses only rows whose
+        vintage is on or before its publication date (:mod:`zzforecast.data.vintages`).
     """
 
     clusters: pd.DataFrame
@@ -102,6 +107,7 @@ class Bundle:
     published: pd.DataFrame | None = None
     year: int | None = None
     plan: Plan | None = None
+    release_lags: ReleaseLags = DEFAULT_LAGS
 
     @property
     def cluster_ids(self) -> tuple[str, ...]:
@@ -217,6 +223,11 @@ def collect(data_dir: str | Path, params_dir: str | Path, year: int | None = Non
     if not params_dir.is_dir():
         problems.append(Problem(str(params_dir), None, None,
                                 "parameter folder not found (pass --params DIR)"))
+    parts["release_lags"] = DEFAULT_LAGS
+    lags_file = params_dir / LAGS_FILE
+    if params_dir.is_dir() and lags_file.is_file():  # optional
+        params_files.append(lags_file)
+        attempt("release_lags", load_release_lags, lags_file)
     parts["year"] = parts["plan"] = None
     parts["targets"], parts["cluster_targets"] = [], empty_cluster_targets()
     if params_dir.is_dir():
@@ -355,5 +366,6 @@ def load_bundle(data_dir: str | Path = "data", params_dir: str | Path = "params"
         params_digest=file_digest(params_files, root=params_dir),
         vintage=vintage, synthetic=synthetic, files=tuple(data_files + params_files),
         published=parts.get("published"), year=parts["year"], plan=parts["plan"],
+        release_lags=parts.get("release_lags") or DEFAULT_LAGS,
     )
 

@@ -336,12 +336,17 @@ def check_observations(frame: pd.DataFrame, file: str, clusters=None,
     # series-level checks on rows whose keys are sound
     key_ok = cid_ok & ind_ok & measure_ok & freq_ok & period_ok
     series = (text["cluster_id"] + "/" + ind + "/" + measure + "/" + freq).to_numpy(dtype=object)
-    duplicates(chk, "period", (series + "@" + periods.astype(str)).astype(object), key_ok,
-               lambda key: f"period {key.split('@')[1]} for series {key.split('@')[0]}")
+    # one row per period and vintage: several vintages of a period are revisions (kept;
+    # an as-of uses the latest published by then, see data/vintages.py)
+    duplicates(chk, "period", (series + "@" + periods.astype(str) + "@"
+                               + vint.astype(str)).astype(object), key_ok,
+               lambda key: (f"period {key.split('@')[1]} (vintage {key.split('@')[2]}) "
+                            f"for series {key.split('@')[0]}"))
     _unit_mismatch(chk, series, units, key_ok & unit_ok)
     flow = ind.map(lambda k: INDICATORS[k].flow if k in INDICATORS else False).to_numpy(dtype=bool)
     cum = key_ok & val_ok & unit_ok & is_level & flow & freq.eq("monthly_ytd").to_numpy()
-    _falling_cumulative(chk, series, year, month, v * factor, periods, cum)
+    _falling_cumulative(chk, series, year, month, v * factor, periods,
+                        cum & _latest_vintage(series, periods, vintage))
 
     if chk._items:
         return None, chk
@@ -353,6 +358,16 @@ def check_observations(frame: pd.DataFrame, file: str, clusters=None,
     out["ds"] = _ds(year, month, freq.to_numpy(dtype=object))
     out.attrs["file"] = file
     return out, chk
+
+
+def _latest_vintage(series: np.ndarray, periods: np.ndarray, vintage: pd.Series) -> np.ndarray:
+    """True on the latest vintage of each (series, period) (revisions are checked as held)."""
+    frame = pd.DataFrame({"s": series, "p": periods.astype(str),
+                          "v": vintage.to_numpy(), "pos": np.arange(len(series))})
+    frame = frame.sort_values(["s", "p", "v", "pos"], kind="stable", na_position="first")
+    out = np.zeros(len(series), dtype=bool)
+    out[frame.loc[~frame.duplicated(["s", "p"], keep="last"), "pos"].to_numpy()] = True
+    return out
 
 
 def _periods(chk: Checker, period: pd.Series, freq: pd.Series,

@@ -29,6 +29,12 @@ What the generator does, per registered cluster (``data/clusters.csv``):
 
 IAV deflators are assumptions close to China's national industrial producer price index
 (2011 +6.0%, 2012 -1.7%, 2013 -1.9%, 2014 -1.9%, 2015 -5.2%, 2016 -1.4%, 2017 +6.3%).
+
+Each row is stamped with the date it would have been published: its period's end plus
+the default release lag (:data:`zzforecast.data.vintages.DEFAULT_LAGS`: 1-m月累计 by the
+15th of month m+1, a year's figures by the end of February), so that an as-of earlier
+than 2017-07 still sees the data of its own months. The panel holds one vintage per
+period (no revisions).
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ import pandas as pd
 
 from ..exceptions import UserError
 from .schemas import MONTHLY_INDICATORS, OBSERVATIONS_COLUMNS, PROJECTS_COLUMNS
+from .vintages import DEFAULT_LAGS
 
 __all__ = [
     "bulk_observations",
@@ -61,7 +68,7 @@ __all__ = [
 ]
 
 DEFAULT_SEED = 20170817
-VINTAGE = "2017-08-15"
+VINTAGE = "2017-08-15"  # the publication date of the panel's last month (1-7月 2017)
 NATIONAL_FAI_FILE = "china_fai_monthly_cumulative_1981_2017-07.csv"
 FIRST_YEAR, LAST_YEAR = 2010, 2016
 PLAN_YEAR, LAST_MONTH = 2017, 7
@@ -254,7 +261,7 @@ def _shares(rng: np.random.Generator, base_increments: np.ndarray, tilt: float,
 def generate_observations(clusters: pd.DataFrame, seed: int = DEFAULT_SEED,
                           national_shares: pd.DataFrame | None = None,
                           calibration: Calibration | None = None,
-                          vintage: str = VINTAGE) -> pd.DataFrame:
+                          vintage: str | None = None) -> pd.DataFrame:
     """Generate the synthetic observations table (annual and monthly year-to-date).
 
     Parameters
@@ -267,8 +274,9 @@ def generate_observations(clusters: pd.DataFrame, seed: int = DEFAULT_SEED,
         Output of :func:`national_fai_shares` (read from ../shared/data if omitted).
     calibration : Calibration, optional
         2016 city totals to hit.
-    vintage : str
-        The ``vintage`` written on every row.
+    vintage : str or None
+        The ``vintage`` written on every row; None (default) stamps each row with its
+        release date (period end + the default release lag of its indicator).
 
     Returns
     -------
@@ -307,6 +315,13 @@ def generate_observations(clusters: pd.DataFrame, seed: int = DEFAULT_SEED,
 
     source = f"synthetic: zzforecast.data.synthetic seed={seed}"
     rows: list[tuple] = []
+    release_cache: dict[tuple, str] = {}
+
+    def released(ind, freq, period):
+        key = (ind, freq, period)
+        if key not in release_cache:
+            release_cache[key] = DEFAULT_LAGS.release_date(ind, freq, period).strftime("%Y-%m-%d")
+        return release_cache[key]
 
     def add(cid, ind, measure, freq, period, value):
         unit, lpb, gpb = INDICATOR_META[ind]
@@ -315,7 +330,8 @@ def generate_observations(clusters: pd.DataFrame, seed: int = DEFAULT_SEED,
         else:
             basis = lpb
             value = round(float(value), 2)
-        rows.append((cid, ind, measure, freq, period, value, unit, basis, source, vintage, True))
+        stamp = vintage or released(ind, freq, period)
+        rows.append((cid, ind, measure, freq, period, value, unit, basis, source, stamp, True))
 
     annual_years = range(FIRST_YEAR, LAST_YEAR + 1)
     for c, cid in enumerate(ids):
