@@ -258,3 +258,28 @@ def test_one_report_per_plan_year(tmp_path, year, targets):
     page = (sidecar.parent / "c00.html").read_text(encoding="utf-8")
     assert "合成" in page  # the synthetic label travels into the report
     assert str(year) in sidecar.parent.parts[len(tmp_path.parts)]
+
+
+def test_targets_header_is_checked_with_its_line(tmp_path):
+    from zzforecast.data.plan_targets import load_targets
+
+    entry = ("targets:\n  - id: a\n    indicator: fai\n    scope: city\n    kind: growth\n"
+             "    value: 0.1\n    unit: fraction\n    comparison: \">=\"\n    section: 二\n"
+             "    quote: 增长 10%\n")
+    path = tmp_path / "targets.yaml"
+    path.write_text(f"year: 2018\nissued: \"2018-03-01\"\n{entry}", encoding="utf-8")
+    (target,) = load_targets(path)
+    assert target.year == 2018
+    path.write_text(f"year: 2018\nissued: 1 March\ncolour: red\n{entry}", encoding="utf-8")
+    with pytest.raises(ParamsError) as info:
+        load_targets(path)
+    got = {(p.field, p.row): p.message for p in info.value.problems}
+    assert "is not a date YYYY-MM-DD" in got[("issued", 2)]
+    assert got[("colour", 3)].startswith("unknown key; allowed: plan, title_en, document")
+    with pytest.raises(ParamsError, match="says 2018, but the file is the plan of 2019"):
+        load_targets(_retext(path, entry), 2019)
+
+
+def _retext(path: Path, entry: str) -> Path:
+    path.write_text(f"year: 2018\n{entry}", encoding="utf-8")
+    return path

@@ -125,6 +125,16 @@ class TargetsHeader(BaseModel):
     year: int | None = None
     targets: list[Any]
 
+    @field_validator("issued", mode="before")
+    @classmethod
+    def _issued(cls, v):
+        if isinstance(v, str):  # a quoted date: read it, or say what is expected
+            try:
+                return _dt.date.fromisoformat(v.strip())
+            except ValueError:
+                raise ValueError(f"{v!r} is not a date YYYY-MM-DD") from None
+        return v
+
     @field_validator("year")
     @classmethod
     def _year(cls, v):
