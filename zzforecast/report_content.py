@@ -1192,7 +1192,8 @@ class OverviewReport(_Report):
 
         bundle = self.inputs.bundle
         findings = audit_plan(bundle.targets, bundle.clusters, bundle.observations,
-                              year=self.inputs.year)
+                              year=self.inputs.year,
+                              facts=getattr(getattr(bundle, "plan", None), "audit", None))
         parts = [_h(2, self.t("audit"))]
         for f in findings:
             title = f.title.get(self.lang) if isinstance(f.title, dict) else str(f.title)
