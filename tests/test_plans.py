@@ -283,3 +283,12 @@ def test_targets_header_is_checked_with_its_line(tmp_path):
 def _retext(path: Path, entry: str) -> Path:
     path.write_text(f"year: 2018\n{entry}", encoding="utf-8")
     return path
+
+
+def test_report_audit_section_quotes_the_plans_facts():
+    from zzforecast.report_content import OverviewReport, load_inputs
+
+    inputs = load_inputs(2017, "2017-07", "baseline", n_paths=200, seed=0, compare_n_paths=100,
+                         data_dir=ROOT / "data", params_dir=ROOT / "params")
+    section = OverviewReport(inputs).audit().data
+    assert "园区目标须见附件3" in section and "2012–2016年工业品出厂价格持续下降" in section
