@@ -33,6 +33,8 @@ __all__ = [
     "star_ratings",
     "load_star_rules",
     "required_growth",
+    "published_basis",
+    "published_cumulative",
     "project_outlook",
     "to_json",
     "QUANTILES",
@@ -48,7 +50,13 @@ ASSESS_COLUMNS = (
     "target_id", "indicator", "scope", "kind", "target", "unit", "comparison", "tolerance",
     "p_attain", "p_attain_within_tolerance", "required_growth", "mean",
     "q05", "q25", "q50", "q75", "q95", "expected_shortfall", "derived", "source",
+    "basis", "p_attain_published", "required_growth_published", "published_gap",
 )
+# Which basis ``p_attain`` / ``required_growth`` of a level target answer (``basis``):
+# "comparable": last year's level x (1 + comparable growth) (FAI, revenue, employment);
+# "published": the level the city will publish (IAV: its nominal level already carries the
+# year's published nominal/real gap, SimInputs.price_gap, so nothing is rescaled).
+# Growth targets have no basis (None): growth is published on the comparable basis.
 
 
 def required_growth(target_growth, cum_now, annual_last, cum_last):
@@ -75,9 +83,73 @@ def required_growth(target_growth, cum_now, annual_last, cum_last):
 class _Outcomes:
     """Caches aggregate paths per scope."""
 
-    def __init__(self, sim):
+    def __init__(self, sim, observations: pd.DataFrame | None = None):
         self.sim = sim
         self._totals: dict[str, Any] = {}
+        self.observations = observations
+        self._published: dict[str, np.ndarray] = {}
+
+    def cum_published(self, indicator: str) -> np.ndarray | None:
+        """C_pub(m, t) per cluster (NaN where unknown), or None without observations."""
+        if self.observations is None or indicator not in MONTHLY_INDICATORS:
+            return None
+        if indicator not in self._published:
+            self._published[indicator] = published_cumulative(self.sim, self.observations,
+                                                              indicator)
+        return self._published[indicator]
+
+    def published_level(self, scope: str, indicator: str):
+        """Paths of the scope's level on the published basis, and its year-to-date gap.
+
+        Per cluster with a published January–m level, the gap between published and
+        comparable-basis levels so far, ``C_pub(m,t) / ((1+g) C(m,t-1))``, is assumed to
+        hold for the rest of the year: the cluster's published level is that ratio times
+        its comparable-basis level (so January–m is exactly C_pub). Clusters without a
+        published level keep their comparable level. Returns (paths, scope gap - 1) or
+        None when no cluster of the scope has a published level.
+        """
+        sim = self.sim
+        cpub = self.cum_published(indicator)
+        if cpub is None:
+            return None
+        j = sim.indicator_index(indicator)
+        idx = sim.cluster_index(scope)
+        base = sim.base[idx, j]
+        ok = np.isfinite(base)
+        comp_now = (1 + sim.ytd_growth[idx, j]) * sim.cum_last[idx, j]
+        pub = cpub[idx]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = pub / comp_now
+        has = ok & np.isfinite(ratio) & (ratio > 0)
+        if not has.any():
+            return None
+        factor = np.where(has, ratio, 1.0).astype(np.float64)
+        a = sim.annual[:, idx, j].astype(np.float64)
+        a = np.where(ok[None], a, 0.0)
+        paths = (a * factor[None]).sum(axis=1)
+        gap = float(pub[has].sum() / comp_now[has].sum()) - 1
+        return paths, gap
+
+    def published_required(self, scope: str, indicator: str, target: float) -> float | None:
+        """[target - C_pub(m,t)] / [A(t-1) - C(m,t-1)] - 1 for the scope (published basis)."""
+        sim = self.sim
+        cpub = self.cum_published(indicator)
+        if cpub is None:
+            return None
+        j = sim.indicator_index(indicator)
+        idx = sim.cluster_index(scope)
+        base = sim.base[idx, j]
+        ok = np.isfinite(base)
+        m = sim.ytd_month[idx, j]
+        if not ok.any() or not (m[ok] >= 2).any() or (m[ok] >= 12).all():
+            return None
+        c_last = np.nan_to_num(sim.cum_last[idx, j][ok])
+        comp_now = (1 + np.nan_to_num(sim.ytd_growth[idx, j][ok])) * c_last
+        pub = cpub[idx][ok]
+        now = np.where(np.isfinite(pub), pub, comp_now)
+        if not np.isfinite(pub).any():
+            return None
+        return published_basis(target, now.sum(), base[ok].sum(), c_last.sum())
 
     def totals(self, scope: str):
         if scope not in self._totals:
@@ -109,6 +181,48 @@ class _Outcomes:
         value = required_growth(growth_target, c_now.sum(), a, c_last.sum())
         value = float(np.asarray(value))
         return value if math.isfinite(value) else None
+
+
+def _deflated(indicator: str) -> bool:
+    spec = INDICATORS.get(indicator)
+    return bool(spec is not None and spec.level_price_basis == "nominal"
+                and spec.growth_price_basis == "real")
+
+
+def published_cumulative(simulation, observations: pd.DataFrame, indicator: str) -> np.ndarray:
+    """C_pub(m, t): each cluster's published 1–m月累计 level at its own latest month m.
+
+    ``observations`` should be as published by the simulation's as-of
+    (:func:`zzforecast.data.vintages.as_published`). NaN where the cluster has no
+    year-to-date month (``ytd_month < 2``) or no published level for it.
+    """
+    sim = simulation
+    j = sim.indicator_index(indicator)
+    rows = observations[(observations["indicator"] == indicator)
+                        & (observations["measure"] == "level")
+                        & (observations["frequency"] == "monthly_ytd")]
+    lookup = dict(zip(zip(rows["cluster_id"], rows["period"].astype(str), strict=True),
+                      pd.to_numeric(rows["value"], errors="coerce"), strict=True))
+    out = np.full(len(sim.cluster_ids), np.nan)
+    for c, cid in enumerate(sim.cluster_ids):
+        m = int(sim.ytd_month[c, j])
+        if m >= 2:
+            out[c] = lookup.get((cid, f"{int(sim.year)}-{m:02d}"), np.nan)
+    return out
+
+
+def published_basis(target: float, cum_published, annual_last, cum_last) -> float:
+    """Growth the rest of the year must deliver for a level target on the published basis.
+
+    ``[target - C_pub(m, t)] / [A(t-1) - C(m, t-1)] - 1``: the level the city will
+    publish is the published January–m level plus the rest of the year, and the rest is
+    compared with the same months of last year's published levels.
+    """
+    rest_last = float(annual_last) - float(cum_last)
+    if not math.isfinite(rest_last) or rest_last <= 0:
+        return None
+    value = (float(target) - float(cum_published)) / rest_last - 1
+    return value if math.isfinite(value) else None
 
 
 def _probabilities(x: np.ndarray, value: float, comparison: str) -> float:
@@ -252,7 +366,12 @@ def assess(simulation, bundle, *, tolerance: float = DEFAULT_TOLERANCE,
     rows, skipped = _target_rows(simulation, bundle, float(tolerance))
     if not clusters:
         rows = [r for r in rows if r[2] in _AGG_SCOPES]
-    out = _Outcomes(simulation)
+    from .data.vintages import as_published, release_lags_of
+
+    observations = getattr(bundle, "observations", None)
+    if observations is not None and simulation.as_of:
+        observations = as_published(observations, simulation.as_of, release_lags_of(bundle))
+    out = _Outcomes(simulation, observations)
     records, placeholders = [], []
     keep_derived = derived
     for (tid, ind, scope, kind, value, unit, comp, tol, derived, source) in rows:
@@ -267,15 +386,52 @@ def assess(simulation, bundle, *, tolerance: float = DEFAULT_TOLERANCE,
             continue
         g_eq = _growth_equivalent(out, scope, ind, kind, value)
         req = out.scope_required(scope, ind, g_eq) if g_eq is not None else None
+        both = _published_fields(out, scope, ind, kind, value, comp, stats)
         records.append({"target_id": tid, "indicator": ind, "scope": scope, "kind": kind,
                         "target": value, "unit": unit, "comparison": comp, "tolerance": tol,
-                        **stats, "required_growth": req, "derived": derived, "source": source})
+                        **stats, "required_growth": req, "derived": derived, "source": source,
+                        **both})
     frame = pd.DataFrame.from_records(records, columns=list(ASSESS_COLUMNS))
-    for col in ("p_attain_within_tolerance", "required_growth", "expected_shortfall", "tolerance"):
+    for col in ("p_attain_within_tolerance", "required_growth", "expected_shortfall", "tolerance",
+                "p_attain_published", "required_growth_published", "published_gap"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce")
     frame.attrs["not_assessed"] = skipped
     frame.attrs["no_official_target"] = placeholders
     return frame
+
+
+def _published_fields(out: _Outcomes, scope: str, indicator: str, kind: str, value: float,
+                      comparison: str, stats: dict) -> dict:
+    """Level targets on the published-level basis beside the comparable one (issue 11).
+
+    ``basis`` says which basis ``p_attain`` answers; ``p_attain_published`` is P(the level
+    the city will publish reaches the target), ``required_growth_published`` the growth
+    the rest of the year must deliver on published levels, ``published_gap`` the
+    year-to-date gap C_pub / ((1+g) C(m,t-1)) - 1 carried through the year. IAV: the
+    nominal level is already on the published basis (the year's nominal/real gap), so
+    ``p_attain_published`` is ``p_attain`` (no double counting).
+    """
+    empty = {"basis": None, "p_attain_published": None, "required_growth_published": None,
+             "published_gap": None}
+    if kind != "level":
+        return empty
+    deflated = _deflated(indicator)
+    fields = dict(empty, basis="published" if deflated else "comparable")
+    fields["required_growth_published"] = out.published_required(scope, indicator, value)
+    if deflated:
+        fields["p_attain_published"] = stats.get("p_attain")
+        got = out.published_level(scope, indicator)
+        fields["published_gap"] = got[1] if got is not None else None
+        return fields
+    got = out.published_level(scope, indicator)
+    if got is None:
+        return fields
+    paths, gap = got
+    paths = paths[np.isfinite(paths)]
+    if paths.size:
+        fields["p_attain_published"] = _probabilities(paths, value, comparison)
+    fields["published_gap"] = gap
+    return fields
 
 
 def _placeholder(tid, indicator, scope, kind, value, unit, x) -> dict:
@@ -618,6 +774,17 @@ def to_json(simulation, assessment: pd.DataFrame, *, joint: pd.DataFrame | None 
         doc["projects"] = _records(projects, projects.columns)
     if check is not None:
         doc["nowcast_check"] = _records(check, check.columns)
+    from .level_bases import deflator_record
+
+    # the deflator behind IAV's nominal level and P(IAV level target) at -2/0/+2 points
+    doc["deflator"] = deflator_record(sim, assessment)
+    doc["level_bases_note"] = (
+        "level targets: 'basis' says which basis p_attain/required_growth answer "
+        "(comparable: last year's level x (1 + comparable growth); published: the level "
+        "the city will publish); p_attain_published and required_growth_published answer "
+        "the published basis, assuming the year-to-date ratio of published to "
+        "comparable-basis levels (published_gap) holds to December; IAV's nominal level "
+        "already carries the year's published nominal/real gap and is not rescaled")
     if stars is not None:
         doc["stars"] = {"assumption": True,
                         "note": f"star-rating rules are assumptions in params/plans/"

@@ -208,6 +208,13 @@ def render_text(sim, table: pd.DataFrame, joint: pd.DataFrame | None,
                      _pct(r.p_attain_within_tolerance, 1, none),
                      _pct(r.required_growth, 1, none), median, rng, shortfall])
     out += [t["plan"], format_table(t["cols_plan"], rows), ""]
+    from .level_bases import format_deflator, format_level_bases
+
+    bases = format_level_bases(plan, sim, lang)  # both bases of the level targets
+    if bases:
+        out += [bases, ""]
+    if "iav" in sim.indicators:  # the deflator behind the IAV level, and P's sensitivity
+        out += [format_deflator(sim, plan, lang), ""]
     clusters = table[table["source"] != "plan"]
     if len(clusters):
         derived = t["derived_yes"] if clusters["derived"].all() else t["derived_no"]
