@@ -144,3 +144,20 @@ def test_text_and_json_show_both_bases_and_the_deflator(case):
     doc = to_json(sim, table)
     assert doc["deflator"]["mean"] == pytest.approx(sim.method["deflator"]["mean"])
     assert [r["shift"] for r in doc["deflator"]["sensitivity"]] == [-0.02, 0.0, 0.02]
+
+
+def test_overview_report_shows_both_bases_and_the_deflator():
+    from zzforecast.report_content import OverviewReport, load_inputs
+
+    root = PARAMS.parent
+    inputs = load_inputs(2017, "2017-07", "baseline", n_paths=500, seed=0, lang="zh",
+                         data_dir=root / "data", params_dir=root / "params",
+                         compare_n_paths=200)
+    report = OverviewReport(inputs)
+    html = report.city_targets().data
+    assert "可比口径" in html and "公布口径" in html and "工业品价格假设" in html
+    res = report.results()
+    assert [r["shift"] for r in res["deflator"]["sensitivity"]] == [-0.02, 0.0, 0.02]
+    fai = next(t for t in res["targets"] if t["target_id"] == "fai_city_level")
+    assert fai["basis"] == "comparable" and fai["required_growth_published"] > \
+        fai["required_growth"]

@@ -1070,6 +1070,10 @@ class OverviewReport(_Report):
             chart = rows.assign(label=[f"{scope_name(str(r['scope']), self.lang)}: "
                                        f"{self._target_label(r)}" for _, r in rows.iterrows()])
             parts.append(self._figure(attainment_chart(chart, lang=self.lang), self.t("targets")))
+            from .level_bases import level_bases_html
+
+            # level targets on both bases; the deflator behind IAV's level, P's sensitivity
+            parts.append(level_bases_html(rows, self.inputs.simulation, self.lang))
         else:
             parts.append(_p(self.t("no_targets")))
         return _display_html("".join(parts))
@@ -1248,6 +1252,7 @@ class OverviewReport(_Report):
                 "headlines": headlines, "ranking": ranking,
                 "progress": self._progress_records(["city", "provincial", "municipal"]),
                 "data_as_of": data_as_of,
+                "deflator": _deflator_json(self.inputs.simulation, rows),
                 "provenance": prov.to_dict(), "synthetic": prov.synthetic}
 
     def write_results(self, path: str | Path | None) -> dict:
@@ -1257,6 +1262,15 @@ class OverviewReport(_Report):
         if path:
             write_json(path, res)
         return res
+
+
+def _deflator_json(simulation, rows: pd.DataFrame) -> dict | None:
+    """The deflator assumption and P(IAV level) at -2/0/+2 points (None without IAV)."""
+    if "iav" not in getattr(simulation, "indicators", ()):
+        return None
+    from .level_bases import deflator_record
+
+    return deflator_record(simulation, rows)
 
 
 # --------------------------------------------------------------------------- explorer
