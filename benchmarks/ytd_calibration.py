@@ -86,6 +86,12 @@ def main(argv=None) -> int:
         stress.append({"series": name, "by_year": s["stress"]["by_year"]})
         print(f"{name}: done ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
     print_tables(rows, stress, shock_year=2013)
+    from zzforecast.estimate import YearToDateModel
+
+    pooled_fit = YearToDateModel().fit(df, before=2017)
+    print(f"\npooled tail fit on complete years before 2017 (the model's defaults): "
+          f"t({pooled_fit.tail_df_:.2f}) x {pooled_fit.inflation_:.3f} from "
+          f"{pooled_fit.n_tail_errors_} out-of-sample errors")
     out = ROOT / "benchmarks" / "results" / "ytd_calibration.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps({"data": "NBS via AFAN-LIFE/macropage (CC-BY-4.0)",

@@ -24,8 +24,8 @@ rule "year-to-date growth carries to year end" says y_t = x. The model predicts 
 - ``kappa`` (how much spreads widen out of sample) and ``nu`` (tail shape) are fitted by
   maximum likelihood to the standardised out-of-sample errors of rolling origins inside the
   history (each origin sees only the years before it), pooled over series and months.
-  With fewer than ``min_tail_errors`` of them, documented defaults measured on the pooled
-  national series apply (:data:`DEFAULT_TAIL_DF`, :data:`DEFAULT_INFLATION`).
+  With fewer than ``min_tail_errors`` of them, the t measured on the pooled national series
+  applies (:data:`DEFAULT_TAIL_DF`, :data:`DEFAULT_INFLATION`).
 
 Fitted on years before the target year; predictions use the target year's published
 months only, so a fit plus a prediction is a real-time forecast.
@@ -44,12 +44,13 @@ from .ytd_frame import YtdTable, check_ytd_frame, ytd_table
 
 __all__ = ["YearToDateModel", "DEFAULT_TAIL_DF", "DEFAULT_INFLATION", "PLAUSIBLE_MARGIN"]
 
-# Used when the history has too few out-of-sample errors for a tail fit of its own:
-# rounded from the pooled fit on the four national series in ../shared/data (NBS FAI,
-# its secondary-industry and private parts, real-estate investment), target years before
-# 2017 (benchmarks/ytd_calibration.py; docs/models.md).
-DEFAULT_TAIL_DF = 3.0
-DEFAULT_INFLATION = 1.3
+# Used when the history has too few out-of-sample errors for a tail fit of its own: the
+# Student-t matched at the 80% and 95% levels to the pooled rolling-origin errors of the
+# four national series in ../shared/data (NBS FAI, its secondary-industry and private parts,
+# real-estate investment), complete years before 2017: t(4.6) x 0.79, rounded
+# (benchmarks/ytd_calibration.py prints it; docs/models.md).
+DEFAULT_TAIL_DF = 4.5
+DEFAULT_INFLATION = 0.8
 PROBS = np.linspace(0.0005, 0.9995, 1999)  # probability grid of the shock distribution
 MIN_SCALE = 0.002  # 0.2 log points: identical past years must not give a zero-width interval
 MIN_SLOPE_POINTS = 8  # pooled (series, year) pairs behind a month's jump regression
