@@ -228,3 +228,34 @@ def test_attain_json_ignores_rows_vintaged_2099(tmp_path):
     assert [{k: t.get(k) for k in keep} for t in after["targets"]] == \
         [{k: t.get(k) for k in keep} for t in before["targets"]]
     assert after["progress"] == before["progress"]
+
+
+def test_track_splits_out_revisions_published_between_two_vintages():
+    from zzforecast.track import track
+
+    bundle = _bundled()
+    obs = bundle.observations
+    # last year's annual levels revised down 10% on 2017-05-01 (a reconciliation): after
+    # as-of 2017-03's publication date (04-15), by 2017-04's (05-15)
+    hit = obs[(obs["indicator"] == "fai") & (obs["period"] == "2016")
+              & (obs["measure"] == "level")]
+    rows = [{**r._asdict(), "value": r.value * 0.9, "vintage": "2017-05-01"}
+            for r in hit.itertuples(index=False)]
+    revised = _with_rows(bundle, rows)
+    result = track(revised, 2017, "2017-04", n_paths=300, seed=1)
+    d = result.decomposition
+    rev = d[(d["component"] == "revisions") & (d["scope"] == "city")
+            & (d["target_id"] == "fai_city_level")].set_index("to_as_of")["delta_p"]
+    assert rev["2017-03"] == 0.0 and abs(rev["2017-04"]) > 0.01
+    by = result.by_vintage.set_index(["as_of", "target_id", "scope"])["p_attain"]
+    for (f, t, tid, scope), part in d.groupby(["from_as_of", "to_as_of", "target_id", "scope"]):
+        assert part["delta_p"].sum() == pytest.approx(by[(t, tid, scope)] - by[(f, tid, scope)],
+                                                      abs=1e-12)
+    # each vintage equals a plain run on the same data
+    sim = simulate(revised, 2017, "2017-04", "baseline", n_paths=300, seed=1,
+                   keep_monthly=False)
+    from zzforecast.attain import assess
+
+    table = assess(sim, revised, clusters=False).set_index(["target_id", "scope"])
+    assert by[("2017-04", "fai_city_growth", "city")] == pytest.approx(
+        table.loc[("fai_city_growth", "city"), "p_attain"])

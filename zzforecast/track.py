@@ -9,8 +9,11 @@ Staff Nowcast's news decomposition, into:
 - ``calendar``: moving the vintage a month on with no new figure (the months left to run,
   the project schedule, the scenario's share of the year);
 - ``news: <zone>``: that zone's new release, added zone by zone in registry order;
-- ``revisions``: earlier months' figures that differ between the two vintages (zero while
-  the data hold one vintage per period).
+- ``revisions``: earlier months' figures revised between the two vintages' publication
+  dates (:func:`zzforecast.data.vintages.as_published`; zero while the data hold one
+  vintage per period), taken before the news.
+
+Each vintage sees only what was published by its own as-of's publication date.
 
 The steps chain from the earlier vintage's run to the later one's, so the parts add up to
 the change exactly. The order matters for the split between zones (not for the total);
@@ -89,13 +92,16 @@ def track(bundle, year: int, through: str, scenario="baseline", *, n_paths: int 
     if t_year != int(year) or t_month < 2:
         raise UserError(f"--through {through} must be a month of {year} from {year}-02 on "
                         "(the first release of a year is 1–2月)")
+    from .data.vintages import as_published, release_lags_of
+
     zones = tuple(bundle.clusters["cluster_id"])
-    obs = bundle.observations
+    lags = release_lags_of(bundle)
     fitted = None
     vintages, steps = [], []
-    previous = None
+    previous = earlier = None
     for month in range(2, t_month + 1):
         as_of = f"{year}-{month:02d}"
+        obs = as_published(bundle.observations, as_of, lags)  # published by this as-of
         full, models = _outcomes(bundle, year, as_of, _visible(obs, year, dict.fromkeys(zones, month)),
                                  scenario, n_paths, seed, fitted)
         fitted = fitted or models
@@ -103,8 +109,13 @@ def track(bundle, year: int, through: str, scenario="baseline", *, n_paths: int 
         if previous is not None:
             before = previous
             cutoff = dict.fromkeys(zones, month - 1)
-            chain = [("calendar", _outcomes(bundle, year, as_of, _visible(obs, year, cutoff),
-                                            scenario, n_paths, seed, fitted)[0])]
+            old, new = _visible(earlier, year, cutoff), _visible(obs, year, cutoff)
+            calendar = _outcomes(bundle, year, as_of, old, scenario, n_paths, seed, fitted)[0]
+            revised = len(old) != len(new) or not old["vintage"].astype(str).reset_index(
+                drop=True).equals(new["vintage"].astype(str).reset_index(drop=True))
+            chain = [("calendar", calendar),
+                     ("revisions", _outcomes(bundle, year, as_of, new, scenario, n_paths, seed,
+                                             fitted)[0] if revised else calendar)]
             for zone in zones:
                 cutoff[zone] = month
                 state = full if zone == zones[-1] else _outcomes(
@@ -117,9 +128,7 @@ def track(bundle, year: int, through: str, scenario="baseline", *, n_paths: int 
                     columns={"p_attain": "delta_p", "median": "delta_median"}).assign(
                     from_as_of=f"{year}-{month - 1:02d}", to_as_of=as_of, component=component))
                 before = after
-            steps.append(steps[-1].assign(component="revisions", delta_p=0.0,
-                                          delta_median=0.0))
-        previous = full
+        previous, earlier = full, obs
     by_vintage = pd.concat(vintages, ignore_index=True)[
         ["as_of", "target_id", "indicator", "scope", "target", "p_attain", "median"]]
     cols = ["from_as_of", "to_as_of", "target_id", "scope", "component", "delta_p",
