@@ -77,6 +77,9 @@ def check_ytd_frame(df, source: str = "<input>") -> pd.DataFrame:
                                               "a cumulative level"),
         (d["cum_value"] < 0, "cum_value", "negative cumulative level {v}"),
         (d.duplicated(["unique_id", "ds"]), "ds", "duplicated month {ds}"),
+        (_falls_within_year(d), "cum_value", "cumulative level {v} is below the month "
+                                             "before it in the same year (a year-to-date "
+                                             "total cannot fall)"),
     )
     for mask, col, text in checks:
         for i in d.index[mask.fillna(False).to_numpy()][:5]:
@@ -87,6 +90,14 @@ def check_ytd_frame(df, source: str = "<input>") -> pd.DataFrame:
     d["year"] = d["ds"].dt.year.astype(int)
     d["month"] = d["ds"].dt.month.astype(int)
     return d
+
+
+def _falls_within_year(d: pd.DataFrame) -> pd.Series:
+    """Rows whose cumulative level is below the previous month's of the same year."""
+    order = d.sort_values(["unique_id", "ds"])
+    year = order["ds"].dt.year
+    before = order.groupby([order["unique_id"], year])["cum_value"].shift(1)
+    return (order["cum_value"] < before - 1e-9 * before.abs()).reindex(d.index).fillna(False)
 
 
 @dataclass(frozen=True)

@@ -171,7 +171,14 @@ def backtest(train: pd.DataFrame, test: pd.DataFrame, h: int, *, dataset: str = 
         if name == "zzforecast":
             fc = forecast(train, h, level=(80, 95), model="auto", seed=seed, n_jobs=n_jobs)
         else:
-            fc = _reference(name, train, h, n_jobs)
+            try:
+                fc = _reference(name, train, h, n_jobs)
+            except NotImplementedError as exc:  # statsforecast: "tiny datasets"
+                shortest = train.groupby("unique_id").size()
+                raise UserError(
+                    f"reference model {name} cannot fit these series ({exc}); the shortest "
+                    f"training series '{shortest.idxmin()}' has {int(shortest.min())} points; "
+                    "drop it, lengthen it, or choose --models zzforecast naive") from None
         seconds = time.perf_counter() - start
         result["models"][name] = _score(name, fc, train, test, h, seconds)
     return result

@@ -19,14 +19,31 @@ from .frames import future_ds, split_series
 __all__ = ["forecast", "sample_paths", "fit", "MODELS"]
 
 
-def _check_args(h, level=(), n_paths=None):
+def _check_args(h, level=(), n_paths=None, seed=0, n_series=None):
     if not isinstance(h, int | np.integer) or isinstance(h, bool) or h < 1:
         raise UserError(f"h must be a positive integer, got {h!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise UserError(f"seed must be a whole number >= 0, got {seed!r}")
     for lv in level:
         if not isinstance(lv, int | float | np.number) or not 0 < lv < 100:
             raise UserError(f"level must be percentages strictly between 0 and 100, got {lv!r}")
-    if n_paths is not None and (not isinstance(n_paths, int | np.integer) or n_paths < 1):
+    if n_paths is not None and (isinstance(n_paths, bool) or not isinstance(n_paths, int | np.integer)
+                                or n_paths < 1):
         raise UserError(f"n_paths must be a positive integer, got {n_paths!r}")
+    if n_series is not None:  # refuse what cannot fit in memory before allocating it
+        from ...memory import check_memory, forecast_bytes
+
+        check_memory(forecast_bytes(int(h), n_series), f"h={h}")
+        if n_paths is not None:
+            check_memory(24.0 * int(n_paths) * int(h) * n_series,
+                         f"n_paths={n_paths:,} x h={h} x {n_series} series",
+                         "use fewer paths or a shorter horizon")
+
+
+def _n_series(df) -> int:
+    if isinstance(df, pd.DataFrame) and "unique_id" in df.columns:
+        return max(int(df["unique_id"].nunique()), 1)
+    return 1  # the frame's own checks (split_series) name what is wrong with it
 
 
 def _level_name(lv) -> str:
@@ -86,7 +103,7 @@ def forecast(df: pd.DataFrame, h: int, level=(80, 95), model: str = "auto", seed
         bad ``h``, ``level`` or ``model``.
     """
     level = tuple(level)
-    _check_args(h, level)
+    _check_args(h, level, seed=seed, n_series=_n_series(df))
     result = fit(df, h, model=model, n_jobs=n_jobs, pooling=pooling)
     frames = []
     bounds = {lv: result.intervals(lv) for lv in level}
@@ -134,7 +151,7 @@ def sample_paths(df: pd.DataFrame, h: int, n_paths: int = 1000, model: str = "au
         ``unique_id``, ``ds``, ``sample_id`` (0..n_paths-1), ``y``; sorted by series,
         sample, date.
     """
-    _check_args(h, (), n_paths)
+    _check_args(h, (), n_paths, seed=seed, n_series=_n_series(df))
     result = fit(df, h, model=model, n_jobs=n_jobs, pooling=pooling)
     rng = np.random.default_rng(seed)
     frames = []

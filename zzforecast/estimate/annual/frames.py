@@ -17,6 +17,9 @@ __all__ = ["Series", "split_series", "future_ds", "MIN_LENGTH", "read_long_table
 
 # Fewer points than this cannot carry a trend, a validation origin and an error.
 MIN_LENGTH = 3
+# Beyond this a forecast's arithmetic (squares, interval products) overflows float64; real
+# series in any unit stay far below it.
+MAX_ABS_VALUE = 1e100
 
 
 @dataclass(frozen=True)
@@ -80,12 +83,23 @@ def split_series(df: pd.DataFrame, *, min_length: int = MIN_LENGTH, id_col: str 
             problems.append(_problem(uid, f"missing or infinite value at ds={first}",
                                      target_col))
             continue
+        if np.abs(y.to_numpy(dtype=float)).max() > MAX_ABS_VALUE:
+            problems.append(_problem(uid, f"value {y.abs().max():g} is beyond ±{MAX_ABS_VALUE:g}: "
+                                          "forecasts would overflow; rescale the series (units)",
+                                     target_col))
+            continue
         ds = g[time_col]
         if ds.duplicated().any():
             problems.append(_problem(uid, f"duplicated ds {ds[ds.duplicated()].iloc[0]}",
                                      time_col))
             continue
         ds_values = ds.to_numpy()
+        if ds_values.dtype == object:
+            kinds = {type(v).__name__ for v in ds_values}
+            if len(kinds) > 1:
+                problems.append(_problem(uid, "ds mixes " + " and ".join(sorted(kinds))
+                                         + "; use integer years or dates, not both", time_col))
+                continue
         if np.issubdtype(ds_values.dtype, np.floating) and np.all(np.isfinite(ds_values)) \
                 and np.all(ds_values % 1 == 0):
             ds_values = ds_values.astype(np.int64)  # 2005.0 -> 2005
