@@ -397,7 +397,19 @@ def assess(simulation, bundle, *, tolerance: float = DEFAULT_TOLERANCE,
         frame[col] = pd.to_numeric(frame[col], errors="coerce")
     frame.attrs["not_assessed"] = skipped
     frame.attrs["no_official_target"] = placeholders
+    frame.attrs["zone_deflators"] = _zone_deflators(simulation, bundle)
     return frame
+
+
+def _zone_deflators(simulation, bundle) -> dict:
+    """Each simulated zone's price change by industry (data/deflators.csv), if given."""
+    from .data.deflators import zone_deflators
+
+    clusters = getattr(bundle, "clusters", None)
+    if clusters is None or simulation.year is None:
+        return {}
+    found = zone_deflators(getattr(bundle, "deflators", None), clusters, int(simulation.year))
+    return {k: v for k, v in found.items() if k in simulation.cluster_ids}
 
 
 def _published_fields(out: _Outcomes, scope: str, indicator: str, kind: str, value: float,

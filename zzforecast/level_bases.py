@@ -39,6 +39,7 @@ __all__ = [
     "DEFLATOR_SHIFTS",
     "deflator_assumption",
     "deflator_sensitivity",
+    "industry_deflators",
     "deflator_record",
     "level_bases",
     "format_level_bases",
@@ -108,13 +109,31 @@ def deflator_sensitivity(simulation, assessment: pd.DataFrame,
     """
     sim = simulation
     cols = ["target_id", "scope", "target", "shift", "deflator_mean", "p_attain"]
+    mean = deflator_assumption(sim)["mean"] or 0.0
+    out = []
+    for r, parts in _iav_rows(sim, assessment):
+        real, price, rest, _ = parts
+        for shift in shifts:
+            out.append({"target_id": r.target_id, "scope": r.scope, "target": float(r.target),
+                        "shift": float(shift), "deflator_mean": mean + float(shift),
+                        "p_attain": _p(real * (price + rest[None] * float(shift)), r)})
+    return pd.DataFrame(out, columns=cols)
+
+
+def _p(levels: np.ndarray, r) -> float:
+    level = np.nansum(levels, axis=1)
+    level = level[np.isfinite(level)]
+    return (float(np.mean(level <= r.target)) if r.comparison == "<="
+            else float(np.mean(level >= r.target)))
+
+
+def _iav_rows(sim, assessment: pd.DataFrame):
+    """(row, (real level, price factor, rest share, zone ids)) per IAV level target."""
     if assessment is None or not len(assessment):
-        return pd.DataFrame(columns=cols)
+        return
     rows = assessment[(assessment["kind"] == "level")
                       & assessment["indicator"].map(_deflated)
                       & assessment["scope"].isin(_SCOPES)]
-    mean = deflator_assumption(sim)["mean"] or 0.0
-    out = []
     for r in rows.itertuples(index=False):
         if r.indicator not in sim.indicators:
             continue
@@ -133,21 +152,51 @@ def deflator_sensitivity(simulation, assessment: pd.DataFrame,
         fallback = np.where((month >= 2) & (deflator_assumption(sim)["ytd_gap"] is not None),
                             1 - share, 1.0)
         rest = _rest_share(price, np.asarray(sim.deflator), fallback)
-        for shift in shifts:
-            level = np.nansum(real * (price + rest[None] * float(shift)), axis=1)
-            level = level[np.isfinite(level)]
-            p = (float(np.mean(level <= r.target)) if r.comparison == "<="
-                 else float(np.mean(level >= r.target)))
-            out.append({"target_id": r.target_id, "scope": r.scope, "target": float(r.target),
-                        "shift": float(shift), "deflator_mean": mean + float(shift),
-                        "p_attain": p})
+        zones = [sim.cluster_ids[i] for i in np.asarray(idx)[ok]]
+        yield r, (real, price, rest, zones)
+
+
+def industry_deflators(simulation, assessment: pd.DataFrame) -> pd.DataFrame:
+    """P(each IAV level target) with each zone's remaining months priced by its industries.
+
+    Uses ``assessment.attrs["zone_deflators"]`` (set by :func:`zzforecast.attain.assess`
+    from ``data/deflators.csv``): a listed zone's price change for the months to come is
+    its industries' mean instead of the scenario mean (the scenario's spread kept); other
+    zones keep the scenario. Empty without the file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``target_id, scope, target, p_attain, zones_by_industry, zones, mean_weighted``
+        (the rest-of-year price change weighted by the zones' real levels).
+    """
+    cols = ["target_id", "scope", "target", "p_attain", "zones_by_industry", "zones",
+            "mean_weighted"]
+    zone_means = (getattr(assessment, "attrs", {}) or {}).get("zone_deflators") or {}
+    if not zone_means:
+        return pd.DataFrame(columns=cols)
+    sim = simulation
+    mean = deflator_assumption(sim)["mean"] or 0.0
+    out = []
+    for r, (real, price, rest, zones) in _iav_rows(sim, assessment):
+        own = np.array([zone_means[z]["mean"] if z in zone_means else mean for z in zones])
+        weight = np.nanmean(real, axis=0) * rest
+        out.append({"target_id": r.target_id, "scope": r.scope, "target": float(r.target),
+                    "p_attain": _p(real * (price + rest[None] * (own - mean)[None]), r),
+                    "zones_by_industry": int(sum(z in zone_means for z in zones)),
+                    "zones": len(zones),
+                    "mean_weighted": float(np.sum(weight * own) / np.sum(weight))
+                    if np.sum(weight) > 0 else None})
     return pd.DataFrame(out, columns=cols)
 
 
 def deflator_record(simulation, assessment: pd.DataFrame) -> dict:
     """The JSON block: the assumption and the sensitivity of P(IAV level target)."""
     sens = deflator_sensitivity(simulation, assessment)
+    industry = industry_deflators(simulation, assessment)
     return {**deflator_assumption(simulation),
+            "by_industry": [{k: (round(v, 6) if isinstance(v, float) else v)
+                             for k, v in rec.items()} for rec in industry.to_dict("records")],
             "note": ("IAV level targets are nominal, growth real: the nominal level uses the "
                      "year's published January-m nominal/real gap for the months it covers "
                      "and the scenario's deflator (mean, sd) for the rest; 'sensitivity' "
@@ -183,6 +232,7 @@ _WORDS = {
         "defl_none": "情景假设：价格变动均值{mean}、标准差{sd}；本年数据尚不能测算名义/实际差。",
         "sens": "{target}实现概率随价格假设变化：",
         "sens_item": "均值{mean}时{p}",
+        "industry": "按行业价格（data/deflators.csv，{k}/{n}个集聚区按主导产业取值，余下月份加权{mean}）：{scope}规上工业增加值≥{target}实现概率{p}。",
         "names": {"fai": "固定资产投资", "iav": "规上工业增加值", "revenue": "主营业务收入",
                   "employment": "从业人员"},
         "scope": {"city": "全市", "provincial": "省级集聚区", "municipal": "市级专业园区"},
@@ -200,6 +250,7 @@ _WORDS = {
         "defl_none": "Scenario: price change mean {mean}, sd {sd}; the year's data do not yet show a nominal/real gap.",
         "sens": "P({target}) as the price assumption moves: ",
         "sens_item": "mean {mean}: {p}",
+        "industry": "With prices by industry (data/deflators.csv; {k} of {n} zones priced by their lead industries, remaining months {mean} weighted): P({scope} IAV ≥ {target}) = {p}.",
         "names": {"fai": "FAI", "iav": "IAV", "revenue": "revenue", "employment": "employment"},
         "scope": {"city": "city", "provincial": "provincial clusters",
                   "municipal": "municipal parks"},
@@ -273,6 +324,11 @@ def _deflator_lines(simulation, assessment, lang: str) -> list[str]:
         items = [w["sens_item"].format(mean=_signed(r.deflator_mean), p=_pct(r.p_attain))
                  for r in part.itertuples(index=False)]
         lines.append(w["sens"].format(target=target) + w["sep"].join(items))
+    for r in industry_deflators(simulation, assessment).itertuples(index=False):
+        lines.append(w["industry"].format(
+            scope=w["scope"].get(r.scope, r.scope), target=f"{r.target:,.0f}",
+            k=r.zones_by_industry, n=r.zones, mean=_signed(r.mean_weighted),
+            p=_pct(r.p_attain)))
     return lines
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import DataError, Problem
+from .deflators import DEFLATORS_FILE, read_deflators
 from .io import file_digest, read_table
 from .loaders import (
     check_observations,
@@ -90,6 +91,9 @@ class Bundle:
         Days after a period ends by which its figures are published
         (``params/release_lags.yaml``, else the defaults); an as-of uses only rows whose
         vintage is on or before its publication date (:mod:`zzforecast.data.vintages`).
+    deflators : pandas.DataFrame or None
+        Price changes by industry (``data/deflators.csv``, optional; see
+        :mod:`zzforecast.data.deflators`).
     """
 
     clusters: pd.DataFrame
@@ -108,6 +112,7 @@ class Bundle:
     year: int | None = None
     plan: Plan | None = None
     release_lags: ReleaseLags = DEFAULT_LAGS
+    deflators: pd.DataFrame | None = None
 
     @property
     def cluster_ids(self) -> tuple[str, ...]:
@@ -219,6 +224,11 @@ def collect(data_dir: str | Path, params_dir: str | Path, year: int | None = Non
     if data_dir.is_dir() and published.is_file():  # optional
         data_files.append(published)
         attempt("published", read_published_totals, published)
+    parts["deflators"] = None
+    deflators = data_dir / DEFLATORS_FILE
+    if data_dir.is_dir() and deflators.is_file():  # optional
+        data_files.append(deflators)
+        attempt("deflators", read_deflators, deflators)
 
     if not params_dir.is_dir():
         problems.append(Problem(str(params_dir), None, None,
@@ -367,5 +377,6 @@ def load_bundle(data_dir: str | Path = "data", params_dir: str | Path = "params"
         vintage=vintage, synthetic=synthetic, files=tuple(data_files + params_files),
         published=parts.get("published"), year=parts["year"], plan=parts["plan"],
         release_lags=parts.get("release_lags") or DEFAULT_LAGS,
+        deflators=parts.get("deflators"),
     )
 
