@@ -41,9 +41,17 @@ def case():
         assert hit.sum() == 1
         obs.loc[hit, "value"] = value
 
+    def scale_year(year, month, value):  # every month of the year, so levels keep rising
+        rows = ((obs["cluster_id"] == "c00") & (obs["indicator"] == "fai")
+                & (obs["measure"] == "level") & (obs["frequency"] == "monthly_ytd")
+                & obs["period"].str.startswith(f"{year}-"))
+        at = rows & (obs["period"] == f"{year}-{month:02d}")
+        obs.loc[rows, "value"] *= value / float(obs.loc[at, "value"].iloc[0])
+        obs.loc[at, "value"] = value
+
     put("fai", "level", "annual", "2016", 1000.0)
-    put("fai", "level", "monthly_ytd", "2016-07", 500.0)
-    put("fai", "level", "monthly_ytd", "2017-07", 557.0)
+    scale_year(2016, 7, 500.0)
+    scale_year(2017, 7, 557.0)
     put("fai", "growth", "monthly_ytd", "2017-07", 0.123)
     targets = [FakeTarget("fai_level_city", "fai", "city", "level", 1130.0, unit="亿元"),
                FakeTarget("fai_growth_city", "fai", "city", "growth", 0.13),
