@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import DataError, Problem
+from ..exceptions import DataError, Problem, UserError
 from .loaders import MAX_PROBLEMS, check_observations
 from .schemas import GROWTH_UNIT, INDICATORS, OBSERVATIONS_COLUMNS, UNIT_FACTORS
 
@@ -179,11 +179,36 @@ def write_ledger_template(path: str | Path, clusters: pd.DataFrame | None = None
     from .io import atomic_write, os_problem
 
     buffer = io.BytesIO()
+    failed = None
     try:
         wb.save(buffer)  # openpyxl spools sheets through temporary files
     except OSError as exc:
         raise os_problem(path, exc) from None
+    except Exception as exc:
+        # With lxml installed, a spool file that cannot be written (full disk, ulimit -f)
+        # surfaces as lxml's SerialisationError (IO_ENOSPC, IO_EFBIG), not as an OSError.
+        if type(exc).__name__ != "SerialisationError":
+            raise
+        failed = str(exc)
+    if failed is not None:
+        _collect_quietly()
+        raise UserError(f"{path}: the workbook could not be written ({failed}: the disk is "
+                        "full or a file-size limit is set); the existing file is untouched")
     return atomic_write(path, buffer.getvalue(), make_parents=True)
+
+
+def _collect_quietly() -> None:
+    """Collect the half-written workbook's writers now: closing them repeats the same disk
+    error, which Python would otherwise print as an 'Exception ignored' traceback."""
+    import gc
+    import sys
+
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda _unraisable: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 _INSTRUCTIONS = (
