@@ -140,3 +140,134 @@ def test_index_opens_with_the_headlines(tmp_path):
     page = write_index(tmp_path, run, lang="zh").read_text(encoding="utf-8")
     assert page.index("达标概率约26%") < page.index('href="overview.html"')
     assert "合成数据" in page
+
+
+# --------------------------------------------------------------------------- summaries
+
+def test_summary_csv_reads_with_no_options_city_first(tmp_path):
+    from zzforecast.render import summary_frame, write_summary
+
+    overview = {"targets": [
+        {"target_id": "fai_provincial_growth", "scope": "provincial", "indicator": "fai",
+         "kind": "growth", "target": 0.14, "p_attain": 0.2},
+        {"target_id": "fai_city_growth", "scope": "city", "indicator": "fai", "kind": "growth",
+         "target": 0.13, "p_attain": 0.3}]}
+    zones = [{"cluster_id": "airport", "name_zh": "航空港", "name_en": "Airport", "targets": [],
+              "no_official_target": [{"indicator": "fai"}, {"indicator": "iav"}]}]
+    frame = summary_frame(zones, overview=overview)
+    write_summary(frame, tmp_path / "summary.csv", tmp_path / "summary.xlsx",
+                  notice="合成数据，仅用于演示")
+    back = pd.read_csv(tmp_path / "summary.csv")
+    assert back.columns[0] == "cluster_id" and "p_attain" in back.columns
+    assert list(back["cluster_id"]) == ["city", "provincial", "airport"]
+    assert back.loc[0, "p_attain"] == 0.3 and back.loc[0, "name_zh"] == "全市产业集聚区"
+    assert list(back["derived_target"]) == [False, False, True]
+    assert back.loc[2, "no_official_target"] == "fai;iav"
+    assert (back["notice"] == "合成数据，仅用于演示").all()
+    from openpyxl import load_workbook
+
+    book = load_workbook(tmp_path / "summary.xlsx")
+    assert book.sheetnames == ["汇总", "summary", "notice"]
+    sheet = book["汇总"]
+    head = [c.value for c in sheet[1]]
+    col = head.index("达标概率") + 1
+    assert sheet.cell(row=2, column=col).value == 0.3
+    assert sheet.cell(row=2, column=col).number_format == "0.0%"
+    assert sheet.cell(row=2, column=head.index("目标值") + 1).number_format == "0.0%"
+    assert sheet.cell(row=2, column=head.index("指标") + 1).value == "固定资产投资"
+    machine = [c.value for c in book["summary"][1]]
+    assert machine[:3] == ["cluster_id", "name_zh", "name_en"]
+
+
+@pytest.mark.slow
+def test_the_batch_summary_and_overview_are_a_briefing(tmp_path_factory):
+    from report_fixtures import small_batch
+
+    out = small_batch(tmp_path_factory).out_dir
+    summary = pd.read_csv(out / "summary.csv")
+    assert summary.loc[0, "cluster_id"] == "city" and summary.loc[0, "row_kind"] == "aggregate"
+    assert set(summary["cluster_id"]) >= {"city", "provincial", "airport", "xinmi"}
+    assert summary["notice"].str.contains("合成").all()
+    page = (out / "overview.html").read_text(encoding="utf-8")
+    first = page[:page.index("扇形图")]  # the headlines come before the first chart
+    assert "达标概率约" in first and "个百分点" in first and "亿元" in first
+    for words in ("各产业集聚区位次", "方案全部目标的状态", "合成"):
+        assert words in page, words
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "达标概率约" in index and index.index("达标概率约") < index.index("airport.html")
+    assert 'href="briefing.docx"' in index
+    from docx import Document
+
+    doc = Document(out / "briefing.docx")
+    assert any("达标概率约" in p.text for p in doc.paragraphs) and len(doc.tables) == 2
+
+
+# --------------------------------------------------------------------------- Word
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_briefing_docx_opens_with_the_headline_and_the_progress_table(run, tmp_path, lang):
+    pytest.importorskip("docx")
+    from docx import Document
+
+    from zzforecast.briefing_docx import write_briefing_docx
+    from zzforecast.report_content import OverviewReport, ReportInputs
+
+    bundle, sim, table = run
+    inputs = ReportInputs(bundle=bundle, simulation=sim, assessment=table, scenarios=None,
+                          precomputed=True, year=2017, as_of="2017-07", scenario="baseline",
+                          lang=lang)
+    res = OverviewReport(inputs).results()
+    path = write_briefing_docx(res, tmp_path / "briefing.docx", lang=lang,
+                               notice="合成数据，仅用于演示方法")
+    doc = Document(path)
+    text = "\n".join(p.text for p in doc.paragraphs)
+    key = "text_en" if lang == "en" else "text_zh"
+    assert res["headlines"][0][key] in text
+    assert "合成数据，仅用于演示方法" in doc.sections[0].header.paragraphs[0].text
+    footer = doc.sections[0].footer.paragraphs[0]._element.xml
+    assert "PAGE" in footer  # a page number on every page
+    progress, ranking = doc.tables
+    head = [c.text for c in progress.rows[0].cells]
+    assert head[3] == ("1–m月累计" if lang == "zh" else "Jan-m level")
+    cells = [c.text for c in progress.rows[1].cells]
+    city = [r for r in res["progress"] if r["scope"] == "city" and r["indicator"] == "fai"][0]
+    assert cells[4] == f"{100 * city['cum_growth']:.1f}%"
+    assert len(ranking.rows) == len(sim.cluster_ids) + 1
+
+
+# --------------------------------------------------------------------------- combined PDF
+
+def test_the_combined_pdf_has_a_cover_contents_page_numbers_and_the_mark_on_every_page(
+        tmp_path):
+    pytest.importorskip("weasyprint")
+    from pypdf import PdfReader
+
+    from zzforecast.briefing_pdf import write_combined_pdf
+    from zzforecast.render import html_page
+
+    notice = "【合成数据】本报告所用数据为合成数据，仅用于演示方法。"
+    long_table = "".join(f"<p>第{i}段：郑州航空港产业集聚区固定资产投资达标概率</p>"
+                         for i in range(80))  # several pages
+    (tmp_path / "overview.html").write_text(html_page("总览", "<h1>全市总览</h1>" + long_table))
+    (tmp_path / "airport.html").write_text(html_page("航空港", "<h1>航空港</h1><p>短</p>"))
+    run = {"year": 2017, "as_of": "2017-07", "scenario": "baseline", "notice": notice,
+           "started": "2017-08-20T00:00:00", "provenance": {"vintage": "2017-08-15"},
+           "jobs": [{"name": "airport", "kind": "cluster", "status": "ok", "name_zh": "航空港"},
+                    {"name": "overview", "kind": "overview", "status": "ok"},
+                    {"name": "gone", "kind": "cluster", "status": "failed"}]}
+    pdf = write_combined_pdf(tmp_path, run, lang="zh")
+    pages = [" ".join(p.extract_text().split()) for p in PdfReader(pdf).pages]
+    n = len(pages)
+    assert n >= 4
+    squeeze = [p.replace(" ", "") for p in pages]
+    assert "2017年郑州市产业集聚区目标达成分析报告" in squeeze[0]  # the cover
+    assert "目录" in squeeze[1] and "全市总览" in squeeze[1] and "航空港" in squeeze[1]
+    for i, text in enumerate(squeeze):
+        assert notice in text, f"page {i + 1} lacks the synthetic mark"
+        if i:  # the cover has no number
+            assert f"第{i + 1}页，共{n}页" in text, f"page {i + 1}: {text[-60:]}"
+    assert "郑州航空港产业集聚区固定资产投资达标概率" in "".join(squeeze)  # Chinese extractable
+    # the overview comes first, then the zone; the contents give its page
+    first_zone = next(i for i, t in enumerate(squeeze) if t.startswith(notice + "航空港")
+                      or "航空港短" in t)
+    assert squeeze[1].count(".") > 10 and str(first_zone + 1) in squeeze[1]

@@ -93,3 +93,27 @@ def test_a_hostile_cluster_name_shows_as_text(browser, tmp_path):
     assert page.eval_on_selector_all("script", "els => els.length") == 0
     page.close()
     assert not dialogs
+
+
+@pytest.mark.slow
+def test_the_answer_is_on_the_first_screen_of_index_and_overview(browser, tmp_path_factory):
+    """Issue 13: headline sentences on the first screen, the progress table, a fan chart
+    with its alt text, no console errors (checked by _check_page)."""
+    from report_fixtures import small_batch
+
+    out = small_batch(tmp_path_factory).out_dir
+    for name in ("index.html", "overview.html", "airport.html"):
+        _check_page(browser, out / name)
+    page = browser.new_page(viewport={"width": 1200, "height": 1000})
+    for name in ("index.html", "overview.html"):
+        page.goto((out / name).as_uri(), wait_until="load")
+        first = page.eval_on_selector_all(
+            "li.headline", "els => els.filter(e => e.getBoundingClientRect().top < 1000)"
+                           ".map(e => e.innerText)")
+        assert first and "达标概率约" in first[0] and "个百分点" in first[0], (name, first)
+    page.goto((out / "overview.html").as_uri(), wait_until="load")
+    alts = page.eval_on_selector_all("img", "els => els.map(e => e.alt)")
+    assert any(a.startswith("扇形图") for a in alts), alts
+    headers = page.eval_on_selector_all("th", "els => els.map(e => e.innerText)")
+    assert "1–m月累计" in headers and "位次" in headers
+    page.close()

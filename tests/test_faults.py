@@ -232,7 +232,7 @@ def test_a_cluster_with_too_short_history_fails_with_the_reason(tmp_path):
                        out_dir=out, n_paths=300, seed=1, data_dir=data,
                        params_dir=ROOT / "params", overview=False)
     assert result.exit_code == EXIT_PARTIAL
-    final = out / "2017" / "baseline"
+    final = out / "2017" / "2017-07" / "baseline"
     run = json.loads((final / "run.json").read_text(encoding="utf-8"))
     (failure,) = run["failed"]
     assert failure["name"] == "xinmi" and failure["ename"] == "InsufficientData"

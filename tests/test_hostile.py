@@ -206,7 +206,7 @@ def test_bad_argument_exits_2_and_writes_nothing(work, capsys, argv, words):
 def test_bad_report_batch_keeps_previous_reports(work, capsys, argv, words):
     """A bad batch argument leaves an existing report folder untouched."""
     require_kernel()
-    old = work / "out" / "2017" / "baseline"
+    old = work / "out" / "2017" / "2017-07" / "baseline"
     old.mkdir(parents=True)
     (old / "index.html").write_text("<p>previous good reports</p>", encoding="utf-8")
     (old / "run.json").write_text('{"jobs": []}', encoding="utf-8")  # a batch's folder

@@ -76,8 +76,9 @@ def test_item1_symlinked_batch_folder_is_refused_by_reports_exit_2(tmp_path, cap
         (tmp_path / "out").mkdir()
         (tmp_path / "out" / "2017").symlink_to(mine, target_is_directory=True)
     else:
-        (tmp_path / "out" / "2017").mkdir(parents=True)
-        (tmp_path / "out" / "2017" / "baseline").symlink_to(mine, target_is_directory=True)
+        (tmp_path / "out" / "2017" / "2017-07").mkdir(parents=True)
+        (tmp_path / "out" / "2017" / "2017-07" / "baseline").symlink_to(
+            mine, target_is_directory=True)
     code = main(["reports", "--year", "2017", "--as-of", "2017-07", "--n-paths", "50",
                  "--workers", "1", "--data", str(ROOT / "data"), "--params",
                  str(ROOT / "params"), "--out", "out", "--no-progress"])

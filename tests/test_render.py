@@ -87,7 +87,8 @@ def test_summary_tables_round_trip(tmp_path):
     back = pd.read_csv(tmp_path / "s.csv", comment="#", encoding="utf-8-sig")
     assert back["p_attain"].tolist()[:3] == [0.7, 0.4, 0.9]
     xlsx = pd.read_excel(tmp_path / "s.xlsx", sheet_name=None)
-    assert set(xlsx) == {"notice", "summary"} and len(xlsx["summary"]) == 4
+    assert list(xlsx) == ["汇总", "summary", "notice"] and len(xlsx["summary"]) == 4
+    assert "达标概率" in xlsx["汇总"].columns and "p_attain" in xlsx["summary"].columns
 
 
 def test_index_escapes_names_and_links_only_existing_files(tmp_path):

@@ -178,7 +178,7 @@ def test_batch_builds_every_report_file_from_one_simulation(tmp_path_factory):
     result = small_batch(tmp_path_factory)
     assert result.exit_code == EXIT_OK, result.run["failed"]
     out = result.out_dir
-    assert out.parts[-2:] == ("2017", "baseline")
+    assert out.parts[-3:] == ("2017", "2017-07", "baseline")  # one folder per vintage
     names = {p.name for p in out.iterdir()}
     for cid in (*CLUSTERS, "overview"):
         assert {f"{cid}.ipynb", f"{cid}.html", f"{cid}.json"} <= names

@@ -268,7 +268,7 @@ def test_report_batch_offline_escapes_names_and_stays_in_its_folder(copy):
               "--data", "data", "--params", "params", cwd=copy, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     assert not log.exists(), log.read_text(encoding="utf-8")
-    folder = copy / "out" / "2017" / "baseline"
+    folder = copy / "out" / "2017" / "2017-07" / "baseline"
     escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
     for page in ("airport.html", "overview.html", "index.html"):
         text = (folder / page).read_text(encoding="utf-8")

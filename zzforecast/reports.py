@@ -628,7 +628,8 @@ def _batch_lock(final: Path):
 
 # Files and folders a batch writes into its report folder besides the per-job files
 # listed in run.json (``jobs[*].files``).
-_BATCH_FILES = ("run.json", "index.html", "summary.csv", "summary.xlsx", "_fonts", "_failed")
+_BATCH_FILES = ("run.json", "index.html", "summary.csv", "summary.xlsx", "briefing.docx",
+                "reports.pdf", "_fonts", "_failed")
 
 
 def _foreign_entries(folder: Path) -> list[str]:
@@ -851,15 +852,22 @@ def run_notebooks(
         if summary:
             import json
 
-            results = []
+            results, overview = [], None
             for r in ok:
                 path = staging / f"{r['name']}.json"
                 if r["kind"] == "cluster" and path.is_file():
                     results.append(json.loads(path.read_text(encoding="utf-8")))
+                elif r["kind"] == "overview" and path.is_file() and overview is None:
+                    overview = json.loads(path.read_text(encoding="utf-8"))  # city rows first
             failures = [r | {"cluster_id": r["name"]} for r in records
                         if r["status"] != "ok" and r["kind"] == "cluster"]
-            write_summary(summary_frame(results, failures), staging / "summary.csv",
-                          staging / "summary.xlsx", notice=notice)
+            write_summary(summary_frame(results, failures, overview=overview),
+                          staging / "summary.csv", staging / "summary.xlsx", notice=notice)
+            if overview is not None:  # the briefing as Word, from the overview's numbers
+                from .briefing_docx import write_briefing_docx
+
+                write_briefing_docx(overview, staging / "briefing.docx", lang=lang,
+                                    notice=notice)
         installed = bool(ok)
         run = {
             **info,
@@ -881,6 +889,10 @@ def run_notebooks(
         # Notebooks plus whatever the caller did first (the batch: loading, simulating).
         run["seconds_total"] = round(run["seconds"] + float(info.get("setup_seconds", 0)), 3)
         write_json(staging / "run.json", run)
+        if pdf and ok:  # one attachable PDF: cover, contents, every report, numbered pages
+            from .briefing_pdf import write_combined_pdf
+
+            write_combined_pdf(staging, run, lang=lang)
         write_index(staging, run, lang=lang)
         if web_fonts:
             embed_web_fonts(staging)
@@ -990,7 +1002,8 @@ def run_batch(
     scheduler : str, optional
         Dask distributed scheduler address; notebook runs become tasks on its workers.
     out_dir : path
-        Root folder; reports go to ``<out_dir>/<year>/<scenario>/``.
+        Root folder; reports go to ``<out_dir>/<year>/<as_of>/<scenario>/`` (one folder
+        per data vintage, so monthly runs never overwrite each other).
     pdf : bool
         Also write PDFs (WeasyPrint).
     lang : {"zh", "en"}
@@ -1051,18 +1064,51 @@ def run_batch(
     check_memory(simulation_bytes(n_paths, len(bundle.clusters) * 4), f"n_paths {n_paths:,}",
                  f"use --n-paths {most:,} or fewer" if most else "")
     root = Path(out_dir).resolve()
-    final = root / str(year) / scenario
+    from .estimate.asof import parse_as_of
+
+    vintage = "{}-{:02d}".format(*parse_as_of(as_of))
+    # One folder per data vintage (DESIGN.md section 4): months never overwrite each other.
+    final = root / str(year) / vintage / scenario
     for folder in (root, *root.parents):  # say so now, not after simulating
         if folder.exists() and not folder.is_dir():
             raise UserError(f"out_dir {out_dir}: {folder} is a file, not a folder")
+    for folder in (root / str(year), root / str(year) / vintage):  # the year's folders too
+        if folder.is_symlink():
+            raise UserError(f"{folder} is a symbolic link; report folders must be real "
+                            "folders (remove the link or pass another --out)")
+        if folder.exists() and not folder.is_dir():
+            raise UserError(f"{folder} is a file, not a folder; pass another --out")
     _check_report_folder(final)  # links and the user's own files: refused before any work
+    # Folders this batch creates, removed again (when still empty) if it fails early, so a
+    # refused vintage leaves nothing behind.
+    created = [f for f in (final.parent, final.parent.parent) if not f.exists()]
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         from .data.io import os_problem
 
         raise os_problem(final.parent, exc) from None
+    try:
+        return _locked_batch(bundle, selected, final, year=year, as_of=as_of,
+                             scenario=scenario, workers=workers, scheduler=scheduler, pdf=pdf,
+                             lang=lang, n_paths=n_paths, seed=seed, timeout=timeout,
+                             data_dir=data_dir, params_dir=params_dir, overview=overview,
+                             kernel_name=kernel_name, progress=progress,
+                             cluster_notebook=cluster_notebook,
+                             overview_notebook=overview_notebook)
+    except BaseException:
+        for folder in created:  # deepest first
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+        raise
 
+
+def _locked_batch(bundle, selected, final, *, year, as_of, scenario, workers, scheduler, pdf,
+                  lang, n_paths, seed, timeout, data_dir, params_dir, overview, kernel_name,
+                  progress, cluster_notebook, overview_notebook) -> BatchResult:
+    """Simulate and run the notebooks under the folder's batch lock."""
     started = time.perf_counter()
     n_jobs = len(selected) + (1 if overview else 0)
     workers = max(1, min(int(workers or os.cpu_count() or 1), n_jobs))

@@ -27,7 +27,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         description=(
             "Run the joint simulation once, then execute notebooks/cluster_report.ipynb "
             "for each cluster and notebooks/city_overview.ipynb with papermill (kernel "
-            "'zzforecast'), writing <out>/<year>/<scenario>/: <cluster>.ipynb, .html, "
+            "'zzforecast'), writing <out>/<year>/<as_of>/<scenario>/ (one folder per data "
+            "vintage, so months never overwrite each other): <cluster>.ipynb, .html, "
             ".json (and .pdf), index.html, summary.csv, summary.xlsx and run.json. The "
             "folder is replaced only when the new batch is complete. Exit codes: 0 all "
             "built, 3 partial (see run.json), 1 nothing built, 2 bad input."
