@@ -41,6 +41,7 @@ __all__ = [
     "resolve_dirs",
     "compare_scenarios",
     "scenario_explorer",
+    "explorer_scenario",
     "ClusterReport",
     "OverviewReport",
     "figure_html",
@@ -533,6 +534,19 @@ class _Report:
             parts.append(table_html(frame))
         return _display_html("".join(parts))
 
+    def _assumptions_html(self, names: list[str]) -> str:
+        """Each scenario's assumptions, read from its params file, side by side."""
+        from .scenarios import load_scenario, scenario_assumptions
+
+        try:
+            scenarios = [load_scenario(self.inputs.bundle.params_dir, n) for n in names]
+        except Exception:  # noqa: BLE001 - a scenario file gone since the batch ran
+            return ""
+        zh = self.lang == "zh"
+        return (_p("情景假设（取自参数文件 params/scenarios/）：" if zh else
+                   "The scenarios' assumptions (from params/scenarios/):")
+                + table_html(scenario_assumptions(scenarios, self.lang)))
+
     def _figure(self, fig, alt: str) -> str:
         try:
             return figure_html(fig, alt=alt)
@@ -558,11 +572,23 @@ class _Report:
         rows["label"] = [label(r) for _, r in rows.iterrows()]
         label_col = "scenario_zh" if self.lang == "zh" else "scenario_en"
         rows["scenario_label"] = rows[label_col] if label_col in rows else rows["scenario"]
+        parts.append(self._assumptions_html(list(dict.fromkeys(rows["scenario"].astype(str)))))
         if with_table:
-            wide = rows.pivot_table(index="label", columns="scenario_label", values="p_attain",
-                                    sort=False).map(lambda v: percent(v, 0))
+            zh = self.lang == "zh"
+            rows["shown"] = [
+                f"{percent(r['p_attain'], 0)}（{'中位数' if zh else 'median'} "
+                f"{_fmt_value(r.get('q50'), str(r.get('kind')), self._value_unit(str(r['indicator'])))}）"
+                if zh else
+                f"{percent(r['p_attain'], 0)} (median "
+                f"{_fmt_value(r.get('q50'), str(r.get('kind')), self._value_unit(str(r['indicator'])))})"
+                for _, r in rows.iterrows()]
+            wide = rows.pivot_table(index="label", columns="scenario_label", values="shown",
+                                    aggfunc="first", sort=False)
             wide.columns.name = None
             wide = wide.reset_index().rename(columns={"label": self.t("target")})
+            parts.append(_p("各情景的达标概率和全年中位数（同一随机种子，差异只来自假设）："
+                            if zh else "Each scenario's chance and median outcome (same seed: "
+                            "differences come from the assumptions only):"))
             parts.append(table_html(wide))
         parts.append(self._figure(scenario_chart(rows, scenario="scenario_label", lang=self.lang),
                                   self.t("scenarios")))
@@ -1217,7 +1243,7 @@ class OverviewReport(_Report):
         return self._scenario_section(
             lambda t: t["scope"].isin(["city", "provincial"]),
             lambda r: f"{scope_name(str(r['scope']), self.lang)}: {self._target_label(r)}",
-            with_table=False)
+            with_table=True)
 
     def results(self) -> dict:
         """The overview's JSON sidecar: city/provincial assessments and provenance."""
@@ -1275,12 +1301,38 @@ def _deflator_json(simulation, rows: pd.DataFrame) -> dict | None:
 
 # --------------------------------------------------------------------------- explorer
 
+def explorer_scenario(base, *, fai_shift: float = 0.0, iav_shift: float = 0.0,
+                      delay_months: float | None = None, deflator_mean: float | None = None):
+    """The scenario the explorer simulates: ``base`` with the sliders' changes.
+
+    Shifts are in percentage points added to the city's growth of the months to come;
+    ``None`` keeps the base value exactly (so an untouched explorer is the base scenario,
+    whatever its values).
+    """
+    import dataclasses
+
+    shift = {k: dict(v) for k, v in (base.growth_shift or {}).items()}
+    for ind, points in (("fai", fai_shift), ("iav", iav_shift)):
+        if points:
+            by_scope = shift.setdefault(ind, {})
+            by_scope["city"] = float(by_scope.get("city", 0.0)) + float(points) / 100
+    return dataclasses.replace(
+        base, growth_shift=shift,
+        delay_months=base.delay_months if delay_months is None else float(delay_months),
+        deflator_mean=base.deflator_mean if deflator_mean is None else float(deflator_mean))
+
+
 def scenario_explorer(bundle, year: int, as_of: str, scenario: str = "baseline", *,
-                      n_paths: int = 2000, seed: int = 0, lang: str = "zh"):
+                      n_paths: int = 10000, seed: int = 0, lang: str = "zh"):
     """An ipywidgets panel: sliders for growth shifts, project delay and the deflator.
 
-    Moving a slider re-runs the joint simulation (``n_paths`` paths, same seed) under the
-    adjusted scenario and refreshes the table of city and provincial probabilities.
+    It opens exactly at ``scenario`` (every slider starts at the file's value, and a
+    slider not moved passes the file's value itself, so no step rounding changes it) and
+    with the report's defaults (``n_paths`` 10,000, ``seed`` 0) shows the report's
+    numbers. Sliders update when released (``continuous_update=False``), so dragging
+    does not queue one simulation per pixel. Each update re-runs the joint simulation
+    under :func:`explorer_scenario` and refreshes the table of city and provincial
+    probabilities.
 
     Returns
     -------
@@ -1288,13 +1340,11 @@ def scenario_explorer(bundle, year: int, as_of: str, scenario: str = "baseline",
         The panel and its ``update()`` function (called once already, so the table is
         filled when the panel is first shown, and headless runs see real numbers).
     """
-    import dataclasses
-
     import ipywidgets as widgets
     from IPython.display import display
 
     from .attain import assess
-    from .scenarios import load_scenario
+    from .scenarios import load_scenario, scenario_assumptions
     from .simulate import simulate
 
     check_lang(lang)
@@ -1302,24 +1352,33 @@ def scenario_explorer(bundle, year: int, as_of: str, scenario: str = "baseline",
     zh = lang == "zh"
     style = {"description_width": "14em"}
     layout = widgets.Layout(width="38em")
-    fai = widgets.FloatSlider(value=0.0, min=-5.0, max=5.0, step=0.5, style=style, layout=layout,
-                              description=("投资" if zh else "FAI ") + text("growth_shift", lang))
-    iav = widgets.FloatSlider(value=0.0, min=-5.0, max=5.0, step=0.5, style=style, layout=layout,
-                              description=("工业" if zh else "IAV ") + text("growth_shift", lang))
-    delay = widgets.FloatSlider(value=float(base.delay_months), min=0.0, max=12.0, step=1.0,
-                                style=style, layout=layout, description=text("project_delay", lang))
-    deflator = widgets.FloatSlider(value=round(100 * float(base.deflator_mean), 1), min=-5.0,
-                                   max=10.0, step=0.5, style=style, layout=layout,
-                                   description=text("deflator", lang) + " (%)")
+
+    def slider(value, lo, hi, step, description, fmt):
+        lo, hi = min(lo, value), max(hi, value)  # the file's value is always in range
+        return widgets.FloatSlider(value=value, min=lo, max=hi, step=step, style=style,
+                                   layout=layout, description=description,
+                                   continuous_update=False, readout_format=fmt)
+
+    fai = slider(0.0, -5.0, 5.0, 0.1, ("投资" if zh else "FAI ") + text("growth_shift", lang),
+                 ".1f")
+    iav = slider(0.0, -5.0, 5.0, 0.1, ("工业" if zh else "IAV ") + text("growth_shift", lang),
+                 ".1f")
+    delay = slider(float(base.delay_months), 0.0, 12.0, 0.1, text("project_delay", lang),
+                   ".1f")
+    deflator = slider(100 * float(base.deflator_mean), -5.0, 10.0, 0.1,
+                      text("deflator", lang) + " (%)", ".1f")
+    start = {w: w.value for w in (fai, iav, delay, deflator)}
     out = widgets.Output()
 
+    def moved(w) -> bool:
+        return abs(float(w.value) - float(start[w])) > w.step / 2
+
     def adjusted():
-        shift = {k: dict(v) for k, v in (base.growth_shift or {}).items()}
-        for ind, slider in (("fai", fai), ("iav", iav)):
-            by_scope = shift.setdefault(ind, {})
-            by_scope["city"] = float(by_scope.get("city", 0.0)) + slider.value / 100
-        return dataclasses.replace(base, growth_shift=shift, delay_months=float(delay.value),
-                                   deflator_mean=float(deflator.value) / 100)
+        return explorer_scenario(
+            base, fai_shift=fai.value if moved(fai) else 0.0,
+            iav_shift=iav.value if moved(iav) else 0.0,
+            delay_months=delay.value if moved(delay) else None,
+            deflator_mean=deflator.value / 100 if moved(deflator) else None)
 
     def update(*_):
         sim = simulate(bundle, year, as_of, adjusted(), n_paths=n_paths, seed=seed,
@@ -1336,9 +1395,13 @@ def scenario_explorer(bundle, year: int, as_of: str, scenario: str = "baseline",
             display(_display_html(table_html(table)))
         return frame
 
-    for slider in (fai, iav, delay, deflator):
-        slider.observe(update, names="value")
+    for w in (fai, iav, delay, deflator):
+        w.observe(update, names="value")
     update()
+    assumptions = widgets.HTML(
+        _p(("起点：" if zh else "Starting point: ") + base.label(lang)
+           + ("（参数文件中的假设如下）" if zh else " (its assumptions from the params file)"))
+        + table_html(scenario_assumptions([base], lang)))
     panel = widgets.VBox([widgets.HTML(html.escape(text("explorer_help", lang))),
-                          fai, iav, delay, deflator, out])
+                          fai, iav, delay, deflator, out, assumptions])
     return panel, update

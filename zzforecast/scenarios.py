@@ -36,7 +36,8 @@ from typing import Any
 from .data.schemas import CITY_SCOPE, INDICATORS, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
 from .exceptions import ParamsError, Problem, UserError
 
-__all__ = ["Scenario", "load_scenario", "list_scenarios", "parse_scenario", "SCENARIO_DIR"]
+__all__ = ["Scenario", "load_scenario", "list_scenarios", "parse_scenario",
+           "scenario_assumptions", "SCENARIO_DIR"]
 
 SCENARIO_DIR = "scenarios"
 _SCOPES = (CITY_SCOPE, PROVINCIAL_SCOPE, MUNICIPAL_SCOPE)
@@ -244,3 +245,66 @@ def parse_scenario(raw: Any, *, file: str = "<scenario>", expected_name: str | N
         deflator_sd=dsd, delay_months=delay, delay_sd_months=delay_sd,
         completion_rate=rate, completion_rate_sd=rate_sd,
     )
+
+
+def scenario_assumptions(scenarios, lang: str = "zh"):
+    """Each scenario's assumptions as its params file states them, side by side.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario
+        As :func:`load_scenario` returns them (the file's own values, not re-derived).
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per assumption (description, each non-zero growth shift by indicator and
+        scope in 个百分点 / points, volatility, deflator mean and sd, project delay and its
+        spread, completion rate and its spread, the file), one column per scenario label.
+    """
+    import pandas as pd
+
+    from .report_text import check_lang, indicator_name, scope_name
+
+    zh = check_lang(lang) == "zh"
+    pts = "个百分点" if zh else " points"
+
+    def shift_rows():
+        keys = []
+        for sc in scenarios:
+            for ind, by in (sc.growth_shift or {}).items():
+                for scope, v in by.items():
+                    if float(v) != 0 and (ind, scope) not in keys:
+                        keys.append((ind, scope))
+        for ind, scope in keys:
+            label = (f"余下月份增速调整：{indicator_name(ind, 'zh')}（{scope_name(scope, 'zh')}）"
+                     if zh else f"growth shift, months to come: {indicator_name(ind, 'en')} "
+                     f"({scope_name(scope, 'en')})")
+            yield label, [f"{100 * float((sc.growth_shift or {}).get(ind, {}).get(scope, 0.0)):+.1f}"
+                          f"{pts}" for sc in scenarios]
+
+    rows = [("说明" if zh else "description",
+             [(sc.description_zh if zh else sc.description_en) or "–" for sc in scenarios])]
+    shifts = list(shift_rows())
+    rows += shifts or [("余下月份增速调整" if zh else "growth shift, months to come",
+                        ["0" for _ in scenarios])]
+    rows += [
+        ("波动倍数" if zh else "volatility multiplier",
+         [f"×{sc.volatility_multiplier:g}" for sc in scenarios]),
+        ("工业品价格涨幅（均值 / 标准差）" if zh else "producer prices (mean / sd)",
+         [f"{100 * sc.deflator_mean:.1f}% / {100 * sc.deflator_sd:.1f}%" for sc in scenarios]),
+        ("重大项目平均推迟（月；标准差）" if zh else "project delay (months; sd)",
+         [f"{sc.delay_months:g}；{sc.delay_sd_months:g}" if zh else
+          f"{sc.delay_months:g}; {sc.delay_sd_months:g}" for sc in scenarios]),
+        ("计划投资完成率（均值 / 标准差）" if zh else "share of planned investment realised "
+         "(mean / sd)",
+         [f"{100 * sc.completion_rate:.0f}% / {100 * sc.completion_rate_sd:.0f}%"
+          for sc in scenarios]),
+        ("参数文件" if zh else "file",
+         [f"params/scenarios/{Path(sc.path).name}" if sc.path else sc.name
+          for sc in scenarios]),
+    ]
+    head = "假设" if zh else "assumption"
+    return pd.DataFrame([[label, *values] for label, values in rows],
+                        columns=[head, *[sc.label(lang) for sc in scenarios]])
