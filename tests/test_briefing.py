@@ -271,3 +271,16 @@ def test_the_combined_pdf_has_a_cover_contents_page_numbers_and_the_mark_on_ever
     first_zone = next(i for i, t in enumerate(squeeze) if t.startswith(notice + "航空港")
                       or "航空港短" in t)
     assert squeeze[1].count(".") > 10 and str(first_zone + 1) in squeeze[1]
+
+
+def test_a_zone_report_draws_its_cumulative_growth_fan(run):
+    from zzforecast.report_content import ClusterReport, ReportInputs
+
+    bundle, sim, table = run
+    inputs = ReportInputs(bundle=bundle, simulation=sim, assessment=table, scenarios=None,
+                          precomputed=True, year=2017, as_of="2017-07", scenario="baseline",
+                          lang="zh")
+    page = ClusterReport(inputs, "airport").forecasts().data
+    alts = re.findall(r'alt="([^"]*)"', page)
+    fans = [a for a in alts if a.startswith("扇形图")]
+    assert len(fans) == 2 and all("无正式目标" in a for a in fans)  # no derived goal drawn

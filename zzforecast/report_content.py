@@ -773,7 +773,36 @@ class ClusterReport(_Report):
                 fig = fan_chart(hist, paths[:, None], [year], target=level_target, title=title,
                                 ylabel=unit, lang=self.lang)
             parts.append(self._figure(fig, alt=title))
+            if has_monthly:
+                parts.append(self._growth_fan(ind))
         return _display_html("".join(parts))
+
+    def _growth_fan(self, indicator: str) -> str:
+        """The zone's cumulative growth 1–2月…1–12月 as a fan, its own target if entered."""
+        from .briefing import cumulative_growth_paths
+        from .plots import growth_fan_chart
+
+        got = cumulative_growth_paths(self.inputs.simulation, self.inputs.bundle,
+                                      self.cluster_id, indicator)
+        if got is None or not len(got[2]):
+            return ""
+        hist, paths, months = got
+        rows = self.targets
+        rows = rows[(rows["indicator"] == indicator) & (rows["kind"] == "growth")]
+        target = float(rows["target"].iloc[0]) if len(rows) else None
+        zh = self.lang == "zh"
+        name = indicator_name(indicator, self.lang)
+        title = (f"{self.name}：{name}累计增速（1–2月至1–12月）" if zh else
+                 f"{self.name}: {name} cumulative growth (Jan-Feb to Jan-Dec)")
+        alt = (f"扇形图：{self.name}{name}累计增速，1–{months[0] - 1}月为已公布数据，其后为模拟的"
+               "50%和90%区间" + (f"，目标{percent(target, 0)}" if target is not None else
+                                "（无正式目标）") if zh else
+               f"Fan chart of {self.name}'s cumulative {name} growth: published through month "
+               f"{months[0] - 1}, then the simulated 50% and 90% ranges"
+               + (f"; target {percent(target, 0)}" if target is not None else
+                  " (no official target)"))
+        return self._figure(growth_fan_chart(hist, paths, months, target=target, title=title,
+                                             lang=self.lang), alt)
 
     def _level_target(self, indicator: str) -> float | None:
         rows = self.targets
@@ -1008,10 +1037,18 @@ class OverviewReport(_Report):
                 "is ranked by its chance of growing at least as fast as the city's target "
                 "(marked 'vs city target'), not by a target of its own.", "meta"))
         head = ["位次" if zh else "Rank", self.t("cluster"), "级别" if zh else "Level"]
+        all_city = {}
         for ind in inds:
             name = indicator_name(ind, self.lang)
-            head += [f"{name}{'达标概率' if zh else ': chance'}",
-                     f"{name}{'全年增速（中位数）' if zh else ': median growth'}"]
+            targets = set(table.loc[table[f"basis_{ind}"] == "city", f"target_{ind}"])
+            all_city[ind] = bool((table[f"basis_{ind}"] == "city").all()) and len(targets) == 1
+            if all_city[ind]:
+                goal = percent(targets.pop(), 0)
+                head.append(f"{name}：达到全市目标{goal}的概率" if zh else
+                            f"{name}: chance of the city's {goal}")
+            else:
+                head.append(f"{name}{'达标概率' if zh else ': chance'}")
+            head.append(f"{name}{'全年增速（中位数）' if zh else ': median growth'}")
         head.append("综合" if zh else "Overall")
         body = []
         for r in table.to_dict("records"):
@@ -1021,7 +1058,8 @@ class OverviewReport(_Report):
             for ind in inds:
                 p = r[f"p_{ind}"]
                 note = ""
-                if r[f"basis_{ind}"] == "city" and r[f"target_{ind}"] is not None:
+                if (r[f"basis_{ind}"] == "city" and r[f"target_{ind}"] is not None
+                        and not all_city[ind]):
                     note = (f'<br><span class="meta">对照全市目标{percent(r[f"target_{ind}"], 0)}'
                             "</span>" if zh else
                             f'<br><span class="meta">vs city target '
