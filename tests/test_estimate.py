@@ -264,3 +264,25 @@ def test_growth_only_years_carry_the_last_published_level_forward():
     assert inp.base[0, 0] == pytest.approx(100 * 1.1 ** 13 * np.prod(1 + g.to_numpy()))
     assert inp.ytd_month[0, 0] == 5 and np.isfinite(inp.g_loc[0, 0])
     assert any("carried forward" in n for n in inp.notes)
+
+
+def test_missing_iav_real_growth_is_an_exit_2_naming_file_and_period(tmp_path, capsys):
+    """IAV growth is real: a month with a level and no growth is an error, never derived."""
+    import shutil
+
+    from zzforecast.cli import main
+
+    root = tmp_path / "w"
+    shutil.copytree("data", root / "data")
+    shutil.copytree("params", root / "params")
+    obs = pd.read_csv(root / "data" / "observations.csv")
+    drop = ((obs["indicator"] == "iav") & (obs["measure"] == "growth")
+            & (obs["period"] == "2017-07") & (obs["cluster_id"] == obs["cluster_id"].iloc[0]))
+    assert drop.sum() == 1
+    obs[~drop].to_csv(root / "data" / "observations.csv", index=False)
+    code = main(["attain", "--year", "2017", "--as-of", "2017-07", "--n-paths", "200",
+                 "--data", str(root / "data"), "--params", str(root / "params")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "observations.csv" in err and "2017-07" in err and "iav" in err
+    assert "Traceback" not in err

@@ -664,7 +664,9 @@ def simulate(bundle, year: int, as_of: str, scenario="baseline", n_paths: int = 
     obs = as_published(raw, as_of, lags)
     if inputs is None:
         _check_as_of_vs_data(obs, year, as_year, as_month, raw=raw, lags=lags)
-        inputs = prepare_inputs(registry, obs, year, as_of)
+        source = next((str(f) for f in getattr(bundle, "files", ())
+                       if Path(f).stem == "observations"), "observations")
+        inputs = prepare_inputs(registry, obs, year, as_of, source=source)
     elif (inputs.year != int(year) or inputs.as_of_month != as_month
           or tuple(inputs.cluster_ids) != tuple(registry["cluster_id"])):
         raise UserError("inputs were prepared for another year, vintage or set of clusters")

@@ -24,7 +24,7 @@ import pandas as pd
 from ..data.schemas import ANNUAL_INDICATORS as _ANNUAL
 from ..data.schemas import INDICATORS
 from ..data.schemas import MONTHLY_INDICATORS as _MONTHLY
-from ..exceptions import DataError, UserError
+from ..exceptions import DataError, Problem, UserError
 from .asof import parse_as_of
 from .ytd import PROBS, YearToDateModel
 
@@ -220,7 +220,7 @@ def _equicorr(n: int, rho: float = DEFAULT_RHO) -> np.ndarray:
 
 def prepare_inputs(clusters, observations, year: int, as_of: str, *,
                    indicators: tuple[str, ...] | None = None, model=None,
-                   fitted: dict | None = None) -> SimInputs:
+                   fitted: dict | None = None, source: str = "observations") -> SimInputs:
     """Estimate the simulation's inputs from the clusters and observations frames.
 
     Parameters
@@ -242,6 +242,8 @@ def prepare_inputs(clusters, observations, year: int, as_of: str, *,
         ``predict`` / ``shock_quantiles_`` protocol can stand in.
     fitted : dict, optional
         Indicator -> model already fitted on the years before ``year`` (skips the fit).
+    source : str
+        The observations' file, named in errors.
 
     Returns
     -------
@@ -273,7 +275,8 @@ def prepare_inputs(clusters, observations, year: int, as_of: str, *,
         # expected here and handled explicitly below.
         warnings.simplefilter("ignore", RuntimeWarning)
         return _prepare(clusters, observations, int(year), as_month, indicators,
-                        model if model is not None else YearToDateModel(), fitted or {})
+                        model if model is not None else YearToDateModel(), fitted or {},
+                        source)
 
 
 def _ytd_frame(cluster_ids, mlevel, mgrowth, first_year, j) -> pd.DataFrame:
@@ -288,7 +291,7 @@ def _ytd_frame(cluster_ids, mlevel, mgrowth, first_year, j) -> pd.DataFrame:
 
 
 def _prepare(clusters, observations, year: int, as_month: int, indicators, model,
-             fitted) -> SimInputs:
+             fitted, source) -> SimInputs:
     cluster_ids = tuple(str(c) for c in clusters["cluster_id"])
     levels = tuple(str(v) for v in clusters["level"])
     if indicators is None:
@@ -378,9 +381,18 @@ def _prepare(clusters, observations, year: int, as_month: int, indicators, model
                 if seen.size and np.isfinite(mgrowth[c, j, ty, seen[-1]]):
                     m_c = int(seen[-1]) + 1
                 elif seen.size:
+                    period = f"{year}-{int(seen[-1]) + 1:02d}"
+                    if INDICATORS[ind].growth_price_basis == "real":
+                        # Real growth at comparable prices cannot come from nominal levels.
+                        raise DataError([Problem(
+                            source, None, "value",
+                            f"cluster '{cluster_ids[c]}', {ind}, period {period}: a level but "
+                            f"no published growth; {ind} growth is real (at comparable "
+                            "prices) and is never derived from nominal levels: add the "
+                            "growth row")])
                     notes.append(f"cluster '{cluster_ids[c]}', {ind}: no published growth for "
-                                 f"{year}-{int(seen[-1]) + 1:02d} (growth is never derived from "
-                                 "levels across years); simulated from annual history")
+                                 f"{period} (growth is never derived from levels across years); "
+                                 "simulated from annual history")
                 observed[c, j, :] = mlevel[c, j, ty, :]
                 last = mlevel[c, j, ty - 1, :]
                 prof = np.where(np.isfinite(last), last, pooled_share * base[c, j])
