@@ -568,6 +568,8 @@ class _Report:
         rows = table[select(table)].copy()
         if not len(rows):
             parts.append(_p(self.t("no_targets")))
+            parts.append(self._assumptions_html(list(dict.fromkeys(
+                table["scenario"].astype(str)))))
             return _display_html("".join(parts))
         rows["label"] = [label(r) for _, r in rows.iterrows()]
         label_col = "scenario_zh" if self.lang == "zh" else "scenario_en"
