@@ -313,7 +313,7 @@ def _prepare(clusters, observations, year: int, as_month: int, indicators, model
     # Growth-only years (levels no longer published, as for FAI after 2018): last year's
     # level is the last published level carried forward by the published full-year growth
     # since. It weighs the zone in the totals; it is an estimate, never a published level.
-    for c, j in zip(*np.where(~np.isfinite(base)), strict=True):
+    for c, j in zip(*np.where(~np.isfinite(alevel[:, :, ty - 1])), strict=True):
         known = np.nonzero(np.isfinite(alevel[c, j, :ty]) & (alevel[c, j, :ty] > 0))[0]
         if not known.size:
             continue
