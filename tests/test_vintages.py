@@ -259,3 +259,13 @@ def test_track_splits_out_revisions_published_between_two_vintages():
     table = assess(sim, revised, clusters=False).set_index(["target_id", "scope"])
     assert by[("2017-04", "fai_city_growth", "city")] == pytest.approx(
         table.loc[("fai_city_growth", "city"), "p_attain"])
+
+
+def test_published_bundle_states_its_own_latest_vintage():
+    from zzforecast.data.vintages import published_bundle
+
+    bundle = _bundled()
+    march = published_bundle(bundle, "2017-03")
+    assert march.vintage == "2017-04-15" and bundle.vintage == "2017-08-15"
+    assert march.observations["vintage"].astype(str).max() == "2017-04-15"
+    assert published_bundle(march, "2017-03") is march

@@ -229,7 +229,11 @@ def as_published(observations: pd.DataFrame, as_of, lags: ReleaseLags | None = N
 
 
 def published_bundle(bundle, as_of, lags: ReleaseLags | None = None):
-    """``bundle`` with its observations as published by ``as_of``'s publication date."""
+    """``bundle`` with its observations as published by ``as_of``'s publication date.
+
+    ``bundle.vintage`` becomes the latest vintage among the rows kept (what the run's
+    provenance prints as its data vintage).
+    """
     lags = lags or release_lags_of(bundle)
     obs = getattr(bundle, "observations", None)
     if obs is None:
@@ -237,5 +241,8 @@ def published_bundle(bundle, as_of, lags: ReleaseLags | None = None):
     filtered = as_published(obs, as_of, lags)
     if filtered is obs:
         return bundle
-    return dataclasses.replace(bundle, observations=filtered)
+    changes = {"observations": filtered}
+    if hasattr(bundle, "vintage") and len(filtered):  # the latest publication date it holds
+        changes["vintage"] = str(filtered["vintage"].astype(str).max())[:10]
+    return dataclasses.replace(bundle, **changes)
 
