@@ -212,7 +212,8 @@ def headline_sentences(frame: pd.DataFrame, lang: str = "zh") -> list[str]:
                          f"{'above' if gap >= 0 else 'below'} January–{_month_en(m)}")
             parts.append(line)
         sep = "；" if zh else "; "
-        out.append(f"{goal}：{sep.join(parts)}。" if zh else f"{goal}: {sep.join(parts)}.")
+        out.append(f"{goal}：{sep.join(parts)}。" if zh else
+                   f"{goal[:1].upper()}{goal[1:]}: {sep.join(parts)}.")
     return out
 
 
