@@ -286,3 +286,54 @@ def test_missing_iav_real_growth_is_an_exit_2_naming_file_and_period(tmp_path, c
     assert code == 2, err
     assert "observations.csv" in err and "2017-07" in err and "iav" in err
     assert "Traceback" not in err
+
+
+def test_annual_only_indicator_with_monthly_data_runs_through_the_within_year_model():
+    """Revenue published monthly (year to date): its probability moves during the year."""
+    import dataclasses
+
+    from zzforecast.attain import assess
+    from zzforecast.data.bundle import load_bundle
+    from zzforecast.simulate import simulate
+
+    bundle = load_bundle()
+    obs = bundle.observations
+    annual = obs[(obs["indicator"] == "revenue") & (obs["frequency"] == "annual")]
+    level = annual[annual["measure"] == "level"].set_index(["cluster_id", "period"])["value"]
+    growth = annual[annual["measure"] == "growth"].set_index(["cluster_id", "period"])["value"]
+    template = annual.iloc[0]
+    rng = np.random.default_rng(0)
+    rows = []
+    for (cid, period), g in growth.items():
+        year = int(str(period)[:4])
+        for y, g_y in ((year, g), (2017, 0.02)) if year == 2016 else ((year, g),):
+            a = level.get((cid, str(y - 1)), np.nan)
+            for m in range(2, 13 if y < 2017 else 8):
+                drift = 0.03 * (12 - m) / 10 * rng.standard_normal()
+                rows.append({**template.to_dict(), "cluster_id": cid, "frequency": "monthly_ytd",
+                             "measure": "growth", "period": f"{y}-{m:02d}", "value": g_y + drift,
+                             "unit": "fraction", "vintage": f"{y}-{m:02d}-01"})
+                if np.isfinite(a):
+                    rows.append({**rows[-1], "measure": "level", "unit": template["unit"],
+                                 "value": a * (1 + g_y) * m / 12})
+    monthly = pd.DataFrame(rows)
+    monthly["vintage"] = (pd.to_datetime(monthly["vintage"]) + pd.offsets.MonthEnd(0)
+                          + pd.Timedelta(days=15)).dt.strftime("%Y-%m-%d")
+    with_monthly = dataclasses.replace(bundle, observations=pd.concat([obs, monthly],
+                                                                      ignore_index=True))
+    p = {}
+    for as_of in ("2017-03", "2017-07"):
+        sim = simulate(with_monthly, 2017, as_of, "baseline", n_paths=2000, seed=1,
+                       keep_monthly=False)
+        j = sim.indicators.index("revenue")
+        assert (sim.ytd_month[:, j] == int(as_of[5:])).all()
+        table = assess(sim, with_monthly, clusters=False).set_index("target_id")
+        p[as_of] = (table.loc["revenue_city_level", "q50"],
+                    float(np.median(sim.total("city").growth[:, j])))
+    # The year's own pace (about +2%) now sets the centre, and it moves with each release.
+    assert p["2017-03"][0] != p["2017-07"][0]
+    assert -0.03 < p["2017-07"][1] < 0.07
+    annual_only = simulate(bundle, 2017, "2017-07", "baseline", n_paths=2000, seed=1,
+                           keep_monthly=False)
+    assert annual_only.ytd_month[:, j].max() == 0
+    assert np.median(annual_only.total("city").growth[:, j]) > p["2017-07"][1] + 0.03

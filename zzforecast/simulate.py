@@ -226,7 +226,8 @@ def simulate_arrays(inputs: SimInputs, n_paths: int = 10_000, seed: int = 0, *,
     offset = (m_eff - m_min).astype(int)  # draws to skip (series with stale data)
     stale = offset > 0
     inv_sqrt = (1 / np.sqrt(n_rem)).astype(f32)
-    monthly_ind = np.tile(np.array([i in MONTHLY_INDICATORS for i in inputs.indicators]), n_c)
+    monthly_ind = (np.tile(np.array([i in MONTHLY_INDICATORS for i in inputs.indicators]), n_c)
+                   | (m >= 2))  # an annual-only indicator given year-to-date data
     # Year-to-date series end the year on the within-year model's distribution exactly:
     # the correlated normal year-end draw is mapped through its shock quantiles (a Gaussian
     # copula with the measured marginal), log(1 + G) = g_loc + g_scale * Z.

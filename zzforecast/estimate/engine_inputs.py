@@ -342,7 +342,9 @@ def _prepare(clusters, observations, year: int, as_month: int, indicators, model
     models: dict = {}
     errors: dict[int, pd.DataFrame] = {}
     for j, ind in enumerate(indicators):
-        monthly_ind = ind in MONTHLY_INDICATORS and np.isfinite(mgrowth[:, j]).any()
+        # Any indicator with published year-to-date growth goes through the within-year
+        # model (revenue too, where a bureau publishes it monthly); annual history otherwise.
+        monthly_ind = bool(np.isfinite(mgrowth[:, j]).any())
         pooled_share = np.nanmean(shares_hist[:, j], axis=(0, 1)) if monthly_ind else np.full(12, np.nan)
         pooled_share = np.where(np.isfinite(pooled_share), pooled_share, (np.arange(1, 13)) / 12.0)
         pooled_share[11] = 1.0
