@@ -9,7 +9,7 @@ Target: full / floor <= 1.3.
 
 Usage::
 
-    .venv/bin/python benchmarks/batch_bench.py [--workers 2] [--n-paths 10000]
+    .venv/bin/python benchmarks/batch_bench.py [--workers 2] [--n-paths 10000] [--pdf]
 
 Prints one JSON object (stdout); writes into a temporary folder, removed at the end.
 """
@@ -46,6 +46,8 @@ def main() -> int:
     parser.add_argument("--n-paths", type=int, default=10000)
     parser.add_argument("--year", type=int, default=2017)
     parser.add_argument("--as-of", default="2017-07")
+    parser.add_argument("--pdf", action="store_true",
+                        help="also the PDFs (each report and the combined reports.pdf)")
     args = parser.parse_args()
 
     from zzforecast.data.loaders import load_bundle
@@ -68,7 +70,7 @@ def main() -> int:
         floors = [run_floor("floor1")]
         t0 = time.perf_counter()
         full = run_batch(args.year, args.as_of, "baseline", workers=args.workers,
-                         out_dir=tmp / "reports", n_paths=args.n_paths,
+                         out_dir=tmp / "reports", n_paths=args.n_paths, pdf=args.pdf,
                          data_dir=ROOT / "data", params_dir=ROOT / "params")
         full_s = time.perf_counter() - t0
         assert full.exit_code == 0, full.run["failed"]
@@ -78,6 +80,7 @@ def main() -> int:
         shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps({
         "notebooks": n_notebooks, "workers": args.workers, "n_paths": args.n_paths,
+        "pdf": args.pdf, "docx": True,
         "floor_seconds": round(floor_s, 2),
         "floor_runs": [round(f, 2) for f in floors],
         "floor_per_notebook": round(floor_s * args.workers / n_notebooks, 2),
