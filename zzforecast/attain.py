@@ -109,13 +109,10 @@ class _Outcomes:
         None when no cluster of the scope has a published level.
         """
         sim = self.sim
-        cpub = self.cum_published(indicator)
-        if cpub is None:
+        found = self._published_scope(scope, indicator)
+        if found is None:
             return None
-        j = sim.indicator_index(indicator)
-        idx = sim.cluster_index(scope)
-        base = sim.base[idx, j]
-        ok = np.isfinite(base)
+        cpub, j, idx, ok = found
         comp_now = (1 + sim.ytd_growth[idx, j]) * sim.cum_last[idx, j]
         pub = cpub[idx]
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -130,16 +127,23 @@ class _Outcomes:
         gap = float(pub[has].sum() / comp_now[has].sum()) - 1
         return paths, gap
 
-    def published_required(self, scope: str, indicator: str, target: float) -> float | None:
-        """[target - C_pub(m,t)] / [A(t-1) - C(m,t-1)] - 1 for the scope (published basis)."""
-        sim = self.sim
+    def _published_scope(self, scope: str, indicator: str):
+        """(C_pub per cluster, indicator index, the scope's clusters, which have a base)."""
         cpub = self.cum_published(indicator)
         if cpub is None:
             return None
-        j = sim.indicator_index(indicator)
-        idx = sim.cluster_index(scope)
+        j = self.sim.indicator_index(indicator)
+        idx = self.sim.cluster_index(scope)
+        return cpub, j, idx, np.isfinite(self.sim.base[idx, j])
+
+    def published_required(self, scope: str, indicator: str, target: float) -> float | None:
+        """[target - C_pub(m,t)] / [A(t-1) - C(m,t-1)] - 1 for the scope (published basis)."""
+        sim = self.sim
+        found = self._published_scope(scope, indicator)
+        if found is None:
+            return None
+        cpub, j, idx, ok = found
         base = sim.base[idx, j]
-        ok = np.isfinite(base)
         m = sim.ytd_month[idx, j]
         if not ok.any() or not (m[ok] >= 2).any() or (m[ok] >= 12).all():
             return None

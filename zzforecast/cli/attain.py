@@ -16,11 +16,6 @@ from . import arguments
 __all__ = ["add_parser", "run"]
 
 
-
-
-
-
-
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "attain",
