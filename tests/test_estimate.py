@@ -8,7 +8,10 @@ import pandas as pd
 import pytest
 
 from zzforecast.estimate import YearToDateModel, parse_as_of
-from zzforecast.estimate.ytd import _fit_t, _huber_location, _jump_slope, _mad
+from zzforecast.estimate.robust import fit_t_at_80_95 as _fit_t
+from zzforecast.estimate.robust import huber_location as _huber_location
+from zzforecast.estimate.robust import jump_slope as _jump_slope
+from zzforecast.estimate.robust import mad_scale as _mad
 from zzforecast.estimate.ytd_frame import check_ytd_frame, ytd_table
 from zzforecast.exceptions import NotFittedError, UserError
 

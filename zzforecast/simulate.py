@@ -58,7 +58,7 @@ from .estimate.engine_inputs import (
     parse_as_of,
     prepare_inputs,
 )
-from .estimate.ytd import PROBS
+from .estimate.robust import PROBS
 from .exceptions import DataError, UserError
 
 __all__ = [

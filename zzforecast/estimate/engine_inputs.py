@@ -26,7 +26,8 @@ from ..data.schemas import INDICATORS
 from ..data.schemas import MONTHLY_INDICATORS as _MONTHLY
 from ..exceptions import DataError, Problem, UserError
 from .asof import parse_as_of
-from .ytd import PROBS, YearToDateModel
+from .robust import PROBS
+from .ytd import YearToDateModel
 
 __all__ = [
     "SimInputs",

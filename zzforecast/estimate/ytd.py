@@ -40,6 +40,14 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import NotFittedError, UserError
+from .robust import (
+    PROBS,
+    fit_t_at_80_95,
+    huber_location,
+    jump_slope,
+    mad_scale,
+    smoothed_quantiles,
+)
 from .ytd_frame import YtdTable, check_ytd_frame, ytd_table
 
 __all__ = ["YearToDateModel", "DEFAULT_TAIL_DF", "DEFAULT_INFLATION", "PLAUSIBLE_MARGIN"]
@@ -51,7 +59,6 @@ __all__ = ["YearToDateModel", "DEFAULT_TAIL_DF", "DEFAULT_INFLATION", "PLAUSIBLE
 # (benchmarks/ytd_calibration.py prints it; docs/models.md).
 DEFAULT_TAIL_DF = 4.5
 DEFAULT_INFLATION = 0.8
-PROBS = np.linspace(0.0005, 0.9995, 1999)  # probability grid of the shock distribution
 MIN_SCALE = 0.002  # 0.2 log points: identical past years must not give a zero-width interval
 MIN_SLOPE_POINTS = 8  # pooled (series, year) pairs behind a month's jump regression
 MIN_JUMP_SPREAD = 0.01  # floor of that robust sd (log points): a calm decade is no norm
@@ -253,8 +260,8 @@ class YearToDateModel:
         zs = z[np.isfinite(z) & ~declared[:, :, None]]
         self.n_tail_errors_ = int(zs.size)
         if zs.size >= int(self.min_tail_errors):
-            self.shock_quantiles_ = _smoothed_quantiles(zs - np.median(zs))
-            self.tail_df_, self.inflation_ = _fit_t(zs)
+            self.shock_quantiles_ = smoothed_quantiles(zs - np.median(zs))
+            self.tail_df_, self.inflation_ = fit_t_at_80_95(zs)
             self.tail_source_ = "fitted"
         else:
             from scipy import stats
@@ -264,7 +271,7 @@ class YearToDateModel:
             self.tail_source_ = "default"
         # Before any release of the year: last year's growth, spread of yearly changes.
         dy = np.diff(np.where(left_out | detected, np.nan, y), axis=1)
-        self.annual_scale_ = np.array([_mad(row[np.isfinite(row)][-self.window:], 0.05)
+        self.annual_scale_ = np.array([mad_scale(row[np.isfinite(row)][-self.window:], 0.05)
                                        for row in dy])
         with np.errstate(invalid="ignore", divide="ignore"):
             share = tab.level / tab.level[:, :, -1:]
@@ -302,7 +309,7 @@ class YearToDateModel:
             seen = j_all[:, :, j][np.isfinite(j_all[:, :, j])]
             if seen.size >= MIN_SLOPE_POINTS:
                 jump_centre[j] = float(np.median(seen))
-                jump_spread[j] = max(_mad(seen, np.inf), MIN_JUMP_SPREAD)
+                jump_spread[j] = max(mad_scale(seen, np.inf), MIN_JUMP_SPREAD)
             ordinary = ~(np.abs(jj - jump_centre[j]) > self.extraordinary_z * jump_spread[j])
             # The slope from ordinary jumps of this month and its neighbours (one shock
             # year's leverage must not set the reversion of every normal year).
@@ -311,7 +318,7 @@ class YearToDateModel:
             cn = np.abs(jn - jump_centre[near]) <= self.extraordinary_z * jump_spread[near]
             pair = np.isfinite(dn) & np.isfinite(jn) & cn
             if self.jump and pair.sum() >= MIN_SLOPE_POINTS and np.std(jn[pair]) > 0:
-                slope[j] = _jump_slope(dn[pair], jn[pair])
+                slope[j] = jump_slope(dn[pair], jn[pair])
             resid = np.where(ordinary, dw[:, :, j] - slope[j] * np.where(np.isfinite(jj), jj, 0.0),
                              np.nan)
             pooled_loc = float(np.nanmedian(resid)) if np.isfinite(resid).any() else 0.0
@@ -319,14 +326,14 @@ class YearToDateModel:
             for i in range(n_s):
                 r = resid[i][np.isfinite(resid[i])]
                 n = r.size
-                own = _huber_location(r) if n >= 3 else (float(np.median(r)) if n else pooled_loc)
+                own = huber_location(r) if n >= 3 else (float(np.median(r)) if n else pooled_loc)
                 loc[i, j] = (n * own + self.shrink * pooled_loc) / (n + self.shrink)
                 n_used[i, j] = n
                 centred.append(r - loc[i, j])
-            pooled_sd = _mad(np.concatenate(centred), MIN_SCALE)
+            pooled_sd = mad_scale(np.concatenate(centred), MIN_SCALE)
             for i in range(n_s):
                 r = centred[i]
-                own_var = _mad(r, pooled_sd) ** 2 if r.size >= 3 else pooled_sd ** 2
+                own_var = mad_scale(r, pooled_sd) ** 2 if r.size >= 3 else pooled_sd ** 2
                 dof = max(r.size - 1, 0)
                 scale[i, j] = np.sqrt((dof * own_var + self.shrink * pooled_sd ** 2)
                                       / (dof + self.shrink))
@@ -480,98 +487,3 @@ def _surprise(loc, scale, slope, jump, jump_centre, extraordinary):
                       loc + slope * jump)
     spread = np.where(extraordinary, np.hypot(scale, JUMP_FRACTION_SD * beyond), scale)
     return centre, spread
-
-
-def _mad(values: np.ndarray, default: float) -> float:
-    """Normalised median absolute deviation (statsmodels), ``default`` for < 3 values."""
-    from statsmodels.robust.scale import mad
-
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    if v.size < 3:
-        return float(default)
-    s = float(mad(v))
-    return s if s > 0 else float(np.std(v)) or float(default)
-
-
-def _huber_location(values: np.ndarray) -> float:
-    """Huber M-estimate of location with the MAD as scale (statsmodels); median if MAD is 0."""
-    from statsmodels.robust.norms import HuberT, estimate_location
-    from statsmodels.robust.scale import mad
-
-    v = np.asarray(values, dtype=float)
-    s = float(mad(v))
-    if not s > 0:
-        return float(np.median(v))
-    try:
-        return float(estimate_location(v, s, norm=HuberT()))
-    except ValueError:  # no convergence in 30 steps: the median is the robust fallback
-        return float(np.median(v))
-
-
-def _jump_slope(d: np.ndarray, jump: np.ndarray) -> float:
-    """Slope of d on the jump by Huber-robust regression (statsmodels RLM), in [-1, 0]."""
-    import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import ConvergenceWarning
-
-    X = np.column_stack([np.ones_like(jump), jump])
-    try:
-        with warnings.catch_warnings():  # a perfect fit (identical years) is a fit
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            res = sm.RLM(d, X, M=sm.robust.norms.HuberT()).fit()
-        b = float(res.params[1])
-    except (ValueError, np.linalg.LinAlgError):
-        return 0.0
-    return float(np.clip(b, -1.0, 0.0)) if np.isfinite(b) else 0.0
-
-
-def _smoothed_quantiles(z: np.ndarray) -> np.ndarray:
-    """Quantiles at :data:`PROBS` of the kernel-smoothed empirical distribution of ``z``.
-
-    Gaussian kernel with Silverman's bandwidth: the standardised out-of-sample errors
-    themselves, skew and tails as measured, smoothed so that a quantile between two
-    errors is not a step.
-    """
-    from scipy import stats
-
-    z = np.sort(np.asarray(z, dtype=float))
-    n = z.size
-    iqr = float(np.subtract(*np.quantile(z, [0.75, 0.25])))
-    spread = min(float(np.std(z)), iqr / 1.349) if iqr > 0 else float(np.std(z))
-    bw = max(0.9 * spread * n ** -0.2, 1e-3)
-    grid = np.linspace(z[0] - 5 * bw, z[-1] + 5 * bw, 4001)
-    cdf = np.zeros_like(grid)
-    for chunk in np.array_split(z, max(1, n // 256)):
-        cdf += stats.norm.cdf((grid[:, None] - chunk[None, :]) / bw).sum(axis=1)
-    cdf /= n
-    return np.interp(PROBS, cdf, grid)
-
-
-def _fit_t(z: np.ndarray) -> tuple[float, float]:
-    """Student-t (df, scale) whose central 80% and 95% intervals hold the same shares of the
-    standardised out-of-sample errors ``z`` as their empirical quantiles do.
-
-    The ratio of the 95% to the 80% quantile of ``|z|`` sets the tail shape (1.53 for a
-    normal, 1.94 for t(3), 2.28 for t(2)); the 80% quantile then sets the scale. Matching
-    the two interval levels a report shows, rather than the likelihood of the centre, is
-    what keeps those intervals honest.
-    """
-    from scipy import optimize, stats
-
-    a = np.abs(np.asarray(z, dtype=float))
-    q80, q95 = float(np.quantile(a, 0.80)), float(np.quantile(a, 0.95))
-    ratio = q95 / q80 if q80 > 0 else 1.53
-
-    def gap(log_df):
-        df = np.exp(log_df)
-        return stats.t.ppf(0.975, df) / stats.t.ppf(0.90, df) - ratio
-
-    lo, hi = np.log(2.0), np.log(100.0)
-    if gap(hi) >= 0:  # tails no heavier than a normal's: the lightest allowed
-        df = 100.0
-    elif gap(lo) <= 0:  # heavier than t(2): the heaviest allowed, scale from the 95% level
-        df = 2.0
-    else:
-        df = float(np.exp(optimize.brentq(gap, lo, hi)))
-    scale = q80 / stats.t.ppf(0.90, df) if df > 2.0 else q95 / stats.t.ppf(0.975, df)
-    return float(df), float(max(scale, 0.3))
