@@ -198,21 +198,13 @@ class TargetEntry(BaseModel):
             raise ValueError(f"{v!r} is neither one of {', '.join(GROUP_SCOPES)} nor a cluster id")
         return v
 
-    @field_validator("kind")
+    @field_validator("kind", "comparison")
     @classmethod
-    def _kind(cls, v):
-        if v not in TARGET_KINDS:
-            raise ValueError(f"{v!r} is not one of {', '.join(TARGET_KINDS)}")
+    def _one_of(cls, v, info):
+        allowed = TARGET_KINDS if info.field_name == "kind" else TARGET_COMPARISONS
+        if v not in allowed:
+            raise ValueError(f"{v!r} is not one of {', '.join(allowed)}")
         return v
-
-    @field_validator("comparison")
-    @classmethod
-    def _comparison(cls, v):
-        if v not in TARGET_COMPARISONS:
-            raise ValueError(f"{v!r} is not one of {', '.join(TARGET_COMPARISONS)}")
-        return v
-
-
 
 
 # --------------------------------------------------------------------------- arithmetic
