@@ -90,7 +90,7 @@ def make_projects(clusters: pd.DataFrame, year: int = 2017) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class FakeTarget:
-    """Duck-typed stand-in for ``zzforecast.targets.Target``."""
+    """Duck-typed stand-in for ``zzforecast.data.targets.Target``."""
 
     id: str
     indicator: str

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from attain_fixtures import FakeTarget, make_bundle
 
-from zzforecast.attain import (
+from zzforecast.assess.attain import (
     ASSESS_COLUMNS,
     assess,
     drivers,
@@ -22,7 +22,7 @@ from zzforecast.attain import (
     to_json,
 )
 from zzforecast.exceptions import ParamsError
-from zzforecast.simulate import Simulation, simulate
+from zzforecast.simulate.engine import Simulation, simulate
 
 PARAMS = Path(__file__).resolve().parents[1] / "params"
 N = 40_000
@@ -217,7 +217,7 @@ def test_json_document_shape_and_reproducibility(run):
 
 
 def test_project_outlook_by_cluster(run):
-    from zzforecast.attain import project_outlook
+    from zzforecast.assess.attain import project_outlook
 
     bundle, sim = run
     table = project_outlook(sim, bundle)
@@ -228,7 +228,7 @@ def test_project_outlook_by_cluster(run):
 
 
 def test_uplift_for_a_chance_delivers_that_chance(run):
-    from zzforecast.scenarios import Scenario, load_scenario
+    from zzforecast.simulate.scenarios import Scenario, load_scenario
 
     bundle, sim = run
     frame = drivers(sim, bundle, indicator="fai")
@@ -243,7 +243,7 @@ def test_uplift_for_a_chance_delivers_that_chance(run):
 
 
 def test_nowcast_check_compares_the_totals(run):
-    from zzforecast.attain_check import nowcast_check, scope_ytd_series
+    from zzforecast.assess.crosscheck import nowcast_check, scope_ytd_series
 
     bundle, sim = run
     series = scope_ytd_series(sim, bundle.observations)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from zzforecast.audit import audit_plan, render_text, to_json
+from zzforecast.assess.audit import audit_plan, render_text, to_json
 from zzforecast.cli import main
-from zzforecast.targets import load_targets
+from zzforecast.data.targets import load_targets
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,9 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def run():
-    from zzforecast.attain import assess
+    from zzforecast.assess.attain import assess
     from zzforecast.data.loaders import load_bundle
-    from zzforecast.simulate import simulate
+    from zzforecast.simulate.engine import simulate
 
     bundle = load_bundle(ROOT / "data", ROOT / "params", 2017)
     sim = simulate(bundle, 2017, "2017-07", "baseline", n_paths=500, seed=5)
@@ -24,7 +24,7 @@ def run():
 
 
 def test_rag_thresholds():
-    from zzforecast.briefing import rag
+    from zzforecast.report.briefing import rag
 
     assert [rag(p) for p in (0.0, 0.29, 0.3, 0.69, 0.7, 1.0)] == [
         "red", "red", "amber", "amber", "green", "green"]
@@ -32,7 +32,7 @@ def test_rag_thresholds():
 
 
 def test_headlines_quote_chance_median_shortfall_and_the_rest_of_the_year(run):
-    from zzforecast.briefing import headline_frame, headline_sentences
+    from zzforecast.report.briefing import headline_frame, headline_sentences
 
     bundle, sim, table = run
     frame = headline_frame(sim, table)
@@ -59,7 +59,7 @@ def test_headlines_quote_chance_median_shortfall_and_the_rest_of_the_year(run):
 
 
 def test_zones_ranked_by_chance_against_the_city_target_when_they_have_none(run):
-    from zzforecast.briefing import zone_ranking
+    from zzforecast.report.briefing import zone_ranking
 
     bundle, sim, table = run
     ranking = zone_ranking(sim, table, bundle)
@@ -73,7 +73,7 @@ def test_zones_ranked_by_chance_against_the_city_target_when_they_have_none(run)
 
 
 def test_every_plan_target_has_a_status_and_a_reason(run):
-    from zzforecast.briefing import target_status
+    from zzforecast.report.briefing import target_status
 
     bundle, sim, table = run
     status = target_status(bundle, sim, table)
@@ -89,7 +89,7 @@ def test_every_plan_target_has_a_status_and_a_reason(run):
 
 
 def test_city_fan_ends_on_the_simulated_year(run):
-    from zzforecast.briefing import cumulative_growth_paths
+    from zzforecast.report.briefing import cumulative_growth_paths
 
     bundle, sim, table = run
     hist, paths, months = cumulative_growth_paths(sim, bundle, "city", "fai")
@@ -98,7 +98,7 @@ def test_city_fan_ends_on_the_simulated_year(run):
     np.testing.assert_allclose(paths[:, -1], sim.total("city").growth[:, j], rtol=1e-6)
     assert np.isfinite(paths).all()
     # the published months agree with the headline's 1-7月累计 growth
-    from zzforecast.briefing import headline_frame
+    from zzforecast.report.briefing import headline_frame
 
     fai = headline_frame(sim, table).query("target_id == 'fai_city_growth'").iloc[0]
     assert hist[7] == pytest.approx(fai["ytd_growth"], abs=2e-3)
@@ -106,7 +106,7 @@ def test_city_fan_ends_on_the_simulated_year(run):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_overview_sections_show_the_briefing(run, lang):
-    from zzforecast.report_content import OverviewReport, ReportInputs
+    from zzforecast.report.content import OverviewReport, ReportInputs
 
     bundle, sim, table = run
     inputs = ReportInputs(bundle=bundle, simulation=sim, assessment=table, scenarios=None,
@@ -129,7 +129,7 @@ def test_overview_sections_show_the_briefing(run, lang):
 
 
 def test_index_opens_with_the_headlines(tmp_path):
-    from zzforecast.render import write_index, write_json
+    from zzforecast.report.render import write_index, write_json
 
     (tmp_path / "overview.html").write_text("x")
     write_json(tmp_path / "overview.json", {"headlines": [
@@ -145,7 +145,7 @@ def test_index_opens_with_the_headlines(tmp_path):
 # --------------------------------------------------------------------------- summaries
 
 def test_summary_csv_reads_with_no_options_city_first(tmp_path):
-    from zzforecast.render import summary_frame, write_summary
+    from zzforecast.report.render import summary_frame, write_summary
 
     overview = {"targets": [
         {"target_id": "fai_provincial_growth", "scope": "provincial", "indicator": "fai",
@@ -209,8 +209,8 @@ def test_the_briefing_docx_opens_with_the_headline_and_the_progress_table(run, t
     pytest.importorskip("docx")
     from docx import Document
 
-    from zzforecast.briefing_docx import write_briefing_docx
-    from zzforecast.report_content import OverviewReport, ReportInputs
+    from zzforecast.report.content import OverviewReport, ReportInputs
+    from zzforecast.report.docx import write_briefing_docx
 
     bundle, sim, table = run
     inputs = ReportInputs(bundle=bundle, simulation=sim, assessment=table, scenarios=None,
@@ -242,8 +242,8 @@ def test_the_combined_pdf_has_a_cover_contents_page_numbers_and_the_mark_on_ever
     pytest.importorskip("weasyprint")
     from pypdf import PdfReader
 
-    from zzforecast.briefing_pdf import write_combined_pdf
-    from zzforecast.render import html_page
+    from zzforecast.report.pdf import write_combined_pdf
+    from zzforecast.report.render import html_page
 
     notice = "【合成数据】本报告所用数据为合成数据，仅用于演示方法。"
     long_table = "".join(f"<p>第{i}段：郑州航空港产业集聚区固定资产投资达标概率</p>"
@@ -274,7 +274,7 @@ def test_the_combined_pdf_has_a_cover_contents_page_numbers_and_the_mark_on_ever
 
 
 def test_a_zone_report_draws_its_cumulative_growth_fan(run):
-    from zzforecast.report_content import ClusterReport, ReportInputs
+    from zzforecast.report.content import ClusterReport, ReportInputs
 
     bundle, sim, table = run
     inputs = ReportInputs(bundle=bundle, simulation=sim, assessment=table, scenarios=None,

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zzforecast.estimate import YearToDateModel, parse_as_of
+from zzforecast.data.asof import parse_as_of
+from zzforecast.estimate import YearToDateModel
 from zzforecast.estimate.robust import fit_t_at_80_95 as _fit_t
 from zzforecast.estimate.robust import huber_location as _huber_location
 from zzforecast.estimate.robust import jump_slope as _jump_slope
@@ -199,7 +200,7 @@ def test_as_of_parser_refuses(text):
 def test_engine_uses_the_models_distribution():
     """The engine's full-year growth for one series matches the model's quantiles."""
     from zzforecast.evaluate.ytd_backtest import _as_observations
-    from zzforecast.simulate import prepare_inputs, simulate_arrays
+    from zzforecast.simulate.engine import prepare_inputs, simulate_arrays
 
     df = check_ytd_frame(_frame(_wobbly(range(2000, 2018), amp=0.02), years=range(2000, 2018)))
     hist = df[df["ds"] <= "2017-05-31"]
@@ -215,7 +216,7 @@ def test_engine_uses_the_models_distribution():
 
 
 def test_methodology_cites_the_stored_evaluation_of_the_model():
-    from zzforecast.report_text import calibration_evidence, methodology_appendix
+    from zzforecast.report.text import calibration_evidence, methodology_appendix
 
     e = calibration_evidence()
     assert e["model"].startswith("YearToDateModel")
@@ -230,7 +231,7 @@ def test_iav_level_uses_the_years_own_price_gap_for_the_months_published():
     """Nominal IAV = base (1 + real G) (1 + s gap + (1 - s) D): the published months' price
     change is data, only the rest of the year is the scenario's assumption."""
     from zzforecast.data.bundle import load_bundle
-    from zzforecast.simulate import prepare_inputs, simulate_arrays
+    from zzforecast.simulate.engine import prepare_inputs, simulate_arrays
 
     bundle = load_bundle()
     inp = prepare_inputs(bundle.clusters, bundle.observations, 2017, "2017-07")
@@ -255,7 +256,7 @@ def test_iav_level_uses_the_years_own_price_gap_for_the_months_published():
 def test_growth_only_years_carry_the_last_published_level_forward():
     """FAI after 2018: growth published, levels not; the zone still runs and is weighted."""
     from zzforecast.evaluate.ytd_backtest import _as_observations
-    from zzforecast.simulate import prepare_inputs
+    from zzforecast.simulate.engine import prepare_inputs
 
     df = check_ytd_frame(_frame(_wobbly(range(2000, 2018), amp=0.02), years=range(2000, 2018)))
     df["cum_value"] = 100.0 * df["month"] / 12 * 1.1 ** (df["year"] - 2000)
@@ -295,9 +296,9 @@ def test_annual_only_indicator_with_monthly_data_runs_through_the_within_year_mo
     """Revenue published monthly (year to date): its probability moves during the year."""
     import dataclasses
 
-    from zzforecast.attain import assess
+    from zzforecast.assess.attain import assess
     from zzforecast.data.bundle import load_bundle
-    from zzforecast.simulate import simulate
+    from zzforecast.simulate.engine import simulate
 
     bundle = load_bundle()
     obs = bundle.observations

@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from zzforecast.batch.reports import EXIT_OK, EXIT_PARTIAL, NotebookJob, run_notebooks
 from zzforecast.exceptions import UserError
-from zzforecast.reports import EXIT_OK, EXIT_PARTIAL, NotebookJob, run_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 FAULTS = str(ROOT / "tests" / "notebooks" / "faults.ipynb")
@@ -220,7 +220,7 @@ def test_an_output_path_that_is_a_file_is_refused_before_any_notebook(tmp_path):
 
 @pytest.mark.slow
 def test_a_cluster_with_too_short_history_fails_with_the_reason(tmp_path):
-    from zzforecast.reports import run_batch
+    from zzforecast.batch.reports import run_batch
 
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)

@@ -7,7 +7,7 @@ import warnings
 
 import pytest
 
-from zzforecast.fonts import (
+from zzforecast.report.fonts import (
     CSS_FAMILY,
     FONT_FAMILY,
     font_face_css,

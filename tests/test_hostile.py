@@ -359,7 +359,7 @@ def test_bad_notebook_parameters_fail_in_the_first_cells(tmp_path, parameters, w
 
 def test_bad_python_api_arguments_are_value_errors():
     from zzforecast.data.loaders import load_bundle
-    from zzforecast.simulate import simulate
+    from zzforecast.simulate.engine import simulate
 
     bundle = load_bundle(DATA, PARAMS)
     for kwargs, word in [({"seed": -1}, "seed"), ({"n_paths": "10"}, "n_paths"),
@@ -372,7 +372,7 @@ def test_bad_python_api_arguments_are_value_errors():
 
 def test_run_batch_refuses_an_output_path_below_a_file_before_simulating(work):
     require_kernel()
-    from zzforecast.reports import run_batch
+    from zzforecast.batch.reports import run_batch
 
     before = snapshot(work)
     with pytest.raises(ValueError, match="a_file.txt.*is a file"):

@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 from attain_fixtures import FakeBundle, FakeTarget, make_bundle
 
-from zzforecast.attain import assess
+from zzforecast.assess.attain import assess
+from zzforecast.assess.level_bases import deflator_sensitivity, industry_deflators
 from zzforecast.data.deflators import read_deflators, zone_deflators
 from zzforecast.exceptions import DataError
-from zzforecast.level_bases import deflator_sensitivity, industry_deflators
-from zzforecast.scenarios import load_scenario
-from zzforecast.simulate import simulate
+from zzforecast.simulate.engine import simulate
+from zzforecast.simulate.scenarios import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = ROOT / "params"

@@ -19,9 +19,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from zzforecast.batch.reports import EXIT_OK, NotebookJob, run_notebooks
 from zzforecast.cli import main
 from zzforecast.exceptions import UserError
-from zzforecast.reports import EXIT_OK, NotebookJob, run_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 FAULTS = str(ROOT / "tests" / "notebooks" / "faults.ipynb")
@@ -142,7 +142,7 @@ def _hang_notebook(tmp_path: Path) -> Path:
 
 _BATCH = """
 import sys
-from zzforecast.reports import NotebookJob, run_notebooks
+from zzforecast.batch.reports import NotebookJob, run_notebooks
 nb, out, markers = sys.argv[1:4]
 jobs = [NotebookJob(n, nb, {"cluster_id": n, "markers": markers}) for n in ("a", "b")]
 run_notebooks(jobs, out, workers=2, summary=False, web_fonts=False)
@@ -273,7 +273,7 @@ def test_item14_a_fractional_timeout_runs_the_notebooks(tmp_path):
 ])
 def test_item15_run_batch_arguments_raise_a_value_error_naming_the_argument(tmp_path, kwargs,
                                                                            word):
-    from zzforecast.reports import run_batch
+    from zzforecast.batch.reports import run_batch
 
     args = {"year": 2017, "as_of": "2017-07", "clusters": "airport", "out_dir": tmp_path,
             "overview": False, "data_dir": ROOT / "data", "params_dir": ROOT / "params",

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from attain_fixtures import FakeTarget, make_bundle
 
-from zzforecast.attain import assess, published_basis, to_json
-from zzforecast.simulate import simulate
+from zzforecast.assess.attain import assess, published_basis, to_json
+from zzforecast.simulate.engine import simulate
 
 PARAMS = Path(__file__).resolve().parents[1] / "params"
 
@@ -111,8 +111,8 @@ def test_json_only_adds_fields(case):
 # --------------------------------------------------------------------------- the deflator
 
 def test_deflator_sensitivity_redoes_only_the_level_arithmetic():
-    from zzforecast.level_bases import deflator_assumption, deflator_sensitivity
-    from zzforecast.scenarios import load_scenario
+    from zzforecast.assess.level_bases import deflator_assumption, deflator_sensitivity
+    from zzforecast.simulate.scenarios import load_scenario
 
     bundle = make_bundle(PARAMS, n=4)
     base = load_scenario(PARAMS, "baseline")
@@ -140,7 +140,7 @@ def test_deflator_sensitivity_redoes_only_the_level_arithmetic():
 
 
 def test_text_and_json_show_both_bases_and_the_deflator(case):
-    from zzforecast.attain_text import render_text
+    from zzforecast.assess.text import render_text
 
     bundle, sim, _ = case
     table = assess(sim, bundle, clusters=False)
@@ -155,7 +155,7 @@ def test_text_and_json_show_both_bases_and_the_deflator(case):
 
 
 def test_overview_report_shows_both_bases_and_the_deflator():
-    from zzforecast.report_content import OverviewReport, load_inputs
+    from zzforecast.report.content import OverviewReport, load_inputs
 
     root = PARAMS.parent
     inputs = load_inputs(2017, "2017-07", "baseline", n_paths=500, seed=0, lang="zh",

@@ -21,9 +21,9 @@ LABEL_EN = "no official target (plan annex not entered)"
 
 @pytest.fixture(scope="module")
 def run():
-    from zzforecast.attain import assess
+    from zzforecast.assess.attain import assess
     from zzforecast.data.loaders import load_bundle
-    from zzforecast.simulate import simulate
+    from zzforecast.simulate.engine import simulate
 
     bundle = load_bundle(ROOT / "data", ROOT / "params")
     sim = simulate(bundle, 2017, "2017-07", "baseline", n_paths=400, seed=1)
@@ -51,14 +51,14 @@ def test_derived_rows_are_not_assessed_but_listed(run):
     assert park["derived"] is True and park["derived_tag_zh"] == "推算值"
     assert "p_attain" not in park and park["q05"] <= park["q50"] <= park["q95"]
     # The API can still ask for them, tagged derived.
-    from zzforecast.attain import assess
+    from zzforecast.assess.attain import assess
 
     with_derived = assess(sim, bundle, derived=True)
     assert with_derived[with_derived["scope"].isin(zones)]["derived"].all()
 
 
 def test_an_entered_target_is_a_target(run):
-    from zzforecast.attain import assess
+    from zzforecast.assess.attain import assess
 
     bundle, sim, _ = run
     table = assess(sim, _entered(bundle))
@@ -71,8 +71,8 @@ def test_an_entered_target_is_a_target(run):
 
 @pytest.mark.parametrize("lang, label", [("zh", LABEL_ZH), ("en", LABEL_EN)])
 def test_attain_text_and_json(run, lang, label):
-    from zzforecast.attain import to_json
-    from zzforecast.attain_text import render_text
+    from zzforecast.assess.attain import to_json
+    from zzforecast.assess.text import render_text
 
     bundle, sim, table = run
     text = render_text(sim, table, None, {}, None, lang=lang)
@@ -90,8 +90,8 @@ def test_attain_text_and_json(run, lang, label):
 
 @pytest.mark.parametrize("lang, label", [("zh", LABEL_ZH), ("en", LABEL_EN)])
 def test_reports_and_summary(run, lang, label):
-    from zzforecast.render import summary_frame
-    from zzforecast.report_content import ClusterReport, OverviewReport, ReportInputs
+    from zzforecast.report.content import ClusterReport, OverviewReport, ReportInputs
+    from zzforecast.report.render import summary_frame
 
     bundle, sim, table = run
     inputs = ReportInputs(bundle=bundle, simulation=sim, assessment=table, scenarios=None,
@@ -116,7 +116,7 @@ def test_reports_and_summary(run, lang, label):
     assert summary["target_id"].isna().all() and summary["p_attain"].isna().all()
     # with an entered target, the zone's report and summary carry exactly that target
     entered = _entered(bundle)
-    from zzforecast.attain import assess
+    from zzforecast.assess.attain import assess
 
     inputs = dataclasses.replace(inputs, bundle=entered, assessment=assess(sim, entered))
     res = ClusterReport(inputs, "huiji").results()
@@ -129,7 +129,7 @@ def test_reports_and_summary(run, lang, label):
 
 def test_star_table_does_not_use_per_zone_targets(run):
     """Star goals come from the plan (section 二), not from the derived per-zone table."""
-    from zzforecast.attain import star_ratings
+    from zzforecast.assess.attain import star_ratings
 
     bundle, sim, _ = run
     stars = star_ratings(sim, bundle)

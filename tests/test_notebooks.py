@@ -43,7 +43,7 @@ def test_papermill_runs_the_cluster_report_on_its_own_in_english(tmp_path):
     import papermill as pm
     from report_fixtures import require_kernel
 
-    from zzforecast.render import notebook_to_html
+    from zzforecast.report.render import notebook_to_html
 
     require_kernel()
     results = tmp_path / "xinmi.json"
@@ -71,7 +71,7 @@ def test_the_chinese_report_survives_as_pdf(tmp_path_factory):
     from pypdf import PdfReader
     from report_fixtures import small_batch
 
-    from zzforecast.render import html_to_pdf
+    from zzforecast.report.render import html_to_pdf
 
     out = small_batch(tmp_path_factory).out_dir
     page = (out / "airport.html").read_text(encoding="utf-8")
@@ -100,7 +100,7 @@ def test_scenario_explorer_runs_headless_top_to_bottom(tmp_path):
 
 def test_explorer_sliders_change_the_probabilities():
     from zzforecast.data.loaders import load_bundle
-    from zzforecast.report_content import scenario_explorer
+    from zzforecast.report.content import scenario_explorer
 
     bundle = load_bundle(ROOT / "data", ROOT / "params")
     panel, update = scenario_explorer(bundle, 2017, "2017-07", n_paths=300, seed=1)

@@ -113,8 +113,8 @@ def test_each_years_run_assesses_its_own_targets_only(capsys):
 
 
 def test_assessing_one_years_simulation_against_another_plan_is_refused():
-    from zzforecast.attain import assess
-    from zzforecast.simulate import simulate
+    from zzforecast.assess.attain import assess
+    from zzforecast.simulate.engine import simulate
 
     b17 = load_bundle(TWO / "data", TWO / "params", 2017)
     b18 = load_bundle(TWO / "data", TWO / "params", 2018)
@@ -243,7 +243,7 @@ def test_audit_names_each_years_document_and_only_its_facts(capsys):
 def test_one_report_per_plan_year(tmp_path, year, targets):
     from report_fixtures import require_kernel
 
-    from zzforecast.reports import run_batch
+    from zzforecast.batch.reports import run_batch
 
     require_kernel()
     run_batch(year, f"{year}-07", "baseline", clusters="c00", workers=1, out_dir=tmp_path,
@@ -286,7 +286,7 @@ def _retext(path: Path, entry: str) -> Path:
 
 
 def test_report_audit_section_quotes_the_plans_facts():
-    from zzforecast.report_content import OverviewReport, load_inputs
+    from zzforecast.report.content import OverviewReport, load_inputs
 
     inputs = load_inputs(2017, "2017-07", "baseline", n_paths=200, seed=0, compare_n_paths=100,
                          data_dir=ROOT / "data", params_dir=ROOT / "params")

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zzforecast import plots
-from zzforecast.report_text import STRINGS
+from zzforecast.i18n import STRINGS
+from zzforecast.report import plots
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -82,7 +82,7 @@ def test_data_labels_with_dollar_signs_are_not_mathtext():
 def test_seaborn_theme_keeps_the_cjk_font():
     import matplotlib as mpl
 
-    from zzforecast.fonts import FONT_FAMILY
+    from zzforecast.report.fonts import FONT_FAMILY
 
     plots.set_style(seaborn=True)
     assert mpl.rcParams["font.sans-serif"][0] == FONT_FAMILY

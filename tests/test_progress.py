@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from zzforecast.data.vintages import DEFAULT_LAGS
-from zzforecast.progress import (
+from zzforecast.assess.progress import (
     format_latest,
     format_progress,
     latest_months,
@@ -14,7 +13,8 @@ from zzforecast.progress import (
     time_progress,
     zone_latest,
 )
-from zzforecast.targets import Target
+from zzforecast.data.targets import Target
+from zzforecast.data.vintages import DEFAULT_LAGS
 
 CLUSTERS = pd.DataFrame({"cluster_id": ["a", "b", "c"],
                          "level": ["provincial", "municipal", "provincial"],

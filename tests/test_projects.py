@@ -10,14 +10,14 @@ import pytest
 from attain_fixtures import make_bundle, make_clusters, make_projects
 
 from zzforecast.exceptions import DataError
-from zzforecast.projects import (
+from zzforecast.simulate.engine import simulate
+from zzforecast.simulate.projects import (
     pipeline_summary,
     project_adjustment,
     project_schedule,
     project_spend,
 )
-from zzforecast.scenarios import Scenario, load_scenario
-from zzforecast.simulate import simulate
+from zzforecast.simulate.scenarios import Scenario, load_scenario
 
 PARAMS = Path(__file__).resolve().parents[1] / "params"
 

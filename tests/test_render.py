@@ -8,7 +8,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from zzforecast.render import (
+from zzforecast.report.render import (
     html_page,
     html_to_pdf,
     notebook_to_html,
@@ -112,7 +112,7 @@ def test_index_escapes_names_and_links_only_existing_files(tmp_path):
 def test_pages_get_a_web_font_subset_with_exactly_their_characters(tmp_path):
     from fontTools.ttLib import TTFont
 
-    from zzforecast.render import embed_web_fonts
+    from zzforecast.report.render import embed_web_fonts
 
     (tmp_path / "a.html").write_text(html_page("郑州", "<p>航空港 &#x9F98;</p>"), encoding="utf-8")
     (tmp_path / "b.html").write_text(html_page("b", '<img src="data:image/png;base64,6K+V">'),

@@ -15,7 +15,7 @@ TINY = ROOT / "tests" / "notebooks" / "tiny.ipynb"
 def test_two_vintages_of_the_same_scenario_live_side_by_side(tmp_path):
     from report_fixtures import require_kernel
 
-    from zzforecast.reports import run_batch
+    from zzforecast.batch.reports import run_batch
 
     require_kernel()
     out = tmp_path / "reports"

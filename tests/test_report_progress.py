@@ -14,9 +14,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def base():
-    from zzforecast.attain import assess
+    from zzforecast.assess.attain import assess
     from zzforecast.data.loaders import load_bundle
-    from zzforecast.simulate import simulate
+    from zzforecast.simulate.engine import simulate
 
     bundle = load_bundle(ROOT / "data", ROOT / "params")
     sim = simulate(bundle, 2017, "2017-07", "baseline", n_paths=200, seed=4)
@@ -24,7 +24,7 @@ def base():
 
 
 def _inputs(bundle, sim, table, lang="zh"):
-    from zzforecast.report_content import ReportInputs
+    from zzforecast.report.content import ReportInputs
 
     return ReportInputs(bundle=bundle, simulation=sim, assessment=table, scenarios=None,
                         precomputed=True, year=2017, as_of="2017-07", scenario="baseline",
@@ -44,7 +44,7 @@ def _stale(bundle):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_cluster_report_progress_and_latest_month(base, lang):
-    from zzforecast.report_content import ClusterReport
+    from zzforecast.report.content import ClusterReport
 
     bundle, sim, table = base
     report = ClusterReport(_inputs(bundle, sim, table, lang), "xinmi")
@@ -60,7 +60,7 @@ def test_cluster_report_progress_and_latest_month(base, lang):
 
 
 def test_stale_zone_flagged_in_reports(base):
-    from zzforecast.report_content import ClusterReport, OverviewReport
+    from zzforecast.report.content import ClusterReport, OverviewReport
 
     bundle, sim, table = base
     inputs = _inputs(_stale(bundle), sim, table)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from zzforecast.reports import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, NotebookJob, run_notebooks
+from zzforecast.batch.reports import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, NotebookJob, run_notebooks
 
 TINY = str(Path(__file__).parent / "notebooks" / "tiny.ipynb")
 
@@ -124,9 +124,9 @@ def test_duplicate_job_names_are_rejected(tmp_path):
 
 
 def test_cli_passes_arguments_and_maps_partial_batches_to_exit_3(monkeypatch, tmp_path, capsys):
-    import zzforecast.reports as reports
+    import zzforecast.batch.reports as reports
+    from zzforecast.batch.reports import BatchResult
     from zzforecast.cli import main
-    from zzforecast.reports import BatchResult
 
     calls = {}
 
@@ -224,8 +224,8 @@ def test_batch_results_are_identical_with_one_two_workers_and_dask(tmp_path_fact
 
 
 def test_batch_rejects_unknown_clusters_and_bad_scenarios_before_running(tmp_path):
+    from zzforecast.batch.reports import run_batch
     from zzforecast.exceptions import UserError
-    from zzforecast.reports import run_batch
 
     root = Path(__file__).resolve().parents[1]
     kw = dict(out_dir=tmp_path, data_dir=root / "data", params_dir=root / "params")
@@ -239,7 +239,7 @@ def test_batch_rejects_unknown_clusters_and_bad_scenarios_before_running(tmp_pat
 
 
 def test_overview_links_to_failed_reports_become_text(tmp_path):
-    from zzforecast.reports import _unlink_failed_reports
+    from zzforecast.batch.reports import _unlink_failed_reports
 
     (tmp_path / "overview.html").write_text(
         '<td><a href="airport.html">航空港</a></td><td><a href="xinmi.html">新密</a></td>',
@@ -256,7 +256,7 @@ def test_overview_links_to_failed_reports_become_text(tmp_path):
 def test_leftovers_of_an_interrupted_batch_are_removed_under_the_folder_lock(tmp_path):
     # The batch removes them while it holds the folder's lock (issue 14 item 5): no other
     # batch can be using them then, whatever their age; other scenarios' stay.
-    from zzforecast.reports import _remove_stale
+    from zzforecast.batch.reports import _remove_stale
 
     old = tmp_path / ".baseline.staging-aaaa"
     recent = tmp_path / ".baseline.work-bbbb"

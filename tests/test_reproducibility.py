@@ -78,9 +78,9 @@ def assert_same_numbers(left: dict, right: dict, fields=FIELDS) -> None:
 @pytest.fixture(scope="module")
 def api_doc():
     """``simulate`` + ``assess`` + ``to_json`` from Python, as a user would call them."""
-    from zzforecast.attain import assess, to_json
+    from zzforecast.assess.attain import assess, to_json
     from zzforecast.data.loaders import load_bundle
-    from zzforecast.simulate import simulate
+    from zzforecast.simulate.engine import simulate
 
     bundle = load_bundle(DATA, PARAMS)
     sim = simulate(bundle, 2017, "2017-07", "baseline", n_paths=N_PATHS, seed=SEED)
@@ -147,8 +147,8 @@ def test_notebook_sidecar_agrees_with_api_and_cli(tmp_path_factory, capsys, api_
 def test_provenance_is_enough_to_rerun_a_report(tmp_path_factory, api_doc):
     """From the sidecar's provenance alone: check the inputs, rerun, get the same numbers."""
     import zzforecast
-    from zzforecast.attain import assess
-    from zzforecast.simulate import simulate
+    from zzforecast.assess.attain import assess
+    from zzforecast.simulate.engine import simulate
 
     batch = small_batch(tmp_path_factory)
     sidecar = json.loads((batch.out_dir / f"{CLUSTER}.json").read_text(encoding="utf-8"))

@@ -11,8 +11,8 @@ import pytest
 from attain_fixtures import make_bundle
 
 from zzforecast.exceptions import ParamsError, UserError
-from zzforecast.scenarios import Scenario, list_scenarios, load_scenario, parse_scenario
-from zzforecast.simulate import simulate
+from zzforecast.simulate.engine import simulate
+from zzforecast.simulate.scenarios import Scenario, list_scenarios, load_scenario, parse_scenario
 
 PARAMS = Path(__file__).resolve().parents[1] / "params"
 CJK = re.compile(r"[\u4e00-\u9fff]")

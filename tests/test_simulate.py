@@ -11,7 +11,7 @@ import pytest
 from attain_fixtures import make_bundle, make_clusters, make_observations
 
 from zzforecast.exceptions import UserError
-from zzforecast.simulate import (
+from zzforecast.simulate.engine import (
     DEFAULT_RHO,
     SimInputs,
     Simulation,
@@ -85,7 +85,7 @@ def test_same_seed_same_paths_and_other_seed_differs():
 
 
 def test_path_chunking_does_not_change_the_draws(monkeypatch):
-    import zzforecast.simulate as sim_mod
+    import zzforecast.simulate.engine as sim_mod
 
     inp = _inputs(n_c=3, rho=0.3)
     whole = simulate_arrays(inp, n_paths=1000, seed=5)
@@ -263,7 +263,7 @@ def test_prepared_inputs_can_be_reused_across_scenarios(bundle, sim):
 def test_an_edited_baseline_still_moves_projects(bundle, sim):
     from dataclasses import replace as dc_replace
 
-    from zzforecast.scenarios import load_scenario
+    from zzforecast.simulate.scenarios import load_scenario
 
     late = dc_replace(load_scenario(PARAMS, "baseline"), delay_months=6.0)  # name stays baseline
     moved = simulate(bundle, 2017, "2017-07", late, n_paths=2000, seed=11, inputs=sim.inputs)
@@ -312,7 +312,7 @@ def test_loading_a_damaged_simulation_is_a_data_error(sim, tmp_path):
 def test_scenario_digest_follows_the_assumptions(bundle, sim):
     from dataclasses import replace as dc_replace
 
-    from zzforecast.scenarios import load_scenario
+    from zzforecast.simulate.scenarios import load_scenario
 
     assert len(sim.scenario_digest) == 64
     edited = dc_replace(load_scenario(PARAMS, "baseline"), deflator_mean=0.01)

@@ -162,7 +162,7 @@ def test_write_synthetic_round_trip(tmp_path, shared_data):
     assert ((params / "plans" / "2017" / "cluster_targets.csv").read_bytes()
             == (ROOT / "params" / "plans" / "2017" / "cluster_targets.csv").read_bytes())
     bundle = load_bundle(data, params)
-    from zzforecast.targets import load_targets
+    from zzforecast.data.targets import load_targets
 
     assert bundle.synthetic
     assert len(bundle.targets) == len(load_targets(params / "plans" / "2017" / "targets.yaml"))

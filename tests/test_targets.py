@@ -8,8 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from zzforecast.exceptions import ParamsError
-from zzforecast.targets import (
+from zzforecast.data.targets import (
     GROUP_SCOPES,
     Target,
     cluster_growth_targets,
@@ -17,6 +16,7 @@ from zzforecast.targets import (
     implied_park_growth,
     load_targets,
 )
+from zzforecast.exceptions import ParamsError
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = ROOT / "params" / "plans" / "2017" / "targets.yaml"

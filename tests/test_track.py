@@ -9,8 +9,8 @@ import pytest
 
 @pytest.fixture(scope="module")
 def tracked():
+    from zzforecast.assess.track import track
     from zzforecast.data.bundle import load_bundle
-    from zzforecast.track import track
 
     return track(load_bundle(), 2017, "2017-04", n_paths=1000, seed=3)
 
@@ -33,9 +33,9 @@ def test_vintages_and_the_decomposition_adds_up(tracked):
 
 
 def test_a_vintage_equals_a_plain_run_with_the_same_seed(tracked):
-    from zzforecast.attain import assess
+    from zzforecast.assess.attain import assess
     from zzforecast.data.bundle import load_bundle
-    from zzforecast.simulate import simulate
+    from zzforecast.simulate.engine import simulate
 
     bundle = load_bundle()
     sim = simulate(bundle, 2017, "2017-03", "baseline", n_paths=1000, seed=3, keep_monthly=False)

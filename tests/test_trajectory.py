@@ -12,14 +12,14 @@ from zzforecast.exceptions import UserError
 @pytest.fixture(scope="module")
 def sim_and_obs():
     from zzforecast.data.bundle import load_bundle
-    from zzforecast.simulate import simulate
+    from zzforecast.simulate.engine import simulate
 
     bundle = load_bundle()
     return simulate(bundle, 2017, "2017-07", "baseline", n_paths=2000), bundle.observations
 
 
 def test_target_year_is_the_engines_and_later_years_chain_on_it(sim_and_obs):
-    from zzforecast.trajectory import trajectories
+    from zzforecast.simulate.trajectory import trajectories
 
     sim, obs = sim_and_obs
     tr = trajectories(sim, obs, "fai", 2020, level=(80,))
@@ -42,7 +42,7 @@ def test_target_year_is_the_engines_and_later_years_chain_on_it(sim_and_obs):
 
 
 def test_growth_below_zero_is_possible_and_bounded_at_minus_100(sim_and_obs):
-    from zzforecast.trajectory import trajectories
+    from zzforecast.simulate.trajectory import trajectories
 
     sim, obs = sim_and_obs
     tr = trajectories(sim, obs, "fai", 2021)
@@ -52,7 +52,7 @@ def test_growth_below_zero_is_possible_and_bounded_at_minus_100(sim_and_obs):
 
 
 def test_through_before_the_target_year_is_refused(sim_and_obs):
-    from zzforecast.trajectory import trajectories
+    from zzforecast.simulate.trajectory import trajectories
 
     sim, obs = sim_and_obs
     with pytest.raises(UserError, match="before the target year"):

@@ -22,7 +22,7 @@ from zzforecast.data.vintages import (
     load_release_lags,
 )
 from zzforecast.exceptions import ParamsError
-from zzforecast.simulate import simulate
+from zzforecast.simulate.engine import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -231,7 +231,7 @@ def test_attain_json_ignores_rows_vintaged_2099(tmp_path):
 
 
 def test_track_splits_out_revisions_published_between_two_vintages():
-    from zzforecast.track import track
+    from zzforecast.assess.track import track
 
     bundle = _bundled()
     obs = bundle.observations
@@ -254,7 +254,7 @@ def test_track_splits_out_revisions_published_between_two_vintages():
     # each vintage equals a plain run on the same data
     sim = simulate(revised, 2017, "2017-04", "baseline", n_paths=300, seed=1,
                    keep_monthly=False)
-    from zzforecast.attain import assess
+    from zzforecast.assess.attain import assess
 
     table = assess(sim, revised, clusters=False).set_index(["target_id", "scope"])
     assert by[("2017-04", "fai_city_growth", "city")] == pytest.approx(

@@ -17,6 +17,7 @@ __all__ = [
     "UnknownModelError",
     "NotFittedError",
     "ReportError",
+    "SetupError",
 ]
 
 
@@ -67,6 +68,16 @@ class DataError(UserError):
 
 class ParamsError(DataError):
     """A problem in a parameter file (YAML) or a parameter value."""
+
+
+class SetupError(UserError):
+    """The machine lacks something a command needs: a font, WeasyPrint, the Jupyter kernel,
+    the notebooks folder. ``fix`` says what to run or install; exit 2 like any user error.
+    """
+
+    def __init__(self, message: str, *, fix: str):
+        self.fix = fix
+        super().__init__(f"{message}\nfix: {fix}")
 
 
 class UnknownModelError(UserError):

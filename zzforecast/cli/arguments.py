@@ -43,7 +43,7 @@ def as_of(text: str) -> str:
     release of a year is January-February (DESIGN.md section 1), so a vintage of
     ``YYYY-01`` would label data that no bureau publishes.
     """
-    from ..estimate.asof import parse_as_of
+    from ..data.asof import parse_as_of
     from ..exceptions import UserError
 
     try:
@@ -75,7 +75,7 @@ def refuse_january(text: str, option: str = "--as-of") -> None:
 
 def scenario(text: str) -> str:
     """A scenario name (a file in params/scenarios/, and a report folder name)."""
-    from ..scenarios import SCENARIO_PATTERN
+    from ..simulate.scenarios import SCENARIO_PATTERN
 
     if not re.fullmatch(SCENARIO_PATTERN, text):
         raise argparse.ArgumentTypeError(

@@ -81,12 +81,19 @@ def _check_paths_fit(args: argparse.Namespace, bundle, clusters) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..attain import assess, drivers, joint_attainment, project_outlook, star_ratings, to_json
+    from ..assess.attain import (
+        assess,
+        drivers,
+        joint_attainment,
+        project_outlook,
+        star_ratings,
+        to_json,
+    )
     from ..data.loaders import load_bundle
     from ..data.schemas import MONTHLY_INDICATORS
     from ..data.vintages import published_bundle
     from ..exceptions import UserError
-    from ..simulate import parse_as_of, simulate
+    from ..simulate.engine import parse_as_of, simulate
 
     arguments.refuse_january(args.as_of)
     as_year, _ = parse_as_of(args.as_of)
@@ -129,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: star ratings skipped: {exc}", file=sys.stderr)
         stars = None
     projects = project_outlook(sim, bundle)
-    from ..attain_check import nowcast_check
+    from ..assess.crosscheck import nowcast_check
 
     check = nowcast_check(sim, bundle)
     if check.attrs.get("skipped"):
@@ -137,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
     progress, zones = _progress(bundle, args, clusters)
     if args.format == "json":
-        from ..progress import progress_records
+        from ..assess.progress import progress_records
 
         doc = to_json(sim, table, joint=joint, driver_frames=driver_frames, stars=stars,
                       projects=projects, check=check)
@@ -148,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
             rec["by_indicator"] = dict(by)
         print(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False))
         return 0
-    from ..attain_text import render_text
+    from ..assess.text import render_text
 
     column = "name_zh" if args.lang == "zh" else "name_en"
     names = dict(zip(bundle.clusters["cluster_id"], bundle.clusters[column], strict=True)) \
@@ -161,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _progress(bundle, args, clusters):
     """序时进度 and each zone's latest month, from the loaded data (no simulation)."""
-    from ..progress import latest_months, time_progress, zone_latest
+    from ..assess.progress import latest_months, time_progress, zone_latest
 
     registry = bundle.clusters
     if clusters is not None:

@@ -69,7 +69,7 @@ def _load_data(data_dir: Path):
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..audit import audit_plan, render_text, to_json
+    from ..assess.audit import audit_plan, render_text, to_json
     from ..data.plan import load_plan, resolve_plan_year, with_star_goals
     from ..exceptions import UserError
 

@@ -71,8 +71,8 @@ def run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
+    from ..batch.reports import run_batch
     from ..exceptions import UserError
-    from ..reports import run_batch
 
     out = Path(args.out)
     for folder in (out, *out.parents):  # fail before simulating, not deep in the batch

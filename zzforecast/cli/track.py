@@ -44,12 +44,12 @@ def run(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
+    from ..assess.track import track
+    from ..data.asof import parse_as_of
     from ..data.io import atomic_write, check_writable_target
     from ..data.loaders import load_bundle
-    from ..estimate.asof import parse_as_of
     from ..exceptions import UserError
-    from ..plots import set_style, vintage_chart
-    from ..track import track
+    from ..report.plots import set_style, vintage_chart
 
     arguments.refuse_january(args.through, "--through")
     t_year, t_month = parse_as_of(args.through)

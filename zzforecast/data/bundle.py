@@ -68,7 +68,7 @@ class Bundle:
     ----------
     clusters, observations, projects, cluster_targets : pandas.DataFrame
         As returned by the loaders of this module.
-    targets : list of zzforecast.targets.Target
+    targets : list of zzforecast.data.targets.Target
         The plan's targets from ``params/plans/<year>/targets.yaml``, each with ``year``.
     data_dir, params_dir : pathlib.Path
     data_digest, params_digest : str

@@ -8,7 +8,7 @@ zones whose industries are not listed keep the scenario's deflator. The publishe
 are priced by each zone's own nominal/real gap either way. The simulation itself keeps the
 scenario's single deflator: the industry view is shown beside it (attain text, JSON,
 overview report) by redoing only the level arithmetic on the same paths
-(:func:`zzforecast.level_bases.deflator_sensitivity`).
+(:func:`zzforecast.assess.level_bases.deflator_sensitivity`).
 
 Columns:
 

@@ -641,9 +641,9 @@ def write_synthetic(data_dir: str | Path = "data", seed: int = DEFAULT_SEED,
     pandas.DataFrame
         The calibration checks.
     """
-    from ..targets import derive_cluster_targets, load_targets
     from .io import read_table, write_csv_atomic
     from .plan import CLUSTER_TARGETS_FILE, TARGETS_FILE, plan_folder
+    from .targets import derive_cluster_targets, load_targets
 
     data_dir = Path(data_dir)
     clusters = read_table(data_dir / "clusters.csv")

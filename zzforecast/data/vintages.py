@@ -77,7 +77,7 @@ class ReleaseLags:
 
     def as_of_date(self, as_of) -> pd.Timestamp:
         """The publication date of a ``YYYY-MM`` as-of: month end + the monthly lag."""
-        from ..estimate.asof import as_of_month_end
+        from .asof import as_of_month_end
 
         return as_of_month_end(as_of) + pd.Timedelta(days=self.monthly_lag())
 
@@ -187,7 +187,7 @@ def as_published(observations: pd.DataFrame, as_of, lags: ReleaseLags | None = N
         Long observations with ``vintage`` (YYYY-MM-DD) and the key columns
         :data:`SERIES_KEYS`. A frame without ``vintage`` is returned unchanged.
     as_of : str
-        The as-of month ``YYYY-MM`` (anything :func:`~zzforecast.estimate.asof.parse_as_of`
+        The as-of month ``YYYY-MM`` (anything :func:`~zzforecast.data.asof.parse_as_of`
         takes); its publication date is ``lags.as_of_date(as_of)``.
     lags : ReleaseLags, optional
         Release lags (default :data:`DEFAULT_LAGS`). When None and the frame was already

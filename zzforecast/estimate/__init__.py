@@ -2,11 +2,9 @@
 
 - :mod:`.ytd`: the within-year model behind every probability (full-year growth from
   year-to-date growth), used by the attainability engine and by the nowcast;
-- :mod:`.asof`: the one parser of data vintages;
 - :mod:`.ytd_frame`: year-to-date series as checked frames and dense tables.
 """
 
-from .asof import parse_as_of
 from .ytd import YearToDateModel
 
-__all__ = ["YearToDateModel", "parse_as_of"]
+__all__ = ["YearToDateModel"]

@@ -1,4 +1,4 @@
-"""Inputs of the joint simulation, estimated from history (see :mod:`zzforecast.simulate`).
+"""Inputs of the joint simulation, estimated from history (see :mod:`zzforecast.simulate.engine`).
 
 As of a data vintage, for every cluster and indicator: last year's level, the cumulative
 seasonal share ``s`` and year-to-date growth ``g`` (monthly indicators), and the
@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..data.asof import parse_as_of
 from ..data.schemas import ANNUAL_INDICATORS as _ANNUAL
 from ..data.schemas import INDICATORS
 from ..data.schemas import MONTHLY_INDICATORS as _MONTHLY
 from ..exceptions import DataError, Problem, UserError
-from .asof import parse_as_of
 from .robust import PROBS
 from .ytd import YearToDateModel
 

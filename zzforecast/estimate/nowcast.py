@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..data.asof import as_of_month_end
 from ..exceptions import DataError, UserError
-from .asof import as_of_month_end
 from .ytd import YearToDateModel
 from .ytd_frame import check_ytd_frame
 

@@ -372,7 +372,7 @@ class YearToDateModel:
             degrees of freedom), ``median`` (full-year growth), ``warning`` ("" or why the
             centre is implausible).
         """
-        from .asof import as_of_month_end
+        from ..data.asof import as_of_month_end
 
         self._check_fitted()
         d = check_ytd_frame(df)

@@ -4,7 +4,7 @@ For every series, target year Y and as-of month m (2..11) of a year-to-date fram
 method sees only what was published by the end of month m of Y (the complete years before
 Y and Y's months through m) and is scored against Y's published full-year growth:
 
-- ``engine``: the attainability engine (``zzforecast.simulate``), each series a cluster;
+- ``engine``: the attainability engine (``zzforecast.simulate.engine``), each series a cluster;
 - ``nowcast``: ``zzforecast.nowcast`` (the same within-year model, analytic);
 - ``carry_forward``: "the latest year-to-date growth carries to year end" (probability 1
   when the year-to-date growth reaches the threshold, else 0; no interval);
@@ -67,7 +67,7 @@ def inject_shock_pair(df: pd.DataFrame, year: int) -> pd.DataFrame:
 
 def _engine_draws(hist: pd.DataFrame, uid: str, year: int, month: int, model, n_paths, seed):
     """Full-year growth draws of one series through the attainability engine."""
-    from ..simulate import prepare_inputs, simulate_arrays
+    from ..simulate.engine import prepare_inputs, simulate_arrays
 
     obs, clusters = _as_observations(hist, uid)
     inp = prepare_inputs(clusters, obs, year, f"{year}-{month:02d}", indicators=("fai",),

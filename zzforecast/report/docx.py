@@ -116,9 +116,9 @@ def write_briefing_docx(overview: Mapping[str, Any], path: str | Path, *, lang: 
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-    from .progress import progress_rows
+    from ..assess.progress import progress_rows
+    from ..i18n import check_lang
     from .render import atomic_write_bytes
-    from .report_text import check_lang
 
     w = _WORDS[check_lang(lang)]
     as_of = str(overview.get("as_of") or "")

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .exceptions import DataError
+from ..exceptions import DataError
 
 __all__ = ["project_schedule", "project_spend", "project_adjustment", "pipeline_summary"]
 

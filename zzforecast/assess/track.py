@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .estimate.asof import parse_as_of
-from .exceptions import UserError
+from ..data.asof import parse_as_of
+from ..exceptions import UserError
 
 __all__ = ["TrackResult", "track", "HEADLINE_SCOPES"]
 
@@ -64,8 +64,8 @@ def _visible(observations: pd.DataFrame, year: int, cutoff: dict[str, int]) -> p
 
 def _outcomes(bundle, year, as_of, observations, scenario, n_paths, seed, fitted):
     """P(target) and median of every headline target for one state of the data."""
+    from ..simulate.engine import prepare_inputs, simulate
     from .attain import assess
-    from .simulate import prepare_inputs, simulate
 
     state = dataclasses.replace(bundle, observations=observations)
     inputs = prepare_inputs(bundle.clusters, observations, year, as_of, fitted=fitted)
@@ -92,7 +92,7 @@ def track(bundle, year: int, through: str, scenario="baseline", *, n_paths: int 
     if t_year != int(year) or t_month < 2:
         raise UserError(f"--through {through} must be a month of {year} from {year}-02 on "
                         "(the first release of a year is 1–2月)")
-    from .data.vintages import as_published, release_lags_of
+    from ..data.vintages import as_published, release_lags_of
 
     zones = tuple(bundle.clusters["cluster_id"])
     lags = release_lags_of(bundle)

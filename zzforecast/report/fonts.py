@@ -6,7 +6,7 @@ WeasyPrint (through fontconfig) are separate font systems:
 
 - :func:`use_cjk_font` registers the font file with matplotlib's font manager and puts
   it first in ``font.sans-serif``. Call it *after* ``seaborn.set_theme`` (which resets
-  the font settings); :func:`zzforecast.plots.set_style` does both in the right order.
+  the font settings); :func:`zzforecast.report.plots.set_style` does both in the right order.
 - :func:`font_face_css` declares the same file with ``@font-face`` for HTML and PDF, so
   WeasyPrint finds it without fontconfig.
 
@@ -20,7 +20,7 @@ import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
-from .exceptions import ZzforecastError
+from ..exceptions import ZzforecastError
 
 __all__ = [
     "FONT_FAMILY",
@@ -160,7 +160,7 @@ def subset_web_fonts(text: str, folder: str | Path) -> dict[str, Path]:
 
     from fontTools import subset
 
-    from .data.io import atomic_write
+    from ..data.io import atomic_write
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

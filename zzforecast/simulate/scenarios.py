@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .data.schemas import CITY_SCOPE, INDICATORS, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
-from .exceptions import ParamsError, Problem, UserError
+from ..data.schemas import CITY_SCOPE, INDICATORS, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
+from ..exceptions import ParamsError, Problem, UserError
 
 __all__ = ["Scenario", "load_scenario", "list_scenarios", "parse_scenario",
            "scenario_assumptions", "SCENARIO_DIR"]
@@ -95,7 +95,7 @@ def load_scenario(params_dir: str | os.PathLike, name: str) -> Scenario:
     ParamsError
         For a scenario file with problems; each names the file and the key path.
     """
-    from .data.io import read_yaml
+    from ..data.io import read_yaml
 
     if not isinstance(name, str) or not re.fullmatch(SCENARIO_PATTERN, name):
         raise UserError(f"scenario name {name!r} is not valid: a name like 'baseline' "
@@ -265,7 +265,7 @@ def scenario_assumptions(scenarios, lang: str = "zh"):
     """
     import pandas as pd
 
-    from .report_text import check_lang, indicator_name, scope_name
+    from ..i18n import check_lang, indicator_name, scope_name
 
     zh = check_lang(lang) == "zh"
     pts = "个百分点" if zh else " points"

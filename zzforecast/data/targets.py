@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .data.plan_targets import GROUP_SCOPES, Target, load_targets
-from .data.schemas import (
+from .plan_targets import GROUP_SCOPES, Target, load_targets
+from .schemas import (
     CITY_SCOPE,
     CLUSTER_TARGETS_COLUMNS,
     MONTHLY_INDICATORS,
@@ -55,7 +55,7 @@ def _plan_year(targets, year: int | None) -> int:
     years = {t.year for t in targets if getattr(t, "year", None) is not None}
     if len(years) == 1:
         return int(years.pop())
-    from .exceptions import UserError
+    from ..exceptions import UserError
 
     raise UserError("the plan year is not known: pass year= (the targets carry "
                     + (f"several years: {sorted(years)})" if years else "no year)"))
@@ -121,7 +121,7 @@ def provincial_share(observations: pd.DataFrame, clusters: pd.DataFrame, indicat
                & (obs["frequency"] == "annual") & (period == str(year))]
     if rows.empty:
         return None
-    from .data.loaders import levels_in_year
+    from .loaders import levels_in_year
 
     levels = levels_in_year(clusters, year)  # the status each zone had in that year
     lv = rows["cluster_id"].map(levels)
@@ -176,7 +176,7 @@ def derive_cluster_targets(targets: list[Target], clusters: pd.DataFrame,
         else:
             park = city.value
             park_source = f"derived: city target {city.id} (no data for the provincial share)"
-        from .data.loaders import levels_in_year
+        from .loaders import levels_in_year
 
         status = levels_in_year(clusters, year)  # the zones' status in the plan year
         for cid in clusters["cluster_id"]:

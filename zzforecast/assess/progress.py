@@ -34,8 +34,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from .data.schemas import CITY_SCOPE, INDICATORS, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
-from .data.vintages import as_published
+from ..data.schemas import CITY_SCOPE, INDICATORS, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
+from ..data.vintages import as_published
 
 __all__ = [
     "PROGRESS_COLUMNS",
@@ -66,8 +66,8 @@ PROGRESS_COLUMNS = (
 
 
 def _as_of_parts(year: int, as_of: str) -> tuple[int, int]:
-    from .estimate.asof import parse_as_of
-    from .exceptions import UserError
+    from ..data.asof import parse_as_of
+    from ..exceptions import UserError
 
     y, m = parse_as_of(as_of)
     if y != int(year):
@@ -215,7 +215,7 @@ def time_progress(observations: pd.DataFrame, clusters: pd.DataFrame, targets, y
         Loaded observations.
     clusters : pandas.DataFrame
         The registry (``cluster_id``, ``level``).
-    targets : list of zzforecast.targets.Target
+    targets : list of zzforecast.data.targets.Target
         The plan's registry (level targets at city / provincial / municipal scope).
     year : int
     as_of : str
@@ -481,7 +481,7 @@ def published_rows(progress: pd.DataFrame, lang: str = "zh"
 def format_progress(progress: pd.DataFrame, lang: str = "zh", names: dict | None = None,
                     as_of: str = "") -> str:
     """The 序时进度 section of ``zzforecast attain`` as text (table, notes, published)."""
-    from .attain_text import format_table
+    from .text import format_table
 
     if progress is None or not len(progress):
         return ""

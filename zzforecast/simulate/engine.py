@@ -47,9 +47,9 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr
 
-from .data.schemas import CITY_SCOPE, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
-from .data.vintages import as_published, release_lags_of
-from .estimate.engine_inputs import (
+from ..data.schemas import CITY_SCOPE, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
+from ..data.vintages import as_published, release_lags_of
+from ..estimate.engine_inputs import (
     ANNUAL_INDICATORS,
     DEFAULT_RHO,
     MIN_YEARS_FOR_CORR,
@@ -58,8 +58,8 @@ from .estimate.engine_inputs import (
     parse_as_of,
     prepare_inputs,
 )
-from .estimate.robust import PROBS
-from .exceptions import DataError, UserError
+from ..estimate.robust import PROBS
+from ..exceptions import DataError, UserError
 
 __all__ = [
     "Simulation",
@@ -625,7 +625,7 @@ def simulate(bundle, year: int, as_of: str, scenario="baseline", n_paths: int = 
         vintage and clusters (e.g. ``simulation.inputs`` of a previous run); skips the
         estimation, so re-running under many scenarios (sliders) is fast, and the check
         that the vintage has data (a vintage with no new figure yet is then deliberate,
-        as in :func:`zzforecast.track.track`'s calendar step).
+        as in :func:`zzforecast.assess.track.track`'s calendar step).
 
     Returns
     -------
@@ -637,7 +637,7 @@ def simulate(bundle, year: int, as_of: str, scenario="baseline", n_paths: int = 
         For bad arguments (unknown cluster, as-of outside the year or after the data,
         non-positive n_paths) and bad scenario files (``ParamsError``).
     """
-    from . import __version__
+    from .. import __version__
     from .projects import project_adjustment
     from .scenarios import Scenario, load_scenario
 

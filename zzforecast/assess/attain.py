@@ -1,6 +1,6 @@
 """Target attainability from a joint simulation: probabilities, drivers, star ratings.
 
-Every statistic is computed on the simulated paths of :class:`~zzforecast.simulate.Simulation`
+Every statistic is computed on the simulated paths of :class:`~zzforecast.simulate.engine.Simulation`
 (aggregates are sums of cluster paths, path by path), so the same seed gives the same
 numbers to the last digit. The functions return plain pandas frames; :func:`to_json`
 turns them into the shape DESIGN.md gives for ``zzforecast attain --format json``.
@@ -15,16 +15,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .data.plan import STAR_RULES_FILE, plan_folder
-from .data.plan import load_star_rules as _load_star_rules
-from .data.schemas import (
+from ..data.plan import STAR_RULES_FILE, plan_folder
+from ..data.plan import load_star_rules as _load_star_rules
+from ..data.schemas import (
     CITY_SCOPE,
     INDICATORS,
     MONTHLY_INDICATORS,
     MUNICIPAL_SCOPE,
     PROVINCIAL_SCOPE,
 )
-from .exceptions import ParamsError, Problem, UserError
+from ..exceptions import ParamsError, Problem, UserError
 
 __all__ = [
     "assess",
@@ -67,7 +67,7 @@ def required_growth(target_growth, cum_now, annual_last, cum_last):
     nowcast module provides it.
     """
     try:
-        from .estimate.nowcast import required_growth as _rg
+        from ..estimate.nowcast import required_growth as _rg
     except ImportError:
         _rg = None
     if _rg is not None:
@@ -312,7 +312,7 @@ def _target_rows(sim, bundle, tolerance: float):
         rows.append((t.id, t.indicator, t.scope, t.kind, float(t.value), t.unit, t.comparison,
                      tol, bool(getattr(t, "derived", False)), "plan"))
     try:
-        from .targets import cluster_growth_targets
+        from ..data.targets import cluster_growth_targets
 
         table = cluster_growth_targets(bundle, sim.year)
     except Exception:  # noqa: BLE001 - fall back to the bundle's own table
@@ -370,7 +370,7 @@ def assess(simulation, bundle, *, tolerance: float = DEFAULT_TOLERANCE,
     rows, skipped = _target_rows(simulation, bundle, float(tolerance))
     if not clusters:
         rows = [r for r in rows if r[2] in _AGG_SCOPES]
-    from .data.vintages import as_published, release_lags_of
+    from ..data.vintages import as_published, release_lags_of
 
     observations = getattr(bundle, "observations", None)
     if observations is not None and simulation.as_of:
@@ -407,7 +407,7 @@ def assess(simulation, bundle, *, tolerance: float = DEFAULT_TOLERANCE,
 
 def _zone_deflators(simulation, bundle) -> dict:
     """Each simulated zone's price change by industry (data/deflators.csv), if given."""
-    from .data.deflators import zone_deflators
+    from ..data.deflators import zone_deflators
 
     clusters = getattr(bundle, "clusters", None)
     if clusters is None or simulation.year is None:
@@ -452,7 +452,7 @@ def _published_fields(out: _Outcomes, scope: str, indicator: str, kind: str, val
 
 def _placeholder(tid, indicator, scope, kind, value, unit, x) -> dict:
     """A zone and indicator without an entered target: the tagged derived value, outlook."""
-    from .targets import DERIVED_TAG, NO_OFFICIAL_TARGET
+    from ..data.targets import DERIVED_TAG, NO_OFFICIAL_TARGET
 
     x = np.asarray(x, dtype=np.float64)
     x = x[np.isfinite(x)]
@@ -688,8 +688,8 @@ def project_outlook(simulation, bundle, *, n_paths: int = 2000) -> pd.DataFrame:
         scenario's delays and completion rates leave of it, and the mean change this makes
         to the cluster's simulated FAI (relative to the baseline scenario).
     """
-    from .projects import pipeline_summary
-    from .scenarios import Scenario, load_scenario
+    from ..simulate.projects import pipeline_summary
+    from ..simulate.scenarios import Scenario, load_scenario
 
     cols = ["cluster_id", "n_projects", "planned_after_as_of", "expected_after_as_of",
             "expected_adjustment"]
@@ -750,7 +750,7 @@ def to_json(simulation, assessment: pd.DataFrame, *, joint: pd.DataFrame | None 
     clock, so the same inputs and seed give byte-identical JSON.
     """
     sim = simulation
-    from .provenance import SYNTHETIC_NOTICE
+    from ..provenance import SYNTHETIC_NOTICE
 
     targets = []
     for rec in _records(assessment, ASSESS_COLUMNS):

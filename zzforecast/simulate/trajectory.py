@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .exceptions import UserError
+from ..exceptions import UserError
 
 __all__ = ["trajectories", "MIN_ANNUAL_POINTS"]
 
@@ -42,7 +42,7 @@ def trajectories(simulation, observations: pd.DataFrame, indicator: str, through
 
     Parameters
     ----------
-    simulation : zzforecast.simulate.Simulation
+    simulation : zzforecast.simulate.engine.Simulation
         The engine's joint paths for the target year.
     observations : pandas.DataFrame
         The bundle's observations (annual published growth and levels).
@@ -64,7 +64,7 @@ def trajectories(simulation, observations: pd.DataFrame, indicator: str, through
         Scopes with fewer than :data:`MIN_ANNUAL_POINTS` published growth rates stop at
         the target year.
     """
-    from .estimate.annual import sample_paths
+    from ..estimate.annual import sample_paths
 
     year = int(simulation.year)
     if int(through) < year:

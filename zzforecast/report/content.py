@@ -23,17 +23,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .data.schemas import MONTHLY_INDICATORS
-from .report_text import (
-    caveats,
-    check_lang,
-    indicator_name,
-    methodology_appendix,
-    percent,
-    reading_guide,
-    scope_name,
-    text,
-)
+from ..data.schemas import MONTHLY_INDICATORS
+from ..i18n import check_lang, indicator_name, percent, scope_name, text
+from .text import caveats, methodology_appendix, reading_guide
 
 __all__ = [
     "ReportInputs",
@@ -196,7 +188,7 @@ class ReportInputs:
     Attributes
     ----------
     bundle : zzforecast.data.loaders.Bundle
-    simulation : zzforecast.simulate.Simulation
+    simulation : zzforecast.simulate.engine.Simulation
     assessment : pandas.DataFrame
         ``attain.assess`` of the simulation (one row per target and scope).
     scenarios : pandas.DataFrame or None
@@ -224,7 +216,7 @@ def resolve_dirs(data_dir: str | Path | None = None,
     Looks in the working directory, its parent (a notebook opened in ``notebooks/``) and
     the source tree the package was installed from, in that order.
     """
-    candidates = [Path.cwd(), Path.cwd().parent, Path(__file__).resolve().parents[1]]
+    candidates = [Path.cwd(), Path.cwd().parent, Path(__file__).resolve().parents[2]]
 
     def find(given, name):
         if given:
@@ -251,9 +243,9 @@ def compare_scenarios(bundle, year: int, as_of: str, n_paths: int = 2000, seed: 
         ``attain.assess`` rows of each scenario plus columns ``scenario``,
         ``scenario_zh`` and ``scenario_en`` (labels).
     """
-    from .attain import assess
-    from .scenarios import list_scenarios, load_scenario
-    from .simulate import simulate
+    from ..assess.attain import assess
+    from ..simulate.engine import simulate
+    from ..simulate.scenarios import list_scenarios, load_scenario
 
     names = scenarios or list_scenarios(bundle.params_dir)
     known = dict(known or {})
@@ -287,10 +279,10 @@ def load_inputs(year: int, as_of: str, scenario: str = "baseline", *, n_paths: i
         CSV of :func:`compare_scenarios` saved by the batch; without it the comparison
         runs here with ``compare_n_paths`` paths per scenario.
     """
-    from .attain import assess
-    from .data.loaders import load_bundle
-    from .data.vintages import published_bundle
-    from .simulate import Simulation, simulate
+    from ..assess.attain import assess
+    from ..data.loaders import load_bundle
+    from ..data.vintages import published_bundle
+    from ..simulate.engine import Simulation, simulate
 
     check_lang(lang)
     data_dir, params_dir = resolve_dirs(data_dir, params_dir)
@@ -303,7 +295,7 @@ def load_inputs(year: int, as_of: str, scenario: str = "baseline", *, n_paths: i
     scen = pd.read_csv(scenarios_path, encoding="utf-8") if scenarios_path else None
     if scen is not None and simulation_path and (scen["scenario"] == sim.scenario).any():
         # The batch assessed the saved simulation already (same paths, same numbers).
-        from .attain import ASSESS_COLUMNS
+        from ..assess.attain import ASSESS_COLUMNS
 
         assessment = scen.loc[scen["scenario"] == sim.scenario, list(ASSESS_COLUMNS)]
         assessment = assessment.reset_index(drop=True)
@@ -339,7 +331,7 @@ class _Report:
 
     @property
     def provenance(self):
-        from .provenance import Provenance
+        from ..provenance import Provenance
 
         return Provenance.from_objects(self.inputs.bundle, self.inputs.simulation,
                                        year=self.inputs.year, as_of=self.inputs.as_of,
@@ -373,9 +365,9 @@ class _Report:
 
     @property
     def progress(self) -> pd.DataFrame:
-        """:func:`zzforecast.progress.time_progress` of the run's zones (cached)."""
+        """:func:`zzforecast.assess.progress.time_progress` of the run's zones (cached)."""
         if "progress" not in self.inputs.extras:
-            from .progress import time_progress
+            from ..assess.progress import time_progress
 
             bundle = self.inputs.bundle
             registry = self._registry()
@@ -389,9 +381,9 @@ class _Report:
 
     @property
     def zones_latest(self) -> pd.DataFrame:
-        """:func:`zzforecast.progress.zone_latest` of the run's zones (cached)."""
+        """:func:`zzforecast.assess.progress.zone_latest` of the run's zones (cached)."""
         if "zones_latest" not in self.inputs.extras:
-            from .progress import latest_months, zone_latest
+            from ..assess.progress import latest_months, zone_latest
 
             self.inputs.extras["zones_latest"] = zone_latest(latest_months(
                 self.inputs.bundle.observations, self._registry(), self.inputs.year,
@@ -405,7 +397,7 @@ class _Report:
 
     def _progress_html(self, scopes) -> str:
         """The 序时进度 table of ``scopes`` (and the published totals beside the sums)."""
-        from .progress import progress_rows, published_rows
+        from ..assess.progress import progress_rows, published_rows
 
         rows = self.progress[self.progress["scope"].isin(list(scopes))]
         if not len(rows):
@@ -421,7 +413,7 @@ class _Report:
         return "".join(parts)
 
     def _latest_html(self, cluster_ids=None) -> str:
-        from .progress import format_latest
+        from ..assess.progress import format_latest
 
         zones = self.zones_latest
         if cluster_ids is not None:
@@ -443,7 +435,7 @@ class _Report:
 
     def _unit(self, indicator: str) -> str:
         """The indicator's canonical unit as readers of this language write it."""
-        from .data.schemas import INDICATORS
+        from ..data.schemas import INDICATORS
 
         ind = INDICATORS.get(indicator)
         unit = ind.unit if ind else ""
@@ -457,7 +449,7 @@ class _Report:
         return f" ({unit})" if self.lang == "en" and unit else unit
 
     def _progress_records(self, scopes) -> list[dict]:
-        from .progress import progress_records
+        from ..assess.progress import progress_records
 
         return progress_records(self.progress[self.progress["scope"].isin(list(scopes))])
 
@@ -506,8 +498,8 @@ class _Report:
         return _display_html(_markdown_html(methodology_appendix(self.lang)))
 
     def _outlook(self, scopes, years_after: int):
-        """Each scope's path from the target year on (:mod:`zzforecast.trajectory`)."""
-        from .trajectory import trajectories
+        """Each scope's path from the target year on (:mod:`zzforecast.simulate.trajectory`)."""
+        from ..simulate.trajectory import trajectories
 
         sim, year = self.inputs.simulation, int(self.inputs.year)
         cols = self.t("outlook_cols").split("|")
@@ -536,7 +528,7 @@ class _Report:
 
     def _assumptions_html(self, names: list[str]) -> str:
         """Each scenario's assumptions, read from its params file, side by side."""
-        from .scenarios import load_scenario, scenario_assumptions
+        from ..simulate.scenarios import load_scenario, scenario_assumptions
 
         try:
             scenarios = [load_scenario(self.inputs.bundle.params_dir, n) for n in names]
@@ -614,7 +606,7 @@ class ClusterReport(_Report):
     """
 
     def __init__(self, inputs: ReportInputs, cluster_id: str):
-        from .exceptions import UserError
+        from ..exceptions import UserError
 
         registry = inputs.bundle.clusters
         if cluster_id not in set(registry["cluster_id"]):
@@ -657,7 +649,7 @@ class ClusterReport(_Report):
         Each: ``indicator``, the label, the derived placeholder value where there is one
         (tagged 推算值 / derived, never shown as a goal) and its source.
         """
-        from .targets import DERIVED_TAG, NO_OFFICIAL_TARGET, cluster_growth_targets
+        from ..data.targets import DERIVED_TAG, NO_OFFICIAL_TARGET, cluster_growth_targets
 
         have = set(self.targets["indicator"])
         try:
@@ -681,7 +673,7 @@ class ClusterReport(_Report):
         return out
 
     def _zone_record(self) -> dict:
-        from .progress import progress_records
+        from ..assess.progress import progress_records
 
         zones = self.zones_latest
         zones = zones[zones["cluster_id"] == self.cluster_id]
@@ -896,7 +888,7 @@ class ClusterReport(_Report):
     # ---- machine-readable results
     def results(self) -> dict:
         """The JSON sidecar: targets, forecasts, scenarios and provenance (no timings)."""
-        from .data.schemas import INDICATORS
+        from ..data.schemas import INDICATORS
 
         sim = self.inputs.simulation
         targets = []
@@ -960,10 +952,10 @@ class OverviewReport(_Report):
         return _display_html(_h(1, title) + _p(self._subtitle(), "meta") + self._latest_html()
                              + self._notice())
 
-    # ---- the briefing (zzforecast.briefing): the first screen, then ranking and status
+    # ---- the briefing (zzforecast.report.briefing): the first screen, then ranking and status
     @property
     def headlines(self) -> pd.DataFrame:
-        """:func:`zzforecast.briefing.headline_frame` of this run (cached)."""
+        """:func:`zzforecast.report.briefing.headline_frame` of this run (cached)."""
         if "headlines" not in self.inputs.extras:
             from .briefing import headline_frame
 
@@ -1136,7 +1128,7 @@ class OverviewReport(_Report):
             chart = rows.assign(label=[f"{scope_name(str(r['scope']), self.lang)}: "
                                        f"{self._target_label(r)}" for _, r in rows.iterrows()])
             parts.append(self._figure(attainment_chart(chart, lang=self.lang), self.t("targets")))
-            from .level_bases import level_bases_html
+            from ..assess.level_bases import level_bases_html
 
             # level targets on both bases; the deflator behind IAV's level, P's sensitivity
             parts.append(level_bases_html(rows, self.inputs.simulation, self.lang))
@@ -1210,7 +1202,7 @@ class OverviewReport(_Report):
                                      for ind in MONTHLY_INDICATORS if ind in sim.indicators))
 
     def drivers_section(self, indicator: str = "fai"):
-        from .attain import drivers
+        from ..assess.attain import drivers
         from .plots import drivers_chart
 
         names = self._names()
@@ -1241,7 +1233,7 @@ class OverviewReport(_Report):
         return _display_html("".join(parts))
 
     def stars(self):
-        from .attain import star_ratings
+        from ..assess.attain import star_ratings
 
         names = self._names()
         table = star_ratings(self.inputs.simulation, self.inputs.bundle)
@@ -1258,7 +1250,7 @@ class OverviewReport(_Report):
         return _display_html(_h(2, self.t("stars")) + _p(note, "meta") + table_html(shown))
 
     def audit(self):
-        from .audit import audit_plan
+        from ..assess.audit import audit_plan
 
         bundle = self.inputs.bundle
         findings = audit_plan(bundle.targets, bundle.clusters, bundle.observations,
@@ -1293,7 +1285,7 @@ class OverviewReport(_Report):
                     (v.item() if isinstance(v, np.generic) else v) for k, v in rec.items()}
                    for rec in rows.to_dict("records")]
         prov = self.provenance
-        from .progress import progress_records
+        from ..assess.progress import progress_records
 
         zones = self.zones_latest
         data_as_of = progress_records(zones.drop(columns="by_indicator"))
@@ -1334,7 +1326,7 @@ def _deflator_json(simulation, rows: pd.DataFrame) -> dict | None:
     """The deflator assumption and P(IAV level) at -2/0/+2 points (None without IAV)."""
     if "iav" not in getattr(simulation, "indicators", ()):
         return None
-    from .level_bases import deflator_record
+    from ..assess.level_bases import deflator_record
 
     return deflator_record(simulation, rows)
 
@@ -1383,9 +1375,9 @@ def scenario_explorer(bundle, year: int, as_of: str, scenario: str = "baseline",
     import ipywidgets as widgets
     from IPython.display import display
 
-    from .attain import assess
-    from .scenarios import load_scenario, scenario_assumptions
-    from .simulate import simulate
+    from ..assess.attain import assess
+    from ..simulate.engine import simulate
+    from ..simulate.scenarios import load_scenario, scenario_assumptions
 
     check_lang(lang)
     base = load_scenario(bundle.params_dir, scenario)

@@ -20,15 +20,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .data.plan import AuditFacts
-from .data.schemas import (
+from ..data.plan import AuditFacts
+from ..data.schemas import (
     CITY_SCOPE,
     INDICATORS,
     MONTHLY_INDICATORS,
     MUNICIPAL_SCOPE,
     PROVINCIAL_SCOPE,
 )
-from .targets import Target, find_target, implied_park_growth, provincial_share
+from ..data.targets import Target, find_target, implied_park_growth, provincial_share
 
 __all__ = [
     "Finding",
@@ -521,7 +521,7 @@ def audit_plan(targets: list[Target], clusters: pd.DataFrame | None = None,
     Parameters
     ----------
     targets : list of Target
-        The registry (:func:`zzforecast.targets.load_targets`).
+        The registry (:func:`zzforecast.data.targets.load_targets`).
     clusters : pandas.DataFrame, optional
         The cluster registry (for shares, star coverage, leading-firm totals).
     observations : pandas.DataFrame, optional
@@ -543,7 +543,7 @@ def audit_plan(targets: list[Target], clusters: pd.DataFrame | None = None,
     -------
     list of Finding
     """
-    from .targets import _plan_year
+    from ..data.targets import _plan_year
 
     year = _plan_year(targets, year)
     facts = facts if facts is not None else AuditFacts()

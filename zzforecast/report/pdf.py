@@ -69,8 +69,8 @@ def combined_html(pages: Sequence[tuple[str, str, str]], run: Mapping[str, Any],
     run : dict
         The batch's ``run.json`` record (year, as_of, scenario, notice, provenance).
     """
+    from ..i18n import check_lang
     from .render import html_page
-    from .report_text import check_lang
 
     w = _WORDS[check_lang(lang)]
     esc = html.escape

@@ -1,7 +1,7 @@
 """The overview as a briefing: what an economist puts on the first page of a monthly note.
 
-Pure functions over a :class:`~zzforecast.simulate.Simulation`, its assessment
-(:func:`zzforecast.attain.assess`) and the data bundle; :class:`OverviewReport` turns
+Pure functions over a :class:`~zzforecast.simulate.engine.Simulation`, its assessment
+(:func:`zzforecast.assess.attain.assess`) and the data bundle; :class:`OverviewReport` turns
 them into HTML, and ``index.html`` and the Word export reuse the same records.
 
 - :func:`headline_frame` / :func:`headline_sentences`: one sentence per headline target
@@ -24,8 +24,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from .data.schemas import CITY_SCOPE, INDICATORS, MONTHLY_INDICATORS, PROVINCIAL_SCOPE
-from .report_text import check_lang, percent
+from ..data.schemas import CITY_SCOPE, INDICATORS, MONTHLY_INDICATORS, PROVINCIAL_SCOPE
+from ..i18n import check_lang, percent
 
 __all__ = [
     "HEADLINE_SCOPES",
@@ -92,7 +92,7 @@ def headline_frame(simulation, assessment: pd.DataFrame) -> pd.DataFrame:
     ----------
     simulation : Simulation
     assessment : pandas.DataFrame
-        :func:`zzforecast.attain.assess` of ``simulation``.
+        :func:`zzforecast.assess.attain.assess` of ``simulation``.
 
     Returns
     -------
@@ -163,7 +163,7 @@ def headline_sentences(frame: pd.DataFrame, lang: str = "zh") -> list[str]:
     预计增长12.4%（中位数）；若未达标，平均缺口约34.4亿元；8–12月需比上年同期增长15.1%，
     比1–7月累计增速高3.9个百分点。"
     """
-    from .report_text import indicator_name, scope_name
+    from ..i18n import indicator_name, scope_name
 
     check_lang(lang)
     zh = lang == "zh"
@@ -295,7 +295,7 @@ def rag_word(colour: str | None, lang: str = "zh") -> str:
 def target_status(bundle, simulation, assessment: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every target of the plan: simulated (with its probability) or not, and why.
 
-    The reasons come from :func:`zzforecast.attain.assess` (``attrs["not_assessed"]``);
+    The reasons come from :func:`zzforecast.assess.attain.assess` (``attrs["not_assessed"]``);
     when ``assessment`` lost its attrs (read back from a CSV), the plan's own targets are
     assessed again (cheap: aggregates only). Per-zone targets that are derived
     placeholders are summarised in one row per indicator (``attrs["no_official_target"]``).
@@ -307,7 +307,7 @@ def target_status(bundle, simulation, assessment: pd.DataFrame | None = None) ->
         ``target``, ``unit``, ``status`` (``"simulated"``, ``"not_simulated"`` or
         ``"no_official_target"``), ``p_attain`` and ``reason``.
     """
-    from .attain import assess
+    from ..assess.attain import assess
 
     frame = assessment
     if frame is None or "not_assessed" not in frame.attrs:
@@ -343,7 +343,7 @@ def target_status(bundle, simulation, assessment: pd.DataFrame | None = None) ->
 def _published(observations: pd.DataFrame, as_of: str) -> pd.DataFrame:
     """The observations as published by ``as_of`` (the latest vintage of each figure)."""
     try:
-        from .data.vintages import as_published
+        from ..data.vintages import as_published
     except ImportError:  # no vintage handling: the bundle holds one vintage per figure
         return observations
     return as_published(observations, as_of)
@@ -353,7 +353,7 @@ def cumulative_growth_paths(simulation, bundle, scope: str, indicator: str):
     """A scope's cumulative growth by month: published so far, simulated for the rest.
 
     Published months k <= m combine the zones' published 1–k月累计 growth on their
-    comparable bases (``sum C / sum(C / (1 + g)) - 1``, as :mod:`zzforecast.progress`
+    comparable bases (``sum C / sum(C / (1 + g)) - 1``, as :mod:`zzforecast.assess.progress`
     does). Months m < k < 12 divide the simulated real cumulative levels of the zones
     (nominal levels over each path's price factor) by last year's published 1–k月累计
     levels; December is the simulated full-year growth itself, so the fan ends exactly

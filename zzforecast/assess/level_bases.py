@@ -4,7 +4,7 @@
 
 - *comparable basis*: last year's level x (1 + comparable growth), what the growth
   statistics say the year amounts to (``p_attain``, ``required_growth`` of
-  :func:`zzforecast.attain.assess` for FAI, revenue and employment);
+  :func:`zzforecast.assess.attain.assess` for FAI, revenue and employment);
 - *published basis*: the level the city will publish, the published 1–m月累计 level
   C_pub(m, t) plus the rest of the year. Assumption: the gap between published levels and
   comparable-basis levels so far, C_pub(m,t) / ((1+g) C(m,t-1)), holds for the rest of the
@@ -33,7 +33,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from .data.schemas import CITY_SCOPE, INDICATORS, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
+from ..data.schemas import CITY_SCOPE, INDICATORS, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
 
 __all__ = [
     "DEFLATOR_SHIFTS",
@@ -159,7 +159,7 @@ def _iav_rows(sim, assessment: pd.DataFrame):
 def industry_deflators(simulation, assessment: pd.DataFrame) -> pd.DataFrame:
     """P(each IAV level target) with each zone's remaining months priced by its industries.
 
-    Uses ``assessment.attrs["zone_deflators"]`` (set by :func:`zzforecast.attain.assess`
+    Uses ``assessment.attrs["zone_deflators"]`` (set by :func:`zzforecast.assess.attain.assess`
     from ``data/deflators.csv``): a listed zone's price change for the months to come is
     its industries' mean instead of the scenario mean (the scenario's spread kept); other
     zones keep the scenario. Empty without the file.
@@ -339,7 +339,7 @@ def format_deflator(simulation, assessment: pd.DataFrame, lang: str = "zh") -> s
 
 def format_level_bases(assessment: pd.DataFrame, simulation, lang: str = "zh") -> str:
     """Both bases of the level targets as an aligned text table with its notes."""
-    from .attain_text import format_table
+    from .text import format_table
 
     table = level_bases(assessment)
     if not len(table):

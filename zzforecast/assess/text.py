@@ -11,7 +11,7 @@ import unicodedata
 
 import pandas as pd
 
-from .data.schemas import INDICATORS
+from ..data.schemas import INDICATORS
 
 __all__ = ["render_text", "format_table"]
 
@@ -168,8 +168,8 @@ def render_text(sim, table: pd.DataFrame, joint: pd.DataFrame | None,
     """The attain report as text: plan targets, clusters, joint, drivers, stars, notice.
 
     ``names`` maps cluster ids to display names (e.g. the registry's ``name_zh``).
-    ``progress`` (:func:`zzforecast.progress.time_progress`) adds the 序时进度 section;
-    ``zones`` (:func:`zzforecast.progress.zone_latest`) each zone's latest month, with the
+    ``progress`` (:func:`zzforecast.assess.progress.time_progress`) adds the 序时进度 section;
+    ``zones`` (:func:`zzforecast.assess.progress.zone_latest`) each zone's latest month, with the
     zones behind the vintage flagged under the title.
     """
     names = names or {}
@@ -177,7 +177,7 @@ def render_text(sim, table: pd.DataFrame, joint: pd.DataFrame | None,
     def label(cid: str) -> str:
         return names.get(cid) or cid
 
-    from .provenance import SYNTHETIC_NOTICE
+    from ..provenance import SYNTHETIC_NOTICE
 
     t = _T[lang]
     none = t["none"]
@@ -227,7 +227,7 @@ def render_text(sim, table: pd.DataFrame, joint: pd.DataFrame | None,
                 format_table(t["cols_cluster"], rows), ""]
     placeholders = table.attrs.get("no_official_target") or []
     if placeholders:
-        from .targets import no_official_target_label
+        from ..data.targets import no_official_target_label
 
         label_none = no_official_target_label(lang)
         rows = []

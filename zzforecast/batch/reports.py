@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .exceptions import UserError, ZzforecastError
+from ..exceptions import UserError, ZzforecastError
 
 __all__ = [
     "KERNEL_NAME",
@@ -54,7 +54,7 @@ __all__ = [
 
 KERNEL_NAME = "zzforecast"
 # The notebooks live in the repository beside the package (editable install).
-NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 
 EXIT_OK = 0
 EXIT_FAILED = 1  # nothing succeeded: the previous reports were kept
@@ -246,7 +246,7 @@ def execute_job(job: NotebookJob, out_dir: str, kernel_name: str = KERNEL_NAME,
     import papermill as pm
     from traitlets.config import Config
 
-    from .render import atomic_write_text, html_to_pdf, notebook_to_html
+    from ..report.render import atomic_write_text, html_to_pdf, notebook_to_html
 
     start = time.perf_counter()
     out = Path(out_dir)
@@ -312,7 +312,7 @@ def _warm_up() -> None:
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
-    from . import render  # noqa: F401
+    from ..report import render  # noqa: F401
 
 
 def _descendants(pid: int) -> list[int]:
@@ -792,7 +792,13 @@ def run_notebooks(
     """
     import datetime as dt
 
-    from .render import embed_web_fonts, summary_frame, write_index, write_json, write_summary
+    from ..report.render import (
+        embed_web_fonts,
+        summary_frame,
+        write_index,
+        write_json,
+        write_summary,
+    )
 
     _check_run_arguments(workers, timeout)
     names = [j.name for j in jobs] + [f["name"] for f in failures]
@@ -864,7 +870,7 @@ def run_notebooks(
             write_summary(summary_frame(results, failures, overview=overview),
                           staging / "summary.csv", staging / "summary.xlsx", notice=notice)
             if overview is not None:  # the briefing as Word, from the overview's numbers
-                from .briefing_docx import write_briefing_docx
+                from ..report.docx import write_briefing_docx
 
                 write_briefing_docx(overview, staging / "briefing.docx", lang=lang,
                                     notice=notice)
@@ -890,7 +896,7 @@ def run_notebooks(
         run["seconds_total"] = round(run["seconds"] + float(info.get("setup_seconds", 0)), 3)
         write_json(staging / "run.json", run)
         if pdf and ok:  # one attachable PDF: cover, contents, every report, numbered pages
-            from .briefing_pdf import write_combined_pdf
+            from ..report.pdf import write_combined_pdf
 
             write_combined_pdf(staging, run, lang=lang)
         write_index(staging, run, lang=lang)
@@ -1034,8 +1040,8 @@ def run_batch(
     UserError
         Bad arguments, data or parameters (before any notebook runs).
     """
-    from .data.loaders import load_bundle
-    from .data.vintages import published_bundle
+    from ..data.loaders import load_bundle
+    from ..data.vintages import published_bundle
 
     if lang not in ("zh", "en"):
         raise UserError(f"lang must be 'zh' or 'en', got {lang!r}")
@@ -1044,7 +1050,7 @@ def run_batch(
     if not _whole(seed) or seed < 0:
         raise UserError(f"seed must be a whole number >= 0, got {seed!r}")
     _check_run_arguments(workers, timeout)
-    from .scenarios import SCENARIO_PATTERN
+    from ..simulate.scenarios import SCENARIO_PATTERN
 
     if not re.fullmatch(SCENARIO_PATTERN, str(scenario)):
         raise UserError(f"scenario must be a name like 'baseline' (letters, digits, '_' "
@@ -1058,13 +1064,13 @@ def run_batch(
     bundle = load_bundle(data_dir, params_dir, year)  # the plan of this year only
     bundle = published_bundle(bundle, as_of)  # only what was published by the as-of
     selected = _select_clusters(bundle, clusters)
-    from .memory import check_memory, max_paths, simulation_bytes
+    from ..memory import check_memory, max_paths, simulation_bytes
 
     most = max_paths(len(bundle.clusters) * 4)
     check_memory(simulation_bytes(n_paths, len(bundle.clusters) * 4), f"n_paths {n_paths:,}",
                  f"use --n-paths {most:,} or fewer" if most else "")
     root = Path(out_dir).resolve()
-    from .estimate.asof import parse_as_of
+    from ..data.asof import parse_as_of
 
     vintage = "{}-{:02d}".format(*parse_as_of(as_of))
     # One folder per data vintage (DESIGN.md section 4): months never overwrite each other.
@@ -1085,7 +1091,7 @@ def run_batch(
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        from .data.io import os_problem
+        from ..data.io import os_problem
 
         raise os_problem(final.parent, exc) from None
     try:
@@ -1160,10 +1166,10 @@ def _simulate_and_run(bundle, selected, final, pool, *, year, as_of, scenario, w
                       scheduler, pdf, lang, n_paths, seed, timeout, data_dir, params_dir,
                       overview, kernel_name, progress, cluster_notebook,
                       overview_notebook, started) -> BatchResult:
-    from .attain import assess
-    from .provenance import Provenance, package_versions
-    from .report_content import compare_scenarios
-    from .simulate import simulate
+    from ..assess.attain import assess
+    from ..provenance import Provenance, package_versions
+    from ..report.content import compare_scenarios
+    from ..simulate.engine import simulate
 
     t0 = time.perf_counter()
     simulation = simulate(bundle, year, as_of, scenario, n_paths=n_paths, seed=seed)
@@ -1255,7 +1261,7 @@ def _check_kernel(kernel_name: str) -> None:
 
 def _unlink_failed_reports(staging: Path, records: list[dict]) -> None:
     """Turn the overview's links to cluster reports that failed into plain text."""
-    from .render import atomic_write_text
+    from ..report.render import atomic_write_text
 
     failed = [r["name"] for r in records if r["status"] != "ok" and r["kind"] == "cluster"]
     page = staging / "overview.html"

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .data.schemas import CITY_SCOPE, MONTHLY_INDICATORS, PROVINCIAL_SCOPE
-from .data.vintages import as_published, release_lags_of
-from .exceptions import UserError
+from ..data.schemas import CITY_SCOPE, MONTHLY_INDICATORS, PROVINCIAL_SCOPE
+from ..data.vintages import as_published, release_lags_of
+from ..exceptions import UserError
 
 __all__ = ["scope_ytd_series", "nowcast_check"]
 
@@ -81,7 +81,7 @@ def nowcast_check(simulation, bundle, *, level: int = 80) -> pd.DataFrame:
     cols = ["scope", "indicator", "target", "sim_mean", "sim_lo", "sim_hi", "sim_p_attain",
             "nowcast_mean", "nowcast_lo", "nowcast_hi", "nowcast_p_attain"]
     try:
-        from .estimate.nowcast import nowcast
+        from ..estimate.nowcast import nowcast
     except ImportError:
         return pd.DataFrame(columns=cols)
     targets = {(t.scope, t.indicator): float(t.value) for t in (bundle.targets or [])

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..i18n import text
 from .fonts import use_cjk_font
-from .report_text import text
 
 __all__ = [
     "set_style",
@@ -345,9 +345,9 @@ def vintage_chart(by_vintage, *, title: str | None = None, lang: str = "zh", ax=
     ----------
     by_vintage : pandas.DataFrame
         ``as_of``, ``target_id``, ``scope``, ``indicator``, ``target``, ``p_attain`` (as
-        :func:`zzforecast.track.track` returns).
+        :func:`zzforecast.assess.track.track` returns).
     """
-    from .report_text import indicator_name
+    from ..i18n import indicator_name
 
     fig, ax = _new_ax(ax, figsize=(7.5, 4.2))
     for (tid, scope), part in by_vintage.groupby(["target_id", "scope"], sort=False):

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .exceptions import ZzforecastError
+from ..exceptions import ZzforecastError
 
 __all__ = [
     "REMOVE_TAGS",
@@ -66,7 +66,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 
     Readers see either the old file or the complete new one, never a partial file.
     """
-    from .data.io import atomic_write
+    from ..data.io import atomic_write
 
     return atomic_write(path, data, make_parents=True)
 
@@ -238,7 +238,7 @@ def html_to_pdf(html_text: str, pdf_path: str | Path, base_url: str | Path | Non
 def embed_web_fonts(folder: str | Path) -> list[Path]:
     """Give every HTML page in ``folder`` the bundled CJK font, subset to what they show.
 
-    Writes ``_fonts/cjk-*.woff`` (see :func:`zzforecast.fonts.subset_web_fonts`) and adds
+    Writes ``_fonts/cjk-*.woff`` (see :func:`zzforecast.report.fonts.subset_web_fonts`) and adds
     ``@font-face`` rules to each page's head, so Chinese text renders on machines without
     a CJK font. Pages keep working without the folder (the browser falls back to system
     fonts). Returns the pages changed.
@@ -325,7 +325,7 @@ def summary_frame(results: Sequence[Mapping[str, Any]], failures: Iterable[Mappi
     """
     import pandas as pd
 
-    from .report_text import scope_name
+    from ..i18n import scope_name
 
     rows = []
     for t in (overview or {}).get("targets") or []:
@@ -367,7 +367,7 @@ def _chinese_sheet(frame):
     """
     import pandas as pd
 
-    from .report_text import indicator_name
+    from ..i18n import indicator_name
 
     out = frame.copy()
     if "indicator" in out:
@@ -382,7 +382,7 @@ def _chinese_sheet(frame):
             out[col] = out[col].map(lambda v, t=table: t.get(v, v) if isinstance(
                 v, (str, bool)) else v)
     if "scope" in out:
-        from .report_text import scope_name
+        from ..i18n import scope_name
 
         out["scope"] = out["scope"].map(lambda v: scope_name(v, "zh") if v in _AGGREGATES else v)
     growth = (frame["kind"] == "growth") if "kind" in frame else pd.Series(False, frame.index)
