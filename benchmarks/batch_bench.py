@@ -3,7 +3,7 @@
 The floor is what the issue calls "number of notebooks x the cost of a bare notebook
 importing pandas, statsmodels and seaborn / workers": the same batch runner executes that
 many bare notebooks on the same number of workers. The full batch is
-``zzforecast.reports.run_batch`` over every bundled cluster plus the overview (the joint
+``zzforecast.batch.reports.run_batch`` over every bundled cluster plus the overview (the joint
 simulation, the scenario comparison, every notebook, HTML, summaries and run.json).
 Target: full / floor <= 1.3.
 
@@ -50,8 +50,8 @@ def main() -> int:
                         help="also the PDFs (each report and the combined reports.pdf)")
     args = parser.parse_args()
 
+    from zzforecast.batch.reports import NotebookJob, run_batch, run_notebooks
     from zzforecast.data.loaders import load_bundle
-    from zzforecast.reports import NotebookJob, run_batch, run_notebooks
 
     n_clusters = len(load_bundle(ROOT / "data", ROOT / "params").clusters)
     n_notebooks = n_clusters + 1  # clusters plus the overview

@@ -35,7 +35,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from zzforecast.data.loaders import load_bundle
-    from zzforecast.simulate import Simulation, prepare_inputs, simulate_arrays
+    from zzforecast.simulate.engine import Simulation, prepare_inputs, simulate_arrays
 
     bundle = load_bundle(ROOT / "data", ROOT / "params")
     obs = bundle.observations

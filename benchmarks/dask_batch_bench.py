@@ -1,7 +1,7 @@
 """Benchmark: 200 cluster-report notebooks through a Dask LocalCluster, against the floor.
 
 The batch is the real ``notebooks/cluster_report.ipynb`` executed as Dask tasks by
-``zzforecast.reports.run_notebooks(..., scheduler=...)`` on a ``LocalCluster`` with 2
+``zzforecast.batch.reports.run_notebooks(..., scheduler=...)`` on a ``LocalCluster`` with 2
 worker processes (1 thread each). Every notebook reads one saved joint simulation of the
 bundled (SYNTHETIC) city, as ``zzforecast reports`` does; the 200 jobs cycle through the
 bundled clusters under new job names (``c000-airport``, ...), so each one is a full
@@ -44,11 +44,11 @@ def main() -> int:
     from batch_bench import bare_notebook
     from distributed import LocalCluster
 
-    from zzforecast.attain import assess
+    from zzforecast.assess.attain import assess
+    from zzforecast.batch.reports import NotebookJob, notebook_path, run_notebooks
     from zzforecast.data.loaders import load_bundle
-    from zzforecast.report_content import compare_scenarios
-    from zzforecast.reports import NotebookJob, notebook_path, run_notebooks
-    from zzforecast.simulate import simulate
+    from zzforecast.report.content import compare_scenarios
+    from zzforecast.simulate.engine import simulate
 
     tmp = Path(tempfile.mkdtemp(prefix="zzf-dask-bench-"))
     try:

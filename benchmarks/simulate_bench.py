@@ -68,10 +68,10 @@ def main(argv=None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
-    from zzforecast.attain import assess
+    from zzforecast.assess.attain import assess
     from zzforecast.data.loaders import load_bundle
-    from zzforecast.scenarios import load_scenario
-    from zzforecast.simulate import Simulation, prepare_inputs, simulate, simulate_arrays
+    from zzforecast.simulate.engine import Simulation, prepare_inputs, simulate, simulate_arrays
+    from zzforecast.simulate.scenarios import load_scenario
 
     bundle = load_bundle(ROOT / "data", ROOT / "params")
     scen = load_scenario(ROOT / "params", "baseline")
