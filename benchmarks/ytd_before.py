@@ -1,7 +1,7 @@
 """Before figures: the engine and the nowcast of commit 9fef56e on the year-to-date backtest.
 
 Scores the attainability engine (``zzforecast.sim_inputs.prepare_inputs`` +
-``zzforecast.simulate.engine.simulate_arrays``) and the nowcast (``zzforecast.nowcast.nowcast``)
+``zzforecast.simulate.simulate_arrays``) and the nowcast (``zzforecast.nowcast.nowcast``)
 as they were at 9fef56e on exactly the cases of ``benchmarks/ytd_calibration.py`` (the
 harness ``zzforecast.evaluate.ytd_backtest``): the four real national series of
 ``load_real_ytd_series`` (NBS via AFAN-LIFE/macropage, CC-BY-4.0), target years
