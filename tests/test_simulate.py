@@ -133,7 +133,7 @@ def test_simulate_shapes_and_metadata(sim):
     assert sim.growth.shape == sim.annual.shape
     assert sim.monthly.shape == (2000, n_c, n_i, 12)
     assert set(sim.indicators) == {"fai", "iav", "revenue", "employment"}
-    assert sim.as_of == "2017-07" and sim.scenario == "baseline" and sim.seed == 11
+    assert sim.as_of == "2017-07" and sim.scenario_name == "baseline" and sim.seed == 11
     assert sim.synthetic is True
     assert (sim.ytd_month[:, :2] == 7).all()  # monthly indicators use Jan-Jul
     assert (sim.ytd_month[:, 2:] == 0).all()  # annual-only indicators
@@ -172,8 +172,34 @@ def test_save_and_load_round_trip(sim, tmp_path):
     assert np.array_equal(back.growth, sim.growth)
     assert np.array_equal(back.monthly, sim.monthly, equal_nan=True)
     assert back.metadata() == sim.metadata()
+    assert back.scenario == sim.scenario and back.scenario.name == "baseline"
     with pytest.raises(UserError, match="not found"):
         Simulation.load(tmp_path / "missing.npz")
+
+
+def test_the_simulation_keeps_the_scenario_it_ran_with(bundle, sim, tmp_path):
+    """The scenario object travels with the paths: an in-memory edit is what later stages
+    read, never the file of the same name (issue 12: the outlook re-read the file)."""
+    import json as _json
+    from dataclasses import replace as dc_replace
+
+    from zzforecast.simulate.scenarios import Scenario, load_scenario
+
+    on_disk = load_scenario(PARAMS, "baseline")
+    assert isinstance(sim.scenario, Scenario) and sim.scenario == on_disk
+    edited = dc_replace(on_disk, delay_months=6.0, completion_rate=0.7)  # name stays baseline
+    other = simulate(bundle, 2017, "2017-07", edited, n_paths=10, seed=11, inputs=sim.inputs)
+    assert other.scenario is edited and other.scenario_name == "baseline"
+    back = Simulation.load(other.save(tmp_path / "edited.npz"))
+    assert back.scenario == edited != on_disk
+    # A format-1 file kept only the name: loaded, it says it has no scenario object.
+    meta_path = tmp_path / "edited.npz.json"
+    meta = _json.loads(meta_path.read_text(encoding="utf-8"))
+    del meta["scenario_assumptions"]
+    meta["format_version"] = 1
+    meta_path.write_text(_json.dumps(meta), encoding="utf-8")
+    old = Simulation.load(tmp_path / "edited.npz")
+    assert old.scenario is None and old.scenario_name == "baseline"
 
 
 def test_same_seed_same_simulation(bundle, sim):

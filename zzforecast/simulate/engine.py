@@ -40,7 +40,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,7 @@ from ..estimate.engine_inputs import (
 )
 from ..estimate.robust import PROBS
 from ..exceptions import DataError, UserError
+from .scenarios import Scenario, load_scenario
 
 __all__ = [
     "Simulation",
@@ -76,7 +77,8 @@ __all__ = [
 ]
 
 _CHUNK_ELEMENTS = 8_000_000  # float32 draws per chunk of paths (about 32 MB)
-_FORMAT_VERSION = 1
+_FORMAT_VERSION = 2  # 2: the metadata also hold the scenario's assumptions
+_READABLE_FORMATS = (1, _FORMAT_VERSION)
 
 
 # --------------------------------------------------------------------------- engine
@@ -351,6 +353,10 @@ class Simulation:
     base, share, ytd_growth, ytd_month, cum_last : ndarray (n_clusters, n_indicators)
         Last year's level A(t-1), the seasonal share s, year-to-date growth g, its month
         m and last year's cumulative C(m, t-1).
+    scenario : Scenario or None
+        The scenario the paths were drawn under, exactly as applied (so an in-memory
+        edit travels with the paths); None only for a file saved in format 1, which kept
+        just the name. ``scenario_name`` is its name.
     """
 
     cluster_ids: tuple[str, ...]
@@ -372,7 +378,7 @@ class Simulation:
     project_adjustment: np.ndarray | None = None
     year: int = 0
     as_of: str = ""
-    scenario: str = ""
+    scenario_name: str = ""
     seed: int = 0
     n_paths: int = 0
     data_digest: str = ""
@@ -381,6 +387,10 @@ class Simulation:
     version: str = ""
     synthetic: bool = False
     method: dict = field(default_factory=dict)
+    # The scenario the paths were drawn under, as applied (an in-memory edit included), so
+    # later stages read its assumptions here rather than from the file; None for a file
+    # saved before simulations kept their scenario (format 1).
+    scenario: Scenario | None = field(default=None, compare=False)
     inputs: SimInputs | None = field(default=None, repr=False, compare=False)  # not saved
 
     @classmethod
@@ -501,7 +511,9 @@ class Simulation:
             "format_version": _FORMAT_VERSION,
             "cluster_ids": list(self.cluster_ids), "cluster_levels": list(self.cluster_levels),
             "indicators": list(self.indicators), "year": self.year, "as_of": self.as_of,
-            "scenario": self.scenario, "seed": self.seed, "n_paths": self.n_paths,
+            "scenario": self.scenario_name,
+            "scenario_assumptions": None if self.scenario is None else asdict(self.scenario),
+            "seed": self.seed, "n_paths": self.n_paths,
             "data_digest": self.data_digest, "params_digest": self.params_digest,
             "scenario_digest": self.scenario_digest, "version": self.version,
             "synthetic": self.synthetic, "method": self.method,
@@ -542,11 +554,14 @@ class Simulation:
                 arrays = {k: z[k] for k in z.files}
         except (OSError, ValueError) as exc:
             raise DataError(f"{path}: not a readable zzforecast simulation ({exc})") from None
-        if meta.get("format_version") != _FORMAT_VERSION:
+        if meta.get("format_version") not in _READABLE_FORMATS:
             raise DataError(f"{path}: simulation format {meta.get('format_version')!r}, "
-                            f"expected {_FORMAT_VERSION}")
+                            f"expected one of {', '.join(map(str, _READABLE_FORMATS))}")
         meta.pop("format_version")
-        known_meta = set(cls.__dataclass_fields__) - set(_ARRAYS) - {"inputs"}
+        # On disk "scenario" is the name (as in format 1); the assumptions sit beside it.
+        meta["scenario_name"] = meta.pop("scenario", "")
+        assumptions = meta.pop("scenario_assumptions", None)
+        known_meta = set(cls.__dataclass_fields__) - set(_ARRAYS) - {"inputs", "scenario"}
         required = {"annual", "growth", "remaining", "deflator", "base", "share",
                     "ytd_growth", "ytd_month", "cum_last", "mu", "sigma", "corr"}
         problems = sorted(required - set(arrays)) + sorted(set(arrays) - set(_ARRAYS))
@@ -559,13 +574,14 @@ class Simulation:
             meta["cluster_levels"] = tuple(str(c) for c in meta["cluster_levels"])
             meta["indicators"] = tuple(str(i) for i in meta["indicators"])
             shape = (int(meta["n_paths"]), len(meta["cluster_ids"]), len(meta["indicators"]))
+            scenario = None if assumptions is None else Scenario(**assumptions)
         except (KeyError, TypeError, ValueError) as exc:
             raise DataError(f"{path}: simulation metadata is incomplete ({exc})") from None
         for name in ("annual", "growth", "remaining"):
             if arrays[name].shape != shape:
                 raise DataError(f"{path}: array '{name}' has shape {arrays[name].shape}, "
                                 f"metadata says {shape}")
-        return cls(**arrays, **meta)
+        return cls(**arrays, **meta, scenario=scenario)
 
 
 def _atomic_write(path: Path, write) -> None:
@@ -639,7 +655,6 @@ def simulate(bundle, year: int, as_of: str, scenario="baseline", n_paths: int = 
     """
     from .. import __version__
     from .projects import project_adjustment
-    from .scenarios import Scenario, load_scenario
 
     if isinstance(n_paths, bool) or int(n_paths) != n_paths or int(n_paths) < 1:
         raise UserError(f"n_paths must be a positive integer, got {n_paths!r}")
@@ -689,7 +704,8 @@ def simulate(bundle, year: int, as_of: str, scenario="baseline", n_paths: int = 
         if adj is not None:
             _apply_adjustment(paths, inputs, adj)
     return Simulation.from_arrays(
-        inputs, paths, project_adjustment=adj, as_of=as_of, scenario=scen.name,
+        inputs, paths, project_adjustment=adj, as_of=as_of, scenario=scen,
+        scenario_name=scen.name,
         seed=int(seed), n_paths=int(n_paths),
         data_digest=str(getattr(bundle, "data_digest", "")),
         params_digest=str(getattr(bundle, "params_digest", "")),
