@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from zzforecast.data.io import read_table
 from zzforecast.data.ledger import MONTHLY_SHEET, import_ledger, write_ledger_template
 from zzforecast.data.loaders import load_observations
 from zzforecast.data.synthetic import bulk_observations
+from zzforecast.data.tables import read_table
 from zzforecast.exceptions import DataError
 
 

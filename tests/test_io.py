@@ -5,7 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from zzforecast.data.io import file_digest, read_table, read_yaml, write_csv_atomic
+from zzforecast.data.digests import file_digest
+from zzforecast.data.strict_yaml import read_yaml
+from zzforecast.data.tables import read_table
+from zzforecast.data.writing import write_csv_atomic
 from zzforecast.exceptions import DataError, ParamsError, UserError
 
 TEXT = "cluster_id,name_zh\nzz_a,郑州航空港产业集聚区\nzz_b,中牟汽车产业集聚区\n"

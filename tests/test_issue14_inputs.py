@@ -140,7 +140,7 @@ def test_item3_overwriting_keeps_the_file_mode(work, capsys):
 
 
 def test_item3_atomic_write_failure_leaves_old_file_and_no_temp(tmp_path):
-    from zzforecast.data.io import atomic_write
+    from zzforecast.data.writing import atomic_write
 
     path = tmp_path / "x.csv"
     path.write_text("old\n", encoding="utf-8")
@@ -217,7 +217,7 @@ def test_item6_yaml_bombs_are_refused_with_exit_2(work, capsys, case, text, word
 
 
 def test_item6_a_few_aliases_in_a_parameter_file_still_work(tmp_path):
-    from zzforecast.data.io import read_yaml
+    from zzforecast.data.strict_yaml import read_yaml
 
     path = tmp_path / "p.yaml"
     path.write_text("base: &b {city: -0.01, municipal: 0.0}\nfai: *b\niav: *b\n",

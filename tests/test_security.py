@@ -191,7 +191,7 @@ def test_yaml_code_payload_never_runs(copy, capsys, where):
                 or (argv[0] == "audit" and where == "targets"):
             assert code == 2 and "tag" in err and path.name in err, (argv, err)
 
-    from zzforecast.data.io import read_yaml
+    from zzforecast.data.strict_yaml import read_yaml
     from zzforecast.exceptions import DataError
 
     with pytest.raises(DataError):

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zzforecast.data.io import read_table
 from zzforecast.data.schemas import OBSERVATIONS_COLUMNS, PROJECTS_COLUMNS
 from zzforecast.data.synthetic import (
     DEFAULT_SEED,
@@ -21,6 +20,7 @@ from zzforecast.data.synthetic import (
     national_fai_shares,
     write_synthetic,
 )
+from zzforecast.data.tables import read_table
 
 ROOT = Path(__file__).resolve().parents[1]
 

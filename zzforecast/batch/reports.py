@@ -1091,7 +1091,7 @@ def run_batch(
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        from ..data.io import os_problem
+        from ..data.writing import os_problem
 
         raise os_problem(final.parent, exc) from None
     try:

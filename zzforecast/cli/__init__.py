@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OSError as exc:  # the machine, not the program: full disk, permissions, limits
-        from ..data.io import os_problem
+        from ..data.writing import os_problem
 
         print(f"error: {os_problem(exc.filename or '<output>', exc)}", file=sys.stderr)
         return 2

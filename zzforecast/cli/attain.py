@@ -58,7 +58,7 @@ def add_parser(subparsers) -> None:
 def _check_save_target(args: argparse.Namespace) -> None:
     from pathlib import Path
 
-    from ..data.io import check_writable_target
+    from ..data.writing import check_writable_target
 
     path = Path(args.save)
     if path.suffix != ".npz":  # Simulation.save adds the suffix

@@ -134,8 +134,8 @@ def _run_ytd(args) -> int:
     """``backtest --dataset ytd``: the engine and the nowcast in real time."""
     import pandas as pd
 
-    from ..data.io import read_table
     from ..data.public import load_real_ytd_series, load_ytd_extract
+    from ..data.tables import read_table
     from ..estimate.annual.frames import read_long_table, with_file
     from ..evaluate.ytd_backtest import format_ytd_tables, ytd_backtest
     from ..exceptions import DataError

@@ -109,7 +109,7 @@ def _check_ds_kinds(file: str) -> None:
     """``ds`` is integer years or dates in one file, never both (2016 next to 2016-12-31)."""
     from pathlib import Path
 
-    from ..data.io import CSV_SUFFIXES, read_table
+    from ..data.tables import CSV_SUFFIXES, read_table
     from ..exceptions import DataError, Problem
 
     if Path(file).suffix.lower() not in CSV_SUFFIXES:

@@ -150,8 +150,8 @@ def _inputs(args) -> list[Path]:
 
 
 def _write_template(args) -> int:
-    from ..data.io import check_writable_target
     from ..data.ledger import write_ledger_template
+    from ..data.writing import check_writable_target
     from ..exceptions import DataError
 
     out = Path(args.ledger_template)
@@ -166,9 +166,9 @@ def _write_template(args) -> int:
 
 
 def _check_ledger(args) -> int:
-    from ..data.io import check_writable_target, write_csv_atomic
     from ..data.ledger import import_ledger
     from ..data.schemas import OBSERVATIONS_COLUMNS
+    from ..data.writing import check_writable_target, write_csv_atomic
     from ..exceptions import DataError
 
     if args.write_observations:

@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..exceptions import DataError, Problem
 from .deflators import DEFLATORS_FILE, read_deflators
-from .io import file_digest, read_table
+from .digests import file_digest
 from .loaders import (
     check_observations,
     load_clusters,
@@ -36,6 +36,7 @@ from .plan import (
 )
 from .published import PUBLISHED_FILE, read_published_totals
 from .schemas import CLUSTER_TARGETS_COLUMNS, PROJECTS_COLUMNS
+from .tables import read_table
 from .vintages import DEFAULT_LAGS, LAGS_FILE, ReleaseLags, load_release_lags
 
 __all__ = ["Bundle", "load_bundle", "find_table", "collect"]

@@ -54,7 +54,7 @@ def read_deflators(path: str | Path) -> pd.DataFrame:
         YYYY; a mean or sd that is not a number, looks like a percent (|x| > 0.5 for the
         mean), or a negative sd; the same industry and year twice.
     """
-    from .io import read_table
+    from .tables import read_table
 
     path = Path(path)
     file = str(path)

@@ -176,7 +176,7 @@ def write_ledger_template(path: str | Path, clusters: pd.DataFrame | None = None
     # Saved atomically: a full disk or a killed process leaves the old file whole.
     import io
 
-    from .io import atomic_write, os_problem
+    from .writing import atomic_write, os_problem
 
     buffer = io.BytesIO()
     failed = None

@@ -47,7 +47,6 @@ from .checks import (
     require,
     text_problems,
 )
-from .io import read_table
 from .schemas import (
     CLUSTER_LEVELS,
     CLUSTER_TARGETS_COLUMNS,
@@ -63,6 +62,7 @@ from .schemas import (
     PROJECTS_COLUMNS,
     UNIT_FACTORS,
 )
+from .tables import read_table
 
 if TYPE_CHECKING:  # provided lazily by __getattr__ below (bundle.py imports this module)
     from .bundle import Bundle, find_table, load_bundle

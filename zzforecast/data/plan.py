@@ -41,9 +41,10 @@ from .checks import (
     require,
     text_problems,
 )
-from .io import read_table, read_yaml
 from .plan_targets import GROUP_SCOPES, Target, read_targets_file
 from .schemas import STAR_GOALS_COLUMNS
+from .strict_yaml import read_yaml
+from .tables import read_table
 from .yaml_models import validate_yaml
 
 __all__ = [

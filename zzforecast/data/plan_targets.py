@@ -22,7 +22,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from ..exceptions import ParamsError, Problem
-from .io import read_yaml
 from .schemas import (
     CITY_SCOPE,
     CLUSTER_ID_PATTERN,
@@ -32,6 +31,7 @@ from .schemas import (
     TARGET_FIELDS,
     TARGET_KINDS,
 )
+from .strict_yaml import read_yaml
 from .yaml_models import node_line, problems_from, yaml_node
 
 __all__ = ["Target", "GROUP_SCOPES", "TargetsHeader", "load_targets", "read_targets_file"]

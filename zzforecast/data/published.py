@@ -86,7 +86,7 @@ def read_published_totals(path: str | os.PathLike) -> pd.DataFrame:
         malformed period, non-numbers, percent where a fraction belongs, wrong units or
         price basis, bad vintage dates, duplicates).
     """
-    from .io import read_table
+    from .tables import read_table
 
     file = str(path)
     frame = read_table(path)

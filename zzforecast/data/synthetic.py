@@ -641,9 +641,10 @@ def write_synthetic(data_dir: str | Path = "data", seed: int = DEFAULT_SEED,
     pandas.DataFrame
         The calibration checks.
     """
-    from .io import read_table, write_csv_atomic
     from .plan import CLUSTER_TARGETS_FILE, TARGETS_FILE, plan_folder
+    from .tables import read_table
     from .targets import derive_cluster_targets, load_targets
+    from .writing import write_csv_atomic
 
     data_dir = Path(data_dir)
     clusters = read_table(data_dir / "clusters.csv")

@@ -12,8 +12,8 @@ from typing import Any
 
 from ..exceptions import DataError, Problem
 from .bundle import Bundle, collect, load_bundle
-from .io import read_yaml
 from .plan import collect_plan, plan_years
+from .strict_yaml import read_yaml
 
 __all__ = ["validate", "check", "summarize"]
 

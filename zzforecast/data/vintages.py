@@ -138,7 +138,7 @@ def load_release_lags(path: str | Path) -> ReleaseLags:
         Naming the file, line and field: unknown keys or indicators, a lag that is not a
         whole number of days, negative, or longer than 120 days (monthly) / 400 (annual).
     """
-    from .io import read_yaml
+    from .strict_yaml import read_yaml
     from .yaml_models import validate_yaml
 
     path = Path(path)

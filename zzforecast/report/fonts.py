@@ -160,7 +160,7 @@ def subset_web_fonts(text: str, folder: str | Path) -> dict[str, Path]:
 
     from fontTools import subset
 
-    from ..data.io import atomic_write
+    from ..data.writing import atomic_write
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -194,4 +194,3 @@ def web_font_css(prefix: str = WEB_FONT_DIR + "/") -> str:
         f"format('woff'); font-weight: {weight}; font-style: normal; font-display: swap; }}"
         for style, weight in _WEIGHTS.items()
     )
-

@@ -66,7 +66,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
 
     Readers see either the old file or the complete new one, never a partial file.
     """
-    from ..data.io import atomic_write
+    from ..data.writing import atomic_write
 
     return atomic_write(path, data, make_parents=True)
 

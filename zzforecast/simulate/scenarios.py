@@ -95,7 +95,7 @@ def load_scenario(params_dir: str | os.PathLike, name: str) -> Scenario:
     ParamsError
         For a scenario file with problems; each names the file and the key path.
     """
-    from ..data.io import read_yaml
+    from ..data.strict_yaml import read_yaml
 
     if not isinstance(name, str) or not re.fullmatch(SCENARIO_PATTERN, name):
         raise UserError(f"scenario name {name!r} is not valid: a name like 'baseline' "

@@ -165,7 +165,7 @@ def read_long_table(path, value_cols: tuple[str, ...] = ("y",), *, dates: str = 
     DataError
         One problem per bad cell (file, row, field) or missing column.
     """
-    from ...data.io import read_table
+    from ...data.tables import read_table
 
     file = str(path)
     raw = read_table(path)
