@@ -11,18 +11,15 @@ import pandas as pd
 import pytest
 from attain_fixtures import FakeTarget, make_bundle
 
-from zzforecast.assess.attain import (
-    ASSESS_COLUMNS,
-    assess,
-    drivers,
-    joint_attainment,
-    load_star_rules,
-    required_growth,
-    star_ratings,
-    to_json,
-)
+from zzforecast.assess.attain import ASSESS_COLUMNS, assess, joint_attainment
+from zzforecast.assess.drivers import drivers
+from zzforecast.assess.serialise import to_json
+from zzforecast.assess.stars import star_ratings
+from zzforecast.data.plan import load_star_rules
+from zzforecast.estimate.nowcast import required_growth
 from zzforecast.exceptions import ParamsError
-from zzforecast.simulate.engine import Simulation, simulate
+from zzforecast.simulate.engine import simulate
+from zzforecast.simulate.simulation import Simulation
 
 PARAMS = Path(__file__).resolve().parents[1] / "params"
 N = 40_000
@@ -55,7 +52,7 @@ def _gaussian_sim(means, sds, *, base=(100.0, 50.0), share=0.5, g=0.1, rho=0.0, 
         deflator=np.zeros(N, np.float32), base=base_arr, share=np.full(shape, share),
         ytd_growth=np.full(shape, g), ytd_month=np.full(shape, 7),
         cum_last=share * base_arr, mu=np.zeros(shape), sigma=np.zeros(shape),
-        corr=corr, year=2017, as_of="2017-07", scenario="test", seed=seed, n_paths=N,
+        corr=corr, year=2017, as_of="2017-07", scenario_name="test", seed=seed, n_paths=N,
         data_digest="d", params_digest="p", version="t", synthetic=True,
     )
 
@@ -217,7 +214,7 @@ def test_json_document_shape_and_reproducibility(run):
 
 
 def test_project_outlook_by_cluster(run):
-    from zzforecast.assess.attain import project_outlook
+    from zzforecast.assess.outlook import project_outlook
 
     bundle, sim = run
     table = project_outlook(sim, bundle)

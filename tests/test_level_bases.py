@@ -17,7 +17,9 @@ import numpy as np
 import pytest
 from attain_fixtures import FakeTarget, make_bundle
 
-from zzforecast.assess.attain import assess, published_basis, to_json
+from zzforecast.assess.attain import assess
+from zzforecast.assess.outcomes import published_basis
+from zzforecast.assess.serialise import to_json
 from zzforecast.simulate.engine import simulate
 
 PARAMS = Path(__file__).resolve().parents[1] / "params"

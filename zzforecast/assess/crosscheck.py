@@ -3,7 +3,7 @@
 The joint simulation builds totals bottom-up from cluster paths. :func:`nowcast_check`
 instead aggregates the clusters' year-to-date data into one series per scope (comparable
 basis: ``sum((1 + g_c) C_c(m, t-1)) / sum(C_c(m, t-1)) - 1``) and runs
-:func:`zzforecast.nowcast.nowcast` on it, a top-down model calibrated on the series' own
+:func:`zzforecast.estimate.nowcast.nowcast` on it, a top-down model calibrated on the series' own
 rolling-origin errors. When the two disagree a lot, read both with care.
 """
 
@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..data.schemas import CITY_SCOPE, MONTHLY_INDICATORS, PROVINCIAL_SCOPE
 from ..data.vintages import as_published, release_lags_of
+from ..estimate.nowcast import nowcast
 from ..exceptions import UserError
 
 __all__ = ["scope_ytd_series", "nowcast_check"]
@@ -76,14 +77,11 @@ def nowcast_check(simulation, bundle, *, level: int = 80) -> pd.DataFrame:
         ``scope, indicator, target, sim_mean, sim_lo, sim_hi, sim_p_attain,
         nowcast_mean, nowcast_lo, nowcast_hi, nowcast_p_attain`` (growth fractions; the
         interval is the central ``level`` %), one row per scope and indicator with a
-        growth target. Empty when the nowcast module or the data are missing.
+        growth target. Empty when the data are missing; empty with ``attrs["skipped"]``
+        (the reason) when the totals cannot be nowcast.
     """
     cols = ["scope", "indicator", "target", "sim_mean", "sim_lo", "sim_hi", "sim_p_attain",
             "nowcast_mean", "nowcast_lo", "nowcast_hi", "nowcast_p_attain"]
-    try:
-        from ..estimate.nowcast import nowcast
-    except ImportError:
-        return pd.DataFrame(columns=cols)
     targets = {(t.scope, t.indicator): float(t.value) for t in (bundle.targets or [])
                if t.kind == "growth" and t.indicator in _INDICATORS
                and t.scope in (CITY_SCOPE, PROVINCIAL_SCOPE)}

@@ -81,19 +81,12 @@ def _check_paths_fit(args: argparse.Namespace, bundle, clusters) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..assess.attain import (
-        assess,
-        drivers,
-        joint_attainment,
-        project_outlook,
-        star_ratings,
-        to_json,
-    )
+    from ..assess.result import assess_plan
+    from ..data.asof import parse_as_of
     from ..data.loaders import load_bundle
-    from ..data.schemas import MONTHLY_INDICATORS
     from ..data.vintages import published_bundle
     from ..exceptions import UserError
-    from ..simulate.engine import parse_as_of, simulate
+    from ..simulate.engine import simulate
 
     arguments.refuse_january(args.as_of)
     as_year, _ = parse_as_of(args.as_of)
@@ -121,65 +114,11 @@ def run(args: argparse.Namespace) -> int:
     if args.save:
         path = sim.save(args.save)
         print(f"simulation saved to {path}", file=sys.stderr)
-    table = assess(sim, bundle, tolerance=args.tolerance)
-    joint = joint_attainment(sim, bundle)
-    driver_frames = {}
-    for ind in MONTHLY_INDICATORS:
-        if ind in sim.indicators:
-            try:
-                driver_frames[ind] = drivers(sim, bundle, indicator=ind)
-            except UserError:
-                continue
-    try:
-        stars = star_ratings(sim, bundle)
-    except UserError as exc:  # missing or bad stars.yaml: say so, keep the rest
-        print(f"warning: star ratings skipped: {exc}", file=sys.stderr)
-        stars = None
-    projects = project_outlook(sim, bundle)
-    from ..assess.crosscheck import nowcast_check
-
-    check = nowcast_check(sim, bundle)
-    if check.attrs.get("skipped"):
-        print(f"warning: nowcast cross-check left out: {check.attrs['skipped']}",
-              file=sys.stderr)
-    progress, zones = _progress(bundle, args, clusters)
+    result = assess_plan(sim, bundle, tolerance=args.tolerance, clusters=clusters)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.format == "json":
-        from ..assess.progress import progress_records
-
-        doc = to_json(sim, table, joint=joint, driver_frames=driver_frames, stars=stars,
-                      projects=projects, check=check)
-        doc["progress"] = progress_records(progress)
-        doc["data_as_of"] = {"as_of": args.as_of,
-                             "zones": progress_records(zones.drop(columns="by_indicator"))}
-        for rec, by in zip(doc["data_as_of"]["zones"], zones["by_indicator"], strict=True):
-            rec["by_indicator"] = dict(by)
-        print(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False))
-        return 0
-    from ..assess.text import render_text
-
-    column = "name_zh" if args.lang == "zh" else "name_en"
-    names = dict(zip(bundle.clusters["cluster_id"], bundle.clusters[column], strict=True)) \
-        if column in bundle.clusters.columns else {}
-    print(render_text(sim, table, joint, driver_frames, stars, lang=args.lang,
-                      projects=projects, names=names, check=check, progress=progress,
-                      zones=zones))
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2, sort_keys=False))
+    else:
+        print(result.to_text(args.lang))
     return 0
-
-
-def _progress(bundle, args, clusters):
-    """序时进度 and each zone's latest month, from the loaded data (no simulation)."""
-    from ..assess.progress import latest_months, time_progress, zone_latest
-
-    registry = bundle.clusters
-    if clusters is not None:
-        registry = registry[registry["cluster_id"].isin(clusters)]
-    published = getattr(bundle, "published", None)
-    # a subset's totals are not the city's: the plan's city-level targets do not apply
-    targets = bundle.targets if len(registry) == len(bundle.clusters) else []
-    lags = getattr(bundle, "release_lags", None)
-    progress = time_progress(bundle.observations, registry, targets, args.year,
-                             args.as_of, cluster_targets=bundle.cluster_targets,
-                             published=published, lags=lags)
-    zones = zone_latest(latest_months(bundle.observations, registry, args.year, args.as_of,
-                                      lags=lags))
-    return progress, zones
