@@ -129,7 +129,8 @@ def test_overview_sections_show_the_briefing(run, lang):
 
 
 def test_index_opens_with_the_headlines(tmp_path):
-    from zzforecast.report.render import write_index, write_json
+    from zzforecast.report.index import write_index
+    from zzforecast.report.render import write_json
 
     (tmp_path / "overview.html").write_text("x")
     write_json(tmp_path / "overview.json", {"headlines": [
@@ -145,7 +146,7 @@ def test_index_opens_with_the_headlines(tmp_path):
 # --------------------------------------------------------------------------- summaries
 
 def test_summary_csv_reads_with_no_options_city_first(tmp_path):
-    from zzforecast.report.render import summary_frame, write_summary
+    from zzforecast.report.summary import summary_frame, write_summary
 
     overview = {"targets": [
         {"target_id": "fai_provincial_growth", "scope": "provincial", "indicator": "fai",
@@ -242,8 +243,8 @@ def test_the_combined_pdf_has_a_cover_contents_page_numbers_and_the_mark_on_ever
     pytest.importorskip("weasyprint")
     from pypdf import PdfReader
 
+    from zzforecast.report.pages import html_page
     from zzforecast.report.pdf import write_combined_pdf
-    from zzforecast.report.render import html_page
 
     notice = "【合成数据】本报告所用数据为合成数据，仅用于演示方法。"
     long_table = "".join(f"<p>第{i}段：郑州航空港产业集聚区固定资产投资达标概率</p>"

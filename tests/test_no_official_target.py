@@ -91,7 +91,7 @@ def test_attain_text_and_json(run, lang, label):
 @pytest.mark.parametrize("lang, label", [("zh", LABEL_ZH), ("en", LABEL_EN)])
 def test_reports_and_summary(run, lang, label):
     from zzforecast.report.content import ClusterReport, OverviewReport, ReportInputs
-    from zzforecast.report.render import summary_frame
+    from zzforecast.report.summary import summary_frame
 
     bundle, sim, table = run
     inputs = ReportInputs(bundle=bundle, simulation=sim, assessment=table, scenarios=None,

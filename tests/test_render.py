@@ -8,15 +8,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from zzforecast.report.render import (
-    html_page,
-    html_to_pdf,
-    notebook_to_html,
-    summary_frame,
-    write_index,
-    write_json,
-    write_summary,
-)
+from zzforecast.report.index import write_index
+from zzforecast.report.pages import html_page
+from zzforecast.report.render import html_to_pdf, notebook_to_html, write_json
+from zzforecast.report.summary import summary_frame, write_summary
 
 EVIL = "<script>alert(1)</script>"
 

@@ -117,8 +117,8 @@ def write_briefing_docx(overview: Mapping[str, Any], path: str | Path, *, lang: 
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     from ..assess.progress import progress_rows
+    from ..data.writing import atomic_write
     from ..i18n import check_lang
-    from .render import atomic_write_bytes
 
     w = _WORDS[check_lang(lang)]
     as_of = str(overview.get("as_of") or "")
@@ -173,4 +173,4 @@ def write_briefing_docx(overview: Mapping[str, Any], path: str | Path, *, lang: 
 
     buf = io.BytesIO()
     doc.save(buf)
-    return atomic_write_bytes(path, buf.getvalue())
+    return atomic_write(path, buf.getvalue(), make_parents=True)

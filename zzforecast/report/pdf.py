@@ -9,7 +9,6 @@ in the footer of every page; the contents page gets its page numbers from
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -69,36 +68,31 @@ def combined_html(pages: Sequence[tuple[str, str, str]], run: Mapping[str, Any],
     run : dict
         The batch's ``run.json`` record (year, as_of, scenario, notice, provenance).
     """
+    from markupsafe import Markup
+
     from ..i18n import check_lang
-    from .render import html_page
+    from .pages import render_page
 
     w = _WORDS[check_lang(lang)]
-    esc = html.escape
     as_of = str(run.get("as_of") or "")
     month = int(as_of[5:7]) if len(as_of) >= 7 and as_of[5:7].isdigit() else 0
     prov = run.get("provenance") or {}
     notice = str(run.get("notice") or "")
     title = w["title"].format(year=run.get("year"))
-    cover = [f'<section class="cover"><h1>{esc(title)}</h1>',
-             f"<p>{esc(w['issuer'])}</p>",
-             f"<p>{esc(w['vintage'].format(as_of=as_of, m=month, scenario=run.get('scenario'), vintage=prov.get('vintage') or '-'))}</p>",
-             f"<p>{esc(w['date'].format(date=str(run.get('started') or '')[:10] or '-'))}</p>"]
-    if notice:
-        cover.append(f'<p class="notice"><strong>{esc(notice)}</strong></p>')
-    cover.append("</section>")
-    items = "".join(f'<li><a href="#r-{esc(name, quote=True)}">{esc(label)}</a></li>'
-                    for name, label, _ in pages)
-    parts = ["".join(cover),
-             f'<section class="report contents"><h2>{esc(w["contents"])}</h2><ul>{items}</ul>'
-             "</section>"]
+    bodies = []
     for name, _label, page in pages:
         match = _BODY.search(page)
         body = match.group(1) if match else page
         body = re.sub(r"<script\b.*?</script>", "", body, flags=re.S | re.I)
-        parts.append(f'<section class="report" id="r-{esc(name, quote=True)}">{body}</section>')
+        bodies.append((name, Markup(body)))  # the batch's own pages, escaped when built
     running = notice or w["real"]
-    return html_page(title, "\n".join(parts), lang=lang,
-                     css=_print_css(running, w["page"]))
+    return render_page(
+        "combined.html.j2", title=title, lang=lang, css=_print_css(running, w["page"]),
+        issuer=w["issuer"],
+        vintage=w["vintage"].format(as_of=as_of, m=month, scenario=run.get("scenario"),
+                                    vintage=prov.get("vintage") or "-"),
+        date=w["date"].format(date=str(run.get("started") or "")[:10] or "-"),
+        notice=notice, contents=w["contents"], reports=pages, bodies=bodies)
 
 
 def write_combined_pdf(folder: str | Path, run: Mapping[str, Any], lang: str = "zh",
