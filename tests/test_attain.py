@@ -260,3 +260,83 @@ def test_nowcast_check_compares_the_totals(run):
                                                       ("provincial", "fai"),
                                                       ("provincial", "iav")}
     assert (check.sim_lo <= check.sim_hi).all() and (check.nowcast_lo <= check.nowcast_hi).all()
+
+
+def test_project_outlook_follows_a_scenario_changed_in_memory(run):
+    """The outlook reads the scenario the simulation ran with, never the file (issue 12).
+
+    A baseline edited in memory (later and fewer projects, as the explorer's sliders do)
+    must give the expected remaining project investment the simulation itself used: the
+    simulation moves FAI by the edit's spending minus the on-disk baseline's, so the
+    outlook's expected spending minus the baseline's equals the simulation's mean
+    adjustment, cluster by cluster.
+    """
+    import dataclasses
+
+    from zzforecast.assess.outlook import project_outlook
+    from zzforecast.simulate.scenarios import load_scenario
+
+    bundle, sim = run
+    on_disk = load_scenario(PARAMS, "baseline")
+    edited = dataclasses.replace(on_disk, delay_months=4.0, completion_rate=0.4)
+    changed = simulate(bundle, 2017, "2017-07", edited, n_paths=3000, seed=2,
+                       keep_monthly=False, inputs=sim.inputs)
+    assert changed.scenario_name == "baseline"  # same name: a re-read would find the file
+    outlook = project_outlook(changed, bundle).set_index("cluster_id")
+    baseline = project_outlook(sim, bundle).set_index("cluster_id")
+    assert (outlook["expected_after_as_of"] < baseline["expected_after_as_of"] - 1).all()
+    used = outlook["expected_after_as_of"] - baseline["expected_after_as_of"]
+    mean_adjustment = changed.project_adjustment.astype(np.float64).mean(axis=0)
+    index = {c: i for i, c in enumerate(changed.cluster_ids)}
+    for cid, delta in used.items():
+        assert delta == pytest.approx(mean_adjustment[index[cid]], abs=1e-3)
+        assert outlook.loc[cid, "expected_adjustment"] == pytest.approx(delta, abs=1e-3)
+    assert np.allclose(baseline["expected_adjustment"], 0, atol=0.2)
+
+
+def test_outlook_of_a_simulation_without_its_scenario_is_left_out_with_the_reason(run):
+    import dataclasses
+
+    from zzforecast.assess.outlook import project_outlook
+
+    bundle, sim = run
+    old = dataclasses.replace(sim, scenario=None)  # a file saved before scenarios travelled
+    table = project_outlook(old, bundle)
+    assert table.empty and "simulate again" in table.attrs["skipped"]
+
+
+def test_assess_plan_gathers_every_answer_once(run):
+    from zzforecast.assess.result import Attainment, assess_plan
+
+    bundle, sim = run
+    result = assess_plan(sim, bundle, tolerance=0.005)
+    assert isinstance(result, Attainment)
+    assert list(result.table.columns) == list(ASSESS_COLUMNS)
+    assert set(result.drivers) == {"fai", "iav"} and len(result.joint)
+    assert result.stars is not None and result.stars_skipped is None
+    assert list(result.projects["cluster_id"]) == ["c00", "c01"]
+    assert result.names["zh"]["c00"] == "集聚区0"
+    doc = result.to_json()
+    # the JSON document is the pieces' own serialisation plus progress and data months
+    pieces = to_json(sim, result.table, joint=result.joint, driver_frames=result.drivers,
+                     stars=result.stars, projects=result.projects, check=result.check)
+    assert {k: doc[k] for k in pieces} == json.loads(json.dumps(pieces))
+    assert doc["data_as_of"]["as_of"] == "2017-07" and len(doc["data_as_of"]["zones"]) == 6
+    assert json.dumps(doc, ensure_ascii=False) == json.dumps(assess_plan(
+        sim, bundle, tolerance=0.005).to_json(), ensure_ascii=False)
+    text = result.to_text("zh")
+    assert "集聚区0" in text and "实现概率" in text
+    assert "Cluster 0" in result.to_text("en")
+
+
+def test_missing_star_rules_are_a_warning_of_the_result(run, tmp_path):
+    import dataclasses
+
+    from zzforecast.assess.result import assess_plan
+
+    bundle, sim = run
+    elsewhere = dataclasses.replace(bundle, params_dir=tmp_path)  # no plan, no stars.yaml
+    result = assess_plan(sim, elsewhere)
+    assert result.stars is None and "stars.yaml" in result.stars_skipped
+    assert any(w.startswith("star ratings skipped: ") for w in result.warnings)
+    assert result.to_json()["stars"] is None
