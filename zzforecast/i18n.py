@@ -229,3 +229,118 @@ def percent(x, digits: int = 1) -> str:
     if value != value:  # NaN
         return "–"
     return f"{100 * value:.{digits}f}%"
+
+
+# --------------------------------------------------------------------------- assess stage
+# The words of ``zzforecast attain``'s text report: its sections and columns
+# (assess/text.py) and the 序时进度 section with each zone's latest month (assess/progress.py).
+
+ATTAIN_TEXT: dict[str, dict] = {
+    "zh": {
+        "title": "{year}年目标实现概率（数据截至{as_of}，{scenario}，{n:,}条联合模拟路径，种子{seed}）",
+        "plan": "一、全市及省级产业集聚区目标",
+        "clusters": "二、各集聚区目标（{n}项；目标为{derived}）",
+        "derived_yes": "推算值",
+        "derived_no": "附件录入值",
+        "no_target_section": "二、各集聚区",
+        "no_target_head": "无正式目标（方案附件2、3未录入）的指标只给出预测，不计算“实现概率”；由方案推算的数值不是目标，见 --format json 的 no_official_target。",
+        "cols_no_target": ["集聚区", "指标", "目标", "预测中位数", "90%区间"],
+        "joint": "三、联合概率（同一路径上同时实现）",
+        "drivers_head": "四、主要拖累与各集聚区所需增速（等幅：余下月份各加同样百分点；等比：余下月份各按同样比例放大）",
+        "drivers": "{ind}：全市目标{target}，预期{expected}，缺口{gap}",
+        "uplift": "各集聚区余下月份增速需在常规基础上同时提高{p50}，才有50%把握达标；80%把握需提高{p80}。",
+        "stars": "五、星级目标（评定规则为假设，见 params/plans/<年份>/stars.yaml）",
+        "projects": "重大项目：{n}个项目计划{as_of}之后完成投资{planned:,.1f}亿元，本情景预期完成{expected:,.1f}亿元（项目推迟与完成率使全市投资平均变化{adj:+,.1f}亿元，相对基准情景）。",
+        "not_assessed": "另有{n}项目标无相应数据，未评估（如专利、项目个数等），详见 --format json。",
+        "cols_plan": ["目标", "范围", "目标值", "实现概率", "容差内概率", "余下月份需增长", "中位数", "90%区间", "未达时平均差距"],
+        "cols_cluster": ["集聚区", "指标", "目标", "实现概率", "余下月份需增长", "中位数"],
+        "cols_joint": ["组合", "联合概率", "若相互独立"],
+        "cols_drivers": ["集聚区", "权重", "预期增速", "对缺口贡献", "需增速(等幅)", "需增速(等比)"],
+        "cols_stars": ["集聚区", "目标星级", "达到概率", "期望星级"],
+        "scope": {"city": "全市", "provincial": "省级集聚区", "municipal": "市级专业园区"},
+        "kind": {"growth": "增速", "level": "总量"},
+        "method": "方法：余下月份增速以1—{m}月累计增速为中心，按各集聚区历年同期偏差校准；集聚区间冲击相关（{corr}）；全市、省级合计为各集聚区路径逐条加总。",
+        "provenance": "来源：数据摘要 {data}…，参数摘要 {params}…，版本 {version}",
+        "none": "—",
+        "left_out": "未纳入模拟：{items}",
+        "check": "六、模型交叉检验：自下而上联合模拟 与 对全市/省级累计数直接做的实时预测（nowcast）",
+        "cols_check": ["范围与指标", "目标", "模拟：均值", "80%区间", "实现概率", "nowcast：均值", "80%区间", "实现概率"],
+    },
+    "en": {
+        "title": "Probability of reaching the {year} targets (data through {as_of}, {scenario}, {n:,} joint paths, seed {seed})",
+        "plan": "1. City and provincial-subset targets",
+        "clusters": "2. Cluster targets ({n}; targets are {derived})",
+        "derived_yes": "DERIVED values",
+        "derived_no": "as entered",
+        "no_target_section": "2. Clusters",
+        "no_target_head": "Indicators with no official target (plan annexes 2 and 3 not entered) get a forecast only, no probability of attainment; values derived from the plan are not targets (see no_official_target in --format json).",
+        "cols_no_target": ["cluster", "indicator", "target", "forecast median", "90% range"],
+        "joint": "3. Joint probabilities (all met on the same path)",
+        "drivers_head": "4. Main drags and the growth each cluster would need (equal: the same points added to every cluster's remaining months; proportional: the same percentage)",
+        "drivers": "{ind}: city target {target}, expected {expected}, gap {gap}",
+        "uplift": "Every cluster's remaining months would need {p50} more growth than the usual pattern for a 50% chance of the target, {p80} for 80%.",
+        "stars": "5. Star-rating goals (rules are an ASSUMPTION, see params/plans/<year>/stars.yaml)",
+        "projects": "Major projects: {n} projects plan {planned:,.1f} 100m yuan of investment after {as_of}; this scenario expects {expected:,.1f} (delays and completion rates change city FAI by {adj:+,.1f} on average, against the baseline).",
+        "not_assessed": "{n} further targets have no data behind them and are not assessed (patents, project counts, ...); see --format json.",
+        "cols_plan": ["target", "scope", "target value", "P(attain)", "P(within tol.)", "rest of year needs", "median", "90% range", "mean shortfall if missed"],
+        "cols_cluster": ["cluster", "indicator", "target", "P(attain)", "rest of year needs", "median"],
+        "cols_joint": ["combination", "P(joint)", "if independent"],
+        "cols_drivers": ["cluster", "weight", "expected growth", "part of gap", "needs (equal)", "needs (proport.)"],
+        "cols_stars": ["cluster", "target stars", "P(reach)", "expected stars"],
+        "scope": {"city": "city", "provincial": "provincial clusters", "municipal": "municipal parks"},
+        "kind": {"growth": "growth", "level": "level"},
+        "method": "Method: growth of the months to come is centred on the Jan-{m} year-to-date growth and calibrated on each cluster's past surprises at the same month; shocks are correlated across clusters ({corr}); city and provincial totals sum cluster paths path by path.",
+        "provenance": "Provenance: data digest {data}..., params digest {params}..., version {version}",
+        "none": "-",
+        "left_out": "Left out of the simulation: {items}",
+        "check": "6. Cross-check: the bottom-up joint simulation against a top-down nowcast of the city/provincial year-to-date totals",
+        "cols_check": ["scope and indicator", "target", "simulation: mean", "80% range", "P(attain)", "nowcast: mean", "80% range", "P(attain)"],
+    },
+}
+
+PROGRESS_TEXT: dict[str, dict] = {
+    "zh": {
+        "head": "序时进度（1–{m}月累计；“正常年份”为此前{k}年同月累计占全年比重的平均）",
+        "cols": ["范围", "指标", "截至", "1–m月累计", "累计同比", "完成全年目标", "时间进度",
+                 "正常年份同期", "上年同期", "快慢"],
+        "cols_pub": ["范围", "指标", "截至", "各区合计", "公布数", "差额", "合计同比",
+                     "公布同比", "同比差（百分点）"],
+        "pub_head": "公布的全市 / 省级集聚区总数与各集聚区合计之比较（集聚区不覆盖全市，"
+                    "财务支出法试点按法人注册地统计投资）",
+        "ahead": "快{p}",
+        "behind_pace": "慢{p}",
+        "no_target": "无年度总量目标",
+        "stale": "（滞后）",
+        "missing": "注：{scope}{ind}缺{n}个集聚区的{period}数据（{ids}），合计不完整。",
+        "scope": {"city": "全市", "provincial": "省级集聚区", "municipal": "市级专业园区"},
+        "latest_head": "各集聚区数据截至（运行截至{as_of}）",
+        "latest_all": "各集聚区数据均截至{as_of}。",
+        "latest_behind": "{n}个集聚区数据落后于{as_of}：{items}",
+        "latest_item": "{name}截至{period}",
+        "latest_none": "{name}当年无月度数据",
+    },
+    "en": {
+        "head": "Time progress (Jan-{m} cumulative; a normal year = mean share of the "
+                "full year reached by the same month over the previous {k} years)",
+        "cols": ["scope", "indicator", "as of", "Jan-m level", "YTD growth",
+                 "share of annual target", "time elapsed", "normal year", "last year",
+                 "pace"],
+        "cols_pub": ["scope", "indicator", "as of", "sum of zones", "published", "gap",
+                     "sum growth", "published growth", "growth gap (points)"],
+        "pub_head": "Published city / provincial totals beside the sum of the zones (zones do "
+                    "not cover the whole city; the 财务支出法 pilot counts investment where "
+                    "the legal entity is registered)",
+        "ahead": "ahead {p}",
+        "behind_pace": "behind {p}",
+        "no_target": "no annual level target",
+        "stale": " (stale)",
+        "missing": "Note: {scope} {ind} lacks {period} data for {n} zone(s) ({ids}); the "
+                   "total is incomplete.",
+        "scope": {"city": "city", "provincial": "provincial", "municipal": "municipal parks"},
+        "latest_head": "Latest month of each zone (run as of {as_of})",
+        "latest_all": "Every zone has data through {as_of}.",
+        "latest_behind": "{n} zone(s) behind {as_of}: {items}",
+        "latest_item": "{name} through {period}",
+        "latest_none": "{name} has no monthly data this year",
+    },
+}
