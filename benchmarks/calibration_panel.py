@@ -34,8 +34,10 @@ def main(argv=None) -> int:
     parser.add_argument("--n-paths", type=int, default=4000)
     args = parser.parse_args(argv)
 
-    from zzforecast.data.loaders import load_bundle
-    from zzforecast.simulate.engine import Simulation, prepare_inputs, simulate_arrays
+    from zzforecast.data.bundle import load_bundle
+    from zzforecast.estimate.engine_inputs import prepare_inputs
+    from zzforecast.simulate.paths import simulate_arrays
+    from zzforecast.simulate.simulation import Simulation
 
     bundle = load_bundle(ROOT / "data", ROOT / "params")
     obs = bundle.observations

@@ -69,9 +69,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     from zzforecast.assess.attain import assess
-    from zzforecast.data.loaders import load_bundle
-    from zzforecast.simulate.engine import Simulation, prepare_inputs, simulate, simulate_arrays
+    from zzforecast.data.bundle import load_bundle
+    from zzforecast.estimate.engine_inputs import prepare_inputs
+    from zzforecast.simulate.engine import simulate
+    from zzforecast.simulate.paths import simulate_arrays
     from zzforecast.simulate.scenarios import load_scenario
+    from zzforecast.simulate.simulation import Simulation
 
     bundle = load_bundle(ROOT / "data", ROOT / "params")
     scen = load_scenario(ROOT / "params", "baseline")

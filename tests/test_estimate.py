@@ -199,8 +199,9 @@ def test_as_of_parser_refuses(text):
 
 def test_engine_uses_the_models_distribution():
     """The engine's full-year growth for one series matches the model's quantiles."""
+    from zzforecast.estimate.engine_inputs import prepare_inputs
     from zzforecast.evaluate.ytd_backtest import _as_observations
-    from zzforecast.simulate.engine import prepare_inputs, simulate_arrays
+    from zzforecast.simulate.paths import simulate_arrays
 
     df = check_ytd_frame(_frame(_wobbly(range(2000, 2018), amp=0.02), years=range(2000, 2018)))
     hist = df[df["ds"] <= "2017-05-31"]
@@ -231,7 +232,8 @@ def test_iav_level_uses_the_years_own_price_gap_for_the_months_published():
     """Nominal IAV = base (1 + real G) (1 + s gap + (1 - s) D): the published months' price
     change is data, only the rest of the year is the scenario's assumption."""
     from zzforecast.data.bundle import load_bundle
-    from zzforecast.simulate.engine import prepare_inputs, simulate_arrays
+    from zzforecast.estimate.engine_inputs import prepare_inputs
+    from zzforecast.simulate.paths import simulate_arrays
 
     bundle = load_bundle()
     inp = prepare_inputs(bundle.clusters, bundle.observations, 2017, "2017-07")
@@ -255,8 +257,8 @@ def test_iav_level_uses_the_years_own_price_gap_for_the_months_published():
 
 def test_growth_only_years_carry_the_last_published_level_forward():
     """FAI after 2018: growth published, levels not; the zone still runs and is weighted."""
+    from zzforecast.estimate.engine_inputs import prepare_inputs
     from zzforecast.evaluate.ytd_backtest import _as_observations
-    from zzforecast.simulate.engine import prepare_inputs
 
     df = check_ytd_frame(_frame(_wobbly(range(2000, 2018), amp=0.02), years=range(2000, 2018)))
     df["cum_value"] = 100.0 * df["month"] / 12 * 1.1 ** (df["year"] - 2000)

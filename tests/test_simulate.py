@@ -10,15 +10,11 @@ import numpy as np
 import pytest
 from attain_fixtures import make_bundle, make_clusters, make_observations
 
+from zzforecast.estimate.engine_inputs import DEFAULT_RHO, SimInputs, prepare_inputs
 from zzforecast.exceptions import UserError
-from zzforecast.simulate.engine import (
-    DEFAULT_RHO,
-    SimInputs,
-    Simulation,
-    prepare_inputs,
-    simulate,
-    simulate_arrays,
-)
+from zzforecast.simulate.engine import simulate
+from zzforecast.simulate.paths import simulate_arrays
+from zzforecast.simulate.simulation import Simulation
 
 PARAMS = Path(__file__).resolve().parents[1] / "params"
 
@@ -85,7 +81,7 @@ def test_same_seed_same_paths_and_other_seed_differs():
 
 
 def test_path_chunking_does_not_change_the_draws(monkeypatch):
-    import zzforecast.simulate.engine as sim_mod
+    import zzforecast.simulate.paths as sim_mod
 
     inp = _inputs(n_c=3, rho=0.3)
     whole = simulate_arrays(inp, n_paths=1000, seed=5)

@@ -64,7 +64,8 @@ def _visible(observations: pd.DataFrame, year: int, cutoff: dict[str, int]) -> p
 
 def _outcomes(bundle, year, as_of, observations, scenario, n_paths, seed, fitted):
     """P(target) and median of every headline target for one state of the data."""
-    from ..simulate.engine import prepare_inputs, simulate
+    from ..estimate.engine_inputs import prepare_inputs
+    from ..simulate.engine import simulate
     from .attain import assess
 
     state = dataclasses.replace(bundle, observations=observations)

@@ -1,4 +1,4 @@
-"""Inputs of the joint simulation, estimated from history (see :mod:`zzforecast.simulate.engine`).
+"""Inputs of the joint simulation, estimated from history (see :mod:`zzforecast.simulate.paths`).
 
 As of a data vintage, for every cluster and indicator: last year's level, the cumulative
 seasonal share ``s`` and year-to-date growth ``g`` (monthly indicators), and the

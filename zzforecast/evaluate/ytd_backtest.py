@@ -67,7 +67,8 @@ def inject_shock_pair(df: pd.DataFrame, year: int) -> pd.DataFrame:
 
 def _engine_draws(hist: pd.DataFrame, uid: str, year: int, month: int, model, n_paths, seed):
     """Full-year growth draws of one series through the attainability engine."""
-    from ..simulate.engine import prepare_inputs, simulate_arrays
+    from ..estimate.engine_inputs import prepare_inputs
+    from ..simulate.paths import simulate_arrays
 
     obs, clusters = _as_observations(hist, uid)
     inp = prepare_inputs(clusters, obs, year, f"{year}-{month:02d}", indicators=("fai",),

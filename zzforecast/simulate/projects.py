@@ -11,7 +11,7 @@ uncertainties act on it, drawn per path and project:
 - **completion**: only a share ``q = clip(completion_rate + completion_rate_sd * z', 0, 1)``
   of the planned amount is realised.
 
-The cluster's top-down FAI path (simulate.py) already expects projects to behave as they
+The cluster's top-down FAI path (simulate/paths.py) already expects projects to behave as they
 usually do. So projects change a cluster's FAI by their *deviation* from a reference:
 ``adjustment = spend(scenario) - E[spend(reference)]`` with common random numbers, where the
 reference is the baseline scenario. Under the baseline the adjustment has mean zero and only
@@ -26,7 +26,8 @@ import pandas as pd
 
 from ..exceptions import DataError
 
-__all__ = ["project_schedule", "project_spend", "project_adjustment", "pipeline_summary"]
+__all__ = ["project_schedule", "project_spend", "project_adjustment",
+           "apply_project_adjustment", "pipeline_summary"]
 
 
 def _month(text, field: str, pid: str) -> tuple[int, int]:
@@ -138,6 +139,28 @@ def project_adjustment(projects: pd.DataFrame, cluster_ids, year: int, as_of_mon
     onehot = (sched["cluster_id"].to_numpy()[:, None]
               == np.asarray(list(cluster_ids))[None, :]).astype(np.float32)
     return dev @ onehot
+
+
+def apply_project_adjustment(paths: dict, inputs, adj: np.ndarray) -> None:
+    """Add project investment deviations (n_paths, n_clusters) to the FAI paths in place.
+
+    ``paths`` is :func:`zzforecast.simulate.paths.simulate_arrays` output for ``inputs``
+    (a :class:`~zzforecast.estimate.engine_inputs.SimInputs`): the full-year level and
+    growth move by the deviation, and the monthly paths take it in evenly over the months
+    still to come (none of it before the vintage).
+    """
+    j = inputs.indicators.index("fai")
+    base = inputs.base[:, j].astype(np.float32)
+    ok = np.isfinite(base) & (base > 0)
+    adj = np.where(ok[None], adj, 0).astype(np.float32)
+    paths["annual"][:, :, j] += adj
+    with np.errstate(invalid="ignore", divide="ignore"):
+        paths["growth"][:, :, j] += np.where(ok[None], adj / np.where(ok, base, 1)[None], 0)
+    if "monthly" in paths:
+        m = inputs.as_of_month
+        k = np.arange(1, 13)
+        ramp = np.clip((k - m) / max(12 - m, 1), 0, 1).astype(np.float32)
+        paths["monthly"][:, :, j, :] += adj[:, :, None] * ramp[None, None, :]
 
 
 def pipeline_summary(projects: pd.DataFrame, year: int, as_of_month: int, scenario, *,

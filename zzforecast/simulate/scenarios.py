@@ -27,17 +27,20 @@ name the file and the key path.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..data.schemas import CITY_SCOPE, INDICATORS, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
 from ..exceptions import ParamsError, Problem, UserError
 
 __all__ = ["Scenario", "load_scenario", "list_scenarios", "parse_scenario",
-           "scenario_assumptions", "SCENARIO_DIR"]
+           "scenario_shift", "scenario_digest", "scenario_assumptions", "SCENARIO_DIR"]
 
 SCENARIO_DIR = "scenarios"
 _SCOPES = (CITY_SCOPE, PROVINCIAL_SCOPE, MUNICIPAL_SCOPE)
@@ -245,6 +248,34 @@ def parse_scenario(raw: Any, *, file: str = "<scenario>", expected_name: str | N
         deflator_sd=dsd, delay_months=delay, delay_sd_months=delay_sd,
         completion_rate=rate, completion_rate_sd=rate_sd,
     )
+
+
+def scenario_shift(scenario: Scenario, inputs) -> np.ndarray:
+    """The scenario's growth shift of every simulated series, (n_clusters, n_indicators).
+
+    A series' shift adds up its indicator's city shift, its zone level's
+    (provincial/municipal) shift and its own cluster id's; ``inputs`` is a
+    :class:`~zzforecast.estimate.engine_inputs.SimInputs`.
+    """
+    n_c, n_i = inputs.shape
+    shift = np.zeros((n_c, n_i))
+    shifts = scenario.growth_shift or {}
+    levels = np.asarray(inputs.cluster_levels)
+    for j, ind in enumerate(inputs.indicators):
+        by_scope = shifts.get(ind, {}) or {}
+        shift[:, j] += float(by_scope.get(CITY_SCOPE, 0.0))
+        for scope in (PROVINCIAL_SCOPE, MUNICIPAL_SCOPE):
+            shift[levels == scope, j] += float(by_scope.get(scope, 0.0))
+        for c, cid in enumerate(inputs.cluster_ids):
+            shift[c, j] += float(by_scope.get(cid, 0.0))
+    return shift
+
+
+def scenario_digest(scenario: Scenario) -> str:
+    """sha256 of the scenario's assumptions (not of its file: edited copies differ)."""
+    fields = {k: v for k, v in vars(scenario).items() if k not in ("path", "digest")}
+    text = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def scenario_assumptions(scenarios, lang: str = "zh"):

@@ -42,7 +42,7 @@ def trajectories(simulation, observations: pd.DataFrame, indicator: str, through
 
     Parameters
     ----------
-    simulation : zzforecast.simulate.engine.Simulation
+    simulation : zzforecast.simulate.simulation.Simulation
         The engine's joint paths for the target year.
     observations : pandas.DataFrame
         The bundle's observations (annual published growth and levels).
