@@ -13,6 +13,7 @@ without it the report runs its own simulation (interactive use, papermill by han
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import math
@@ -83,24 +84,18 @@ def _p(words: str, cls: str | None = None) -> str:
 
 
 def _markdown_html(md: str) -> str:
-    """Render the package's own prose (headings ``###``, paragraphs, ``**bold**``) to HTML.
+    """Render the package's own prose (Markdown) to HTML with markdown-it-py (CommonMark).
 
-    A tiny converter on purpose: a full Markdown library costs more to import than a
-    report takes to draw. The text is escaped first.
+    Raw HTML in the text is not passed through (``html`` off): it comes out escaped.
     """
-    import re
+    return _markdown().render(md)
 
-    out = []
-    for block in re.split(r"\n\s*\n", md.strip()):
-        block = html.escape(block.strip()).replace("\n", " ")
-        block = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", block)
-        if block.startswith("### "):
-            out.append(f"<h3>{block[4:]}</h3>")
-        elif block.startswith("## "):
-            out.append(f"<h2>{block[3:]}</h2>")
-        else:
-            out.append(f"<p>{block}</p>")
-    return "\n".join(out)
+
+@functools.cache
+def _markdown():
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False})
 
 
 def _round(value: Any, digits: int = 6) -> Any:
@@ -280,7 +275,7 @@ def load_inputs(year: int, as_of: str, scenario: str = "baseline", *, n_paths: i
         runs here with ``compare_n_paths`` paths per scenario.
     """
     from ..assess.attain import assess
-    from ..data.loaders import load_bundle
+    from ..data.bundle import load_bundle
     from ..data.vintages import published_bundle
     from ..simulate.engine import Simulation, simulate
 
