@@ -14,7 +14,7 @@ EVIL = "<script>alert(1)</script>"
 @pytest.fixture(scope="module")
 def inputs():
     from zzforecast.assess.attain import assess
-    from zzforecast.data.loaders import load_bundle
+    from zzforecast.data.bundle import load_bundle
     from zzforecast.report.content import ReportInputs
     from zzforecast.simulate.engine import simulate
 
@@ -75,3 +75,24 @@ def test_unknown_cluster_is_a_user_error(inputs):
 
     with pytest.raises(UserError, match="unknown cluster id 'nowhere'"):
         ClusterReport(inputs, "nowhere")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_caveats_quote_the_runs_plan_not_a_fixed_year(inputs, lang):
+    from zzforecast.report.text import caveats
+
+    targets = inputs.bundle.targets
+    iav = next(t for t in targets if t.indicator == "iav" and t.kind == "level")
+    shown = " ".join(caveats(lang, targets))
+    assert ("1600亿元" if lang == "zh" else "160 billion yuan") in shown
+    # another plan's figures reach the text; no plan, no figure at all
+    other = [dataclasses.replace(t, value=1800) if t is iav else
+             dataclasses.replace(t, value=0.09) if t.kind == "growth" and t.tolerance else t
+             for t in targets]
+    shown = " ".join(caveats(lang, other))
+    assert ("1800亿元" if lang == "zh" else "180 billion yuan") in shown
+    assert "9%" in shown and "1600" not in shown and "160 billion" not in shown
+    assert "13%" not in shown
+    bare = " ".join(caveats(lang))
+    for figure in ("1600", "160 billion", "13%", "4–6"):
+        assert figure not in bare

@@ -471,7 +471,8 @@ class _Report:
 
     # ---- sections shared by every report
     def caveats(self):
-        items = "".join(f"<li>{html.escape(c)}</li>" for c in caveats(self.lang))
+        items = "".join(f"<li>{html.escape(c)}</li>"
+                        for c in caveats(self.lang, self.inputs.bundle.targets))
         return _display_html(_h(2, self.t("caveats")) + f"<ol>{items}</ol>"
                              + _markdown_html(reading_guide(self.lang)))
 

@@ -8,11 +8,51 @@ live in :mod:`zzforecast.i18n`.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
-from ..i18n import check_lang
+from ..i18n import check_lang, percent
 
 __all__ = ["caveats", "methodology_appendix", "reading_guide", "calibration_evidence"]
+
+
+def _level_target(targets, indicator: str):
+    """The plan's city-wide level target on ``indicator`` (e.g. IAV in 亿元), or None."""
+    return next((t for t in targets if t.indicator == indicator and t.kind == "level"
+                 and t.scope == "city"), None)
+
+
+def _about_target(targets):
+    """The plan's first growth target stated as 'about' (左右, one with a tolerance)."""
+    return next((t for t in targets if t.kind == "growth" and t.tolerance), None)
+
+
+def _iav_caveat(targets, lang: str) -> str:
+    """Real IAV growth against a nominal level: quotes the plan's level target if any."""
+    level = _level_target(targets, "iav")
+    if lang == "zh":
+        what = f"{level.value:g}{level.unit}" if level is not None else "工业增加值总量目标"
+        return (f"工业增加值增速为可比价（实际）增速，而{what}为现价总量；两者之间的换算依赖价格指数，"
+                "价格指数本身也有不确定性。")
+    if level is None:
+        what = "the value-added level target"
+    elif level.unit == "亿元":  # 1 亿 = 100 million: ten of them make a billion
+        what = f"the {level.value / 10:,.0f} billion yuan level"
+    else:
+        what = f"the {level.value:,g} {level.unit} level"
+    return (f"Industrial value-added growth is real (comparable prices) while {what} is "
+            "nominal; linking them needs a price deflator, itself uncertain.")
+
+
+def _about_caveat(targets, lang: str) -> str:
+    """How 'about' targets are assessed, with the plan's own example if it has one."""
+    about = _about_target(targets)
+    if lang == "zh":
+        what = f"“{percent(about.value, 0)}左右”等" if about is not None else "“左右”等"
+        return f"{what}表述按目标值及容差分别给出概率；容差是参数，可调整。"
+    what = f"'about {percent(about.value, 0)}'" if about is not None else "'about' a value"
+    return (f"Targets stated as {what} get two probabilities: reaching the value, and "
+            "reaching it within a tolerance (a parameter you can change).")
 
 
 _CAVEATS = {
@@ -20,11 +60,10 @@ _CAVEATS = {
         "概率来自模型：它衡量的是在所用数据、模型和情景假设下达到目标的可能性，"
         "不是对结果的保证，也不包含模型本身设定错误的风险。",
         "规模以上工业的统计口径每年变化，官方增速按可比口径计算，不能用两年公布的总量直接相除。",
-        "工业增加值增速为可比价（实际）增速，而1600亿元为现价总量；两者之间的换算依赖价格指数，"
-        "价格指数本身也有不确定性。",
+        _iav_caveat,
         "固定资产投资集中在下半年完成；年初数据对全年的指示作用有限，越接近年末越可靠。",
-        "重大项目的开工时间和完成率不确定；方案附件4–6的项目清单不在本项目的数据中。",
-        "“13%左右”等表述按目标值及容差分别给出概率；容差是参数，可调整。",
+        "重大项目的开工时间和完成率不确定；方案所附的项目清单不在本项目的数据中。",
+        _about_caveat,
         "星级评定规则不在方案中，参数文件中的规则是假设，需要使用者补充确认。",
     ],
     "en": [
@@ -33,23 +72,28 @@ _CAVEATS = {
         "include the risk that the model itself is wrong.",
         "The set of enterprises above designated size changes every year; official growth "
         "is on a comparable basis and cannot be recomputed by dividing published levels.",
-        "Industrial value-added growth is real (comparable prices) while the 160 billion "
-        "yuan level is nominal; linking them needs a price deflator, itself uncertain.",
+        _iav_caveat,
         "Fixed-asset investment is back-loaded; early-year data say little about the full "
         "year and become more informative as the year goes on.",
         "Start dates and completion rates of major projects are uncertain; the project "
-        "lists in annexes 4–6 of the plan are not in this project's data.",
-        "Targets stated as 'about 13%' get two probabilities: reaching the value, and "
-        "reaching it within a tolerance (a parameter you can change).",
+        "lists annexed to the plan are not in this project's data.",
+        _about_caveat,
         "The star-rating rules are not in the plan; those in the parameter file are "
         "assumptions for users to confirm.",
     ],
 }
 
 
-def caveats(lang: str = "zh") -> list[str]:
-    """The caveats every report lists."""
-    return list(_CAVEATS[check_lang(lang)])
+def caveats(lang: str = "zh", targets: Iterable = ()) -> list[str]:
+    """The caveats every report lists.
+
+    ``targets`` are the run's plan targets (``Bundle.targets``): a caveat about a target
+    quotes the plan's own (its IAV level, an 'about' growth target); without them the
+    sentences stay general. No year's figure is written into the text.
+    """
+    targets = list(targets)
+    lang = check_lang(lang)
+    return [c(targets, lang) if callable(c) else c for c in _CAVEATS[lang]]
 
 
 _READING = {
