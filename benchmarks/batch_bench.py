@@ -51,7 +51,8 @@ def main() -> int:
     args = parser.parse_args()
 
     from zzforecast.batch.reports import NotebookJob, run_batch, run_notebooks
-    from zzforecast.data.loaders import load_bundle
+
+    from zzforecast.data.bundle import load_bundle
 
     n_clusters = len(load_bundle(ROOT / "data", ROOT / "params").clusters)
     n_notebooks = n_clusters + 1  # clusters plus the overview

@@ -61,7 +61,7 @@ def main(argv=None) -> int:
     parser.add_argument("--window", type=int, default=8, help="past years in the record")
     args = parser.parse_args(argv)
 
-    from zzforecast.data.loaders import load_bundle
+    from zzforecast.data.bundle import load_bundle
     from zzforecast.simulate.engine import simulate
 
     bundle = load_bundle(ROOT / "data", ROOT / "params")

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def run():
     from zzforecast.assess.attain import assess
-    from zzforecast.data.loaders import load_bundle
+    from zzforecast.data.bundle import load_bundle
     from zzforecast.simulate.engine import simulate
 
     bundle = load_bundle(ROOT / "data", ROOT / "params", 2017)
@@ -209,8 +209,8 @@ def test_the_batch_summary_and_overview_are_a_briefing(tmp_path_factory):
 def test_the_briefing_docx_opens_with_the_headline_and_the_progress_table(run, tmp_path, lang):
     pytest.importorskip("docx")
     from docx import Document
-
     from zzforecast.report.content import OverviewReport, ReportInputs
+
     from zzforecast.report.docx import write_briefing_docx
 
     bundle, sim, table = run

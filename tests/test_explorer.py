@@ -13,7 +13,7 @@ N_PATHS, SEED = 600, 4
 
 @pytest.fixture(scope="module")
 def bundle():
-    from zzforecast.data.loaders import load_bundle
+    from zzforecast.data.bundle import load_bundle
 
     return load_bundle(ROOT / "data", ROOT / "params", 2017)
 
@@ -28,6 +28,7 @@ def _sliders(panel):
 def test_explorer_opens_at_the_scenario_with_the_reports_numbers(bundle, scenario):
     pytest.importorskip("ipywidgets")
     from zzforecast.report.content import load_inputs, scenario_explorer
+
     from zzforecast.simulate.scenarios import load_scenario
 
     panel, update = scenario_explorer(bundle, 2017, "2017-07", scenario, n_paths=N_PATHS,

@@ -358,7 +358,7 @@ def test_bad_notebook_parameters_fail_in_the_first_cells(tmp_path, parameters, w
 
 
 def test_bad_python_api_arguments_are_value_errors():
-    from zzforecast.data.loaders import load_bundle
+    from zzforecast.data.bundle import load_bundle
     from zzforecast.simulate.engine import simulate
 
     bundle = load_bundle(DATA, PARAMS)

@@ -478,7 +478,7 @@ def test_item16_attain_refuses_scenario_names_reports_refuses(work, capsys, name
                  ["reports", "--year", "2017", "--as-of", "2017-07", "--n-paths", "50",
                   "--scenario", name, "--out", "out", "--no-progress"]):
         refused(work, capsys, argv, "--scenario")
-    from zzforecast.data.loaders import load_bundle
+    from zzforecast.data.bundle import load_bundle
     from zzforecast.simulate.engine import simulate
 
     with pytest.raises(UserError, match="scenario name .* is not valid"):

@@ -10,9 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from zzforecast.data.bundle import Bundle, load_bundle
 from zzforecast.data.loaders import (
-    Bundle,
-    load_bundle,
     load_cluster_targets,
     load_clusters,
     load_observations,

@@ -22,7 +22,7 @@ LABEL_EN = "no official target (plan annex not entered)"
 @pytest.fixture(scope="module")
 def run():
     from zzforecast.assess.attain import assess
-    from zzforecast.data.loaders import load_bundle
+    from zzforecast.data.bundle import load_bundle
     from zzforecast.simulate.engine import simulate
 
     bundle = load_bundle(ROOT / "data", ROOT / "params")
@@ -91,6 +91,7 @@ def test_attain_text_and_json(run, lang, label):
 @pytest.mark.parametrize("lang, label", [("zh", LABEL_ZH), ("en", LABEL_EN)])
 def test_reports_and_summary(run, lang, label):
     from zzforecast.report.content import ClusterReport, OverviewReport, ReportInputs
+
     from zzforecast.report.summary import summary_frame
 
     bundle, sim, table = run

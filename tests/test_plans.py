@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from zzforecast.cli import main
-from zzforecast.data.loaders import load_bundle
+from zzforecast.data.bundle import load_bundle
 from zzforecast.data.plan import load_plan, load_star_rules, plan_years
 from zzforecast.data.schemas import ANNUAL_INDICATORS, INDICATORS, MONTHLY_INDICATORS
 from zzforecast.exceptions import DataError, ParamsError, UserError
@@ -242,7 +242,6 @@ def test_audit_names_each_years_document_and_only_its_facts(capsys):
 @pytest.mark.parametrize("year, targets", [(2018, {"c00_fai_growth": 0.12}), (2017, {})])
 def test_one_report_per_plan_year(tmp_path, year, targets):
     from report_fixtures import require_kernel
-
     from zzforecast.batch.reports import run_batch
 
     require_kernel()

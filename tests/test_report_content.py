@@ -13,9 +13,10 @@ EVIL = "<script>alert(1)</script>"
 
 @pytest.fixture(scope="module")
 def inputs():
+    from zzforecast.report.content import ReportInputs
+
     from zzforecast.assess.attain import assess
     from zzforecast.data.bundle import load_bundle
-    from zzforecast.report.content import ReportInputs
     from zzforecast.simulate.engine import simulate
 
     bundle = load_bundle(ROOT / "data", ROOT / "params")
@@ -70,8 +71,9 @@ def test_results_sidecar_is_plain_json_with_provenance(inputs):
 
 
 def test_unknown_cluster_is_a_user_error(inputs):
-    from zzforecast.exceptions import UserError
     from zzforecast.report.content import ClusterReport
+
+    from zzforecast.exceptions import UserError
 
     with pytest.raises(UserError, match="unknown cluster id 'nowhere'"):
         ClusterReport(inputs, "nowhere")

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def base():
     from zzforecast.assess.attain import assess
-    from zzforecast.data.loaders import load_bundle
+    from zzforecast.data.bundle import load_bundle
     from zzforecast.simulate.engine import simulate
 
     bundle = load_bundle(ROOT / "data", ROOT / "params")

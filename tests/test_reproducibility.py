@@ -79,7 +79,7 @@ def assert_same_numbers(left: dict, right: dict, fields=FIELDS) -> None:
 def api_doc():
     """``simulate`` + ``assess`` + ``to_json`` from Python, as a user would call them."""
     from zzforecast.assess.attain import assess, to_json
-    from zzforecast.data.loaders import load_bundle
+    from zzforecast.data.bundle import load_bundle
     from zzforecast.simulate.engine import simulate
 
     bundle = load_bundle(DATA, PARAMS)

@@ -148,7 +148,7 @@ def test_projects(clusters):
 
 
 def test_write_synthetic_round_trip(tmp_path, shared_data):
-    from zzforecast.data.loaders import load_bundle
+    from zzforecast.data.bundle import load_bundle
 
     data, params = tmp_path / "data", tmp_path / "params"
     data.mkdir()

@@ -174,7 +174,8 @@ def test_implied_park_growth_formula():
 
 
 def test_derived_cluster_targets_match_the_bundled_file(targets):
-    from zzforecast.data.loaders import load_bundle, load_cluster_targets, load_clusters
+    from zzforecast.data.bundle import load_bundle
+    from zzforecast.data.loaders import load_cluster_targets, load_clusters
 
     clusters = load_clusters(ROOT / "data" / "clusters.csv")
     bundle = load_bundle(ROOT / "data", ROOT / "params")

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zzforecast.data.loaders import load_bundle
+from zzforecast.data.bundle import load_bundle
 from zzforecast.data.vintages import (
     DEFAULT_LAGS,
     LAGS_FILE,

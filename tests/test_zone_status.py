@@ -58,7 +58,7 @@ def test_bad_status_names_file_row_field(tmp_path, line, field, words):
 
 def test_derived_park_targets_follow_the_status():
     """With 金岱 among the parks, their derived FAI growth is about +4.0% (was +0.08%)."""
-    from zzforecast.data.loaders import load_bundle
+    from zzforecast.data.bundle import load_bundle
     from zzforecast.data.targets import derive_cluster_targets, provincial_share
 
     bundle = load_bundle(ROOT / "data", ROOT / "params")

@@ -1040,7 +1040,7 @@ def run_batch(
     UserError
         Bad arguments, data or parameters (before any notebook runs).
     """
-    from ..data.loaders import load_bundle
+    from ..data.bundle import load_bundle
     from ..data.vintages import published_bundle
 
     if lang not in ("zh", "en"):

@@ -83,7 +83,7 @@ def _check_paths_fit(args: argparse.Namespace, bundle, clusters) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..assess.result import assess_plan
     from ..data.asof import parse_as_of
-    from ..data.loaders import load_bundle
+    from ..data.bundle import load_bundle
     from ..data.vintages import published_bundle
     from ..exceptions import UserError
     from ..simulate.engine import simulate

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ..assess.track import track
     from ..data.asof import parse_as_of
-    from ..data.loaders import load_bundle
+    from ..data.bundle import load_bundle
     from ..data.writing import atomic_write, check_writable_target
     from ..exceptions import UserError
     from ..report.plots import set_style, vintage_chart

@@ -19,10 +19,13 @@ from ..exceptions import DataError, Problem
 from .deflators import DEFLATORS_FILE, read_deflators
 from .digests import file_digest
 from .loaders import (
-    check_observations,
+    empty_cluster_targets,
+    empty_projects,
+    find_table,
     load_clusters,
     load_projects,
 )
+from .observations import check_observations
 from .plan import (
     PLANS_DIR,
     STAR_GOALS_FILE,
@@ -35,28 +38,10 @@ from .plan import (
     with_star_goals,
 )
 from .published import PUBLISHED_FILE, read_published_totals
-from .schemas import CLUSTER_TARGETS_COLUMNS, PROJECTS_COLUMNS
 from .tables import read_table
 from .vintages import DEFAULT_LAGS, LAGS_FILE, ReleaseLags, load_release_lags
 
 __all__ = ["Bundle", "load_bundle", "find_table", "collect"]
-
-
-def empty_projects() -> pd.DataFrame:
-    out = pd.DataFrame({c: pd.Series([], dtype=object) for c in PROJECTS_COLUMNS})
-    out["total_investment"] = out["total_investment"].astype(float)
-    out["planned_investment"] = out["planned_investment"].astype(float)
-    out["year"] = out["year"].astype("int64")
-    out["synthetic"] = out["synthetic"].astype(bool)
-    return out
-
-
-def empty_cluster_targets() -> pd.DataFrame:
-    out = pd.DataFrame({c: pd.Series([], dtype=object) for c in CLUSTER_TARGETS_COLUMNS})
-    out["value"] = out["value"].astype(float)
-    out["derived"] = out["derived"].astype(bool)
-    out["year"] = pd.array([], dtype="Int64")
-    return out
 
 
 # --------------------------------------------------------------------------- bundle
@@ -151,24 +136,6 @@ class Bundle:
         growth = self.series(indicator, "growth", "monthly_ytd").rename(columns={"y": "cum_growth"})
         out = level.merge(growth, on=["unique_id", "ds"], how="outer")
         return out.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
-
-
-def find_table(folder: str | Path, stem: str) -> tuple[Path | None, list[Problem]]:
-    """Find ``<stem>.csv`` or ``<stem>.parquet`` in a folder.
-
-    Returns
-    -------
-    (path, problems)
-        ``path`` is None when neither exists; having both is a problem (which one wins
-        would be a guess).
-    """
-    folder = Path(folder)
-    found = [folder / f"{stem}{suffix}" for suffix in (".csv", ".parquet")
-             if (folder / f"{stem}{suffix}").is_file()]
-    if len(found) > 1:
-        return None, [Problem(str(found[1]), None, None,
-                              f"both {found[0].name} and {found[1].name} exist; keep one")]
-    return (found[0] if found else None), []
 
 
 def collect(data_dir: str | Path, params_dir: str | Path, year: int | None = None,

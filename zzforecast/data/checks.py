@@ -19,7 +19,7 @@ from ..exceptions import DataError, Problem
 from .schemas import CLUSTER_ID_PATTERN, RESERVED_CLUSTER_IDS
 
 __all__ = [
-    "MAX_PROBLEMS", "GROWTH_PERCENT_THRESHOLD", "MIN_YEAR", "MAX_YEAR", "ID_RULE",
+    "MAX_PROBLEMS", "GROWTH_PERCENT_THRESHOLD", "MIN_YEAR", "MAX_YEAR", "MAX_LEVEL", "ID_RULE",
     "PERCENT_HINT", "Checker", "as_text", "as_numbers", "per_unique", "matches",
     "check_columns", "number_problems", "flag_values", "bool_column", "require",
     "cluster_id_problems", "cluster_id_set", "registry_name", "int_values", "no_rows",
@@ -32,6 +32,9 @@ MAX_PROBLEMS = 50
 GROWTH_PERCENT_THRESHOLD = 1.5
 # Years accepted in periods and targets.
 MIN_YEAR, MAX_YEAR = 1949, 2100
+# Largest level accepted, in the indicator's canonical unit (亿元 or 万人): ten times
+# China's GDP in 亿元, or 10 billion people in 万人.
+MAX_LEVEL = 1e7
 
 # Longest text accepted in a table cell, and in a name (names go into headings, file
 # listings and notebook parameters; a 5,000-character name is a mistake, not a name).

@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import DataError, Problem, UserError
-from .loaders import MAX_PROBLEMS, check_observations
+from .checks import MAX_PROBLEMS
+from .observations import check_observations
 from .schemas import GROWTH_UNIT, INDICATORS, OBSERVATIONS_COLUMNS, UNIT_FACTORS
 
 __all__ = [

@@ -41,6 +41,7 @@ from .checks import (
     require,
     text_problems,
 )
+from .loaders import empty_cluster_targets, load_cluster_targets
 from .plan_targets import GROUP_SCOPES, Target, read_targets_file
 from .schemas import STAR_GOALS_COLUMNS
 from .strict_yaml import read_yaml
@@ -387,8 +388,6 @@ def collect_plan(params_dir: str | Path, year: int, clusters=None
     (plan, problems)
         ``plan`` is None when there is any problem.
     """
-    from .loaders import load_cluster_targets
-
     folder = plan_folder(params_dir, year)
     problems: list[Problem] = []
     files: list[Path] = []
@@ -422,7 +421,6 @@ def collect_plan(params_dir: str | Path, year: int, clusters=None
     audit = optional(AUDIT_FILE, load_audit_facts)
     if problems:
         return None, problems
-    from .bundle import empty_cluster_targets
 
     return Plan(
         year=int(year), folder=folder,

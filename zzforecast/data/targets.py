@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .loaders import levels_in_year
 from .plan_targets import GROUP_SCOPES, Target, load_targets
 from .schemas import (
     CITY_SCOPE,
@@ -121,8 +122,6 @@ def provincial_share(observations: pd.DataFrame, clusters: pd.DataFrame, indicat
                & (obs["frequency"] == "annual") & (period == str(year))]
     if rows.empty:
         return None
-    from .loaders import levels_in_year
-
     levels = levels_in_year(clusters, year)  # the status each zone had in that year
     lv = rows["cluster_id"].map(levels)
     values = pd.to_numeric(rows["value"], errors="coerce")
@@ -176,8 +175,6 @@ def derive_cluster_targets(targets: list[Target], clusters: pd.DataFrame,
         else:
             park = city.value
             park_source = f"derived: city target {city.id} (no data for the provincial share)"
-        from .loaders import levels_in_year
-
         status = levels_in_year(clusters, year)  # the zones' status in the plan year
         for cid in clusters["cluster_id"]:
             if status[cid] == "provincial":
@@ -196,7 +193,7 @@ def cluster_growth_targets(bundle, year: int | None = None) -> pd.DataFrame:
 
     Parameters
     ----------
-    bundle : zzforecast.data.loaders.Bundle
+    bundle : zzforecast.data.bundle.Bundle
         Needs ``targets``, ``clusters``, ``observations`` and ``cluster_targets``.
     year : int, optional
         The plan year (default: the bundle's plan year).
