@@ -34,8 +34,13 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..data.asof import parse_as_of
 from ..data.schemas import CITY_SCOPE, INDICATORS, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
 from ..data.vintages import as_published
+from ..exceptions import UserError
+from ..i18n import PROGRESS_TEXT
+from .cells import format_table, num, pct
+from .serialise import clean
 
 __all__ = [
     "PROGRESS_COLUMNS",
@@ -66,9 +71,6 @@ PROGRESS_COLUMNS = (
 
 
 def _as_of_parts(year: int, as_of: str) -> tuple[int, int]:
-    from ..data.asof import parse_as_of
-    from ..exceptions import UserError
-
     y, m = parse_as_of(as_of)
     if y != int(year):
         raise UserError(f"as-of {as_of} is not in year {year}")
@@ -348,95 +350,24 @@ def _attach_published(rec: dict, published: pd.DataFrame, ind: str, scope: str, 
         rec["growth_gap"] = rec["published_growth"] - rec["cum_growth"]
 
 
-def _clean(v):
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        v = float(v)
-        return None if not math.isfinite(v) else float(f"{v:.6g}")
-    if v is pd.NA or v is None:
-        return None
-    if isinstance(v, (np.bool_,)):
-        return bool(v)
-    return v
-
-
 def progress_records(progress: pd.DataFrame) -> list[dict]:
     """The progress table as JSON-ready records (6 significant digits, NaN -> null)."""
     out = []
     for rec in progress.to_dict("records"):
-        out.append({k: (list(v) if isinstance(v, (list, tuple)) else _clean(v))
+        out.append({k: (list(v) if isinstance(v, (list, tuple)) else clean(v))
                     for k, v in rec.items()})
     return out
 
 
 # --------------------------------------------------------------------------- text
 
-_WORDS = {
-    "zh": {
-        "head": "序时进度（1–{m}月累计；“正常年份”为此前{k}年同月累计占全年比重的平均）",
-        "cols": ["范围", "指标", "截至", "1–m月累计", "累计同比", "完成全年目标", "时间进度",
-                 "正常年份同期", "上年同期", "快慢"],
-        "cols_pub": ["范围", "指标", "截至", "各区合计", "公布数", "差额", "合计同比",
-                     "公布同比", "同比差（百分点）"],
-        "pub_head": "公布的全市 / 省级集聚区总数与各集聚区合计之比较（集聚区不覆盖全市，"
-                    "财务支出法试点按法人注册地统计投资）",
-        "ahead": "快{p}",
-        "behind_pace": "慢{p}",
-        "no_target": "无年度总量目标",
-        "stale": "（滞后）",
-        "missing": "注：{scope}{ind}缺{n}个集聚区的{period}数据（{ids}），合计不完整。",
-        "scope": {"city": "全市", "provincial": "省级集聚区", "municipal": "市级专业园区"},
-        "latest_head": "各集聚区数据截至（运行截至{as_of}）",
-        "latest_all": "各集聚区数据均截至{as_of}。",
-        "latest_behind": "{n}个集聚区数据落后于{as_of}：{items}",
-        "latest_item": "{name}截至{period}",
-        "latest_none": "{name}当年无月度数据",
-    },
-    "en": {
-        "head": "Time progress (Jan-{m} cumulative; a normal year = mean share of the "
-                "full year reached by the same month over the previous {k} years)",
-        "cols": ["scope", "indicator", "as of", "Jan-m level", "YTD growth",
-                 "share of annual target", "time elapsed", "normal year", "last year",
-                 "pace"],
-        "cols_pub": ["scope", "indicator", "as of", "sum of zones", "published", "gap",
-                     "sum growth", "published growth", "growth gap (points)"],
-        "pub_head": "Published city / provincial totals beside the sum of the zones (zones do "
-                    "not cover the whole city; the 财务支出法 pilot counts investment where "
-                    "the legal entity is registered)",
-        "ahead": "ahead {p}",
-        "behind_pace": "behind {p}",
-        "no_target": "no annual level target",
-        "stale": " (stale)",
-        "missing": "Note: {scope} {ind} lacks {period} data for {n} zone(s) ({ids}); the "
-                   "total is incomplete.",
-        "scope": {"city": "city", "provincial": "provincial", "municipal": "municipal parks"},
-        "latest_head": "Latest month of each zone (run as of {as_of})",
-        "latest_all": "Every zone has data through {as_of}.",
-        "latest_behind": "{n} zone(s) behind {as_of}: {items}",
-        "latest_item": "{name} through {period}",
-        "latest_none": "{name} has no monthly data this year",
-    },
-}
 _IND = {lang: {k: ind.label(lang) for k, ind in INDICATORS.items()} for lang in ("zh", "en")}
-
-
-def _pct(x, digits: int = 1) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)) or pd.isna(x):
-        return "-"
-    return f"{100 * float(x):.{digits}f}%"
-
-
-def _num(x) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)) or pd.isna(x):
-        return "-"
-    return f"{float(x):,.1f}"
 
 
 def progress_rows(progress: pd.DataFrame, lang: str = "zh",
                   names: dict | None = None) -> tuple[list[str], list[list[str]], list[str]]:
     """(header, rows, notes) of the 序时进度 table as text cells."""
-    w = _WORDS["en" if lang == "en" else "zh"]
+    w = PROGRESS_TEXT["en" if lang == "en" else "zh"]
     names = names or {}
     rows, notes = [], []
     for r in progress.itertuples(index=False):
@@ -448,12 +379,12 @@ def progress_rows(progress: pd.DataFrame, lang: str = "zh",
             key = "ahead" if r.ahead_of_season >= 0 else "behind_pace"
             pace = w[key].format(p=f"{abs(100 * r.ahead_of_season):.1f}"
                                    + ("个百分点" if lang == "zh" else " pt"))
-        share = _pct(r.share_of_target) if r.target_level is not None and not pd.isna(
+        share = pct(r.share_of_target) if r.target_level is not None and not pd.isna(
             r.target_level) else w["no_target"]
         rows.append([scope, _IND[lang if lang == "en" else "zh"].get(r.indicator, r.indicator),
                      r.period + (w["stale"] if r.behind and r.scope not in _AGGREGATES else ""),
-                     f"{_num(r.cum_level)}{unit}", _pct(r.cum_growth), share,
-                     _pct(r.time_share), _pct(r.seasonal_share), _pct(r.last_year_share), pace])
+                     f"{num(r.cum_level)}{unit}", pct(r.cum_growth), share,
+                     pct(r.time_share), pct(r.seasonal_share), pct(r.last_year_share), pace])
         if r.scope in _AGGREGATES and r.missing:
             notes.append(w["missing"].format(
                 scope=w["scope"].get(r.scope, r.scope),
@@ -466,12 +397,12 @@ def progress_rows(progress: pd.DataFrame, lang: str = "zh",
 def published_rows(progress: pd.DataFrame, lang: str = "zh"
                    ) -> tuple[str, list[str], list[list[str]]]:
     """(heading, header, rows) comparing published totals with the sum of the zones."""
-    w = _WORDS["en" if lang == "en" else "zh"]
+    w = PROGRESS_TEXT["en" if lang == "en" else "zh"]
     ind_names = _IND["en" if lang == "en" else "zh"]
     pub = progress[progress["published_level"].notna() | progress["published_growth"].notna()]
     rows = [[w["scope"].get(r.scope, r.scope), ind_names.get(r.indicator, r.indicator),
-             r.period, _num(r.cum_level), _num(r.published_level), _num(r.level_gap),
-             _pct(r.cum_growth), _pct(r.published_growth),
+             r.period, num(r.cum_level), num(r.published_level), num(r.level_gap),
+             pct(r.cum_growth), pct(r.published_growth),
              "-" if r.growth_gap is None or pd.isna(r.growth_gap)
              else f"{100 * r.growth_gap:+.1f}"]
             for r in pub.itertuples(index=False)]
@@ -481,11 +412,9 @@ def published_rows(progress: pd.DataFrame, lang: str = "zh"
 def format_progress(progress: pd.DataFrame, lang: str = "zh", names: dict | None = None,
                     as_of: str = "") -> str:
     """The 序时进度 section of ``zzforecast attain`` as text (table, notes, published)."""
-    from .text import format_table
-
     if progress is None or not len(progress):
         return ""
-    w = _WORDS["en" if lang == "en" else "zh"]
+    w = PROGRESS_TEXT["en" if lang == "en" else "zh"]
     m = int(progress.loc[progress["scope"].isin(_AGGREGATES), "month"].max()
             if progress["scope"].isin(_AGGREGATES).any() else progress["month"].max())
     k = int(progress["seasonal_years"].max() or 0)
@@ -500,7 +429,7 @@ def format_progress(progress: pd.DataFrame, lang: str = "zh", names: dict | None
 def format_latest(zones: pd.DataFrame, as_of: str, lang: str = "zh",
                   names: dict | None = None) -> str:
     """One line when every zone is current; else the zones behind the vintage, flagged."""
-    w = _WORDS["en" if lang == "en" else "zh"]
+    w = PROGRESS_TEXT["en" if lang == "en" else "zh"]
     names = names or {}
     behind = zones[zones["behind"]]
     if not len(behind):
