@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.schemas import CITY_SCOPE, INDICATORS, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
+from .cells import format_table
 
 __all__ = [
     "DEFLATOR_SHIFTS",
@@ -339,8 +340,6 @@ def format_deflator(simulation, assessment: pd.DataFrame, lang: str = "zh") -> s
 
 def format_level_bases(assessment: pd.DataFrame, simulation, lang: str = "zh") -> str:
     """Both bases of the level targets as an aligned text table with its notes."""
-    from .text import format_table
-
     table = level_bases(assessment)
     if not len(table):
         return ""

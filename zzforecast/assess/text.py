@@ -90,7 +90,7 @@ def render_text(sim, table: pd.DataFrame, joint: pd.DataFrame | None,
     out = []
     if sim.synthetic:
         out += [SYNTHETIC_NOTICE[lang], ""]
-    scenario = (sim.method.get("scenario_label") or {}).get(lang) or sim.scenario
+    scenario = (sim.method.get("scenario_label") or {}).get(lang) or sim.scenario_name
     out.append(t["title"].format(year=sim.year, as_of=sim.as_of, scenario=scenario,
                                  n=sim.n_paths, seed=sim.seed))
     if zones is not None and len(zones):
