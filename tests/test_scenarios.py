@@ -70,6 +70,15 @@ def test_bad_scenario_files_name_file_and_key(tmp_path, body, key, words):
     assert words in message
 
 
+def test_problems_name_the_line_of_the_key(tmp_path):
+    params = _write(tmp_path, "lines", "name: lines\n# prices\ndeflator:\n  mean: 4\nfoo: 1\n")
+    with pytest.raises(ParamsError) as info:
+        load_scenario(params, "lines")
+    where = {p.field: p.row for p in info.value.problems}
+    assert where == {"deflator.mean": 4, "foo": 5}
+    assert "allowed: name, label, description, growth_shift" in str(info.value)
+
+
 def test_yaml_tags_and_broken_yaml_are_refused(tmp_path):
     params = _write(tmp_path, "tag", "name: tag\nvolatility_multiplier: !!python/object:os.system 1\n")
     with pytest.raises(ParamsError, match="tag"):

@@ -21,32 +21,39 @@ A scenario file ``params/scenarios/<name>.yaml`` holds (every key optional excep
 
 Growth and rates are fractions (0.02 for 2 percentage points); a value that looks like a
 percent is an error that says so. Unknown keys, wrong types and YAML tags are errors that
-name the file and the key path.
+name the file, the line and the key path (pydantic models, as for every params file).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    create_model,
+    field_validator,
+)
 
 from ..data.schemas import CITY_SCOPE, INDICATORS, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
-from ..exceptions import ParamsError, Problem, UserError
+from ..data.yaml_models import validate_yaml
+from ..exceptions import UserError
 
 __all__ = ["Scenario", "load_scenario", "list_scenarios", "parse_scenario",
            "scenario_shift", "scenario_digest", "scenario_assumptions", "SCENARIO_DIR"]
 
 SCENARIO_DIR = "scenarios"
-_SCOPES = (CITY_SCOPE, PROVINCIAL_SCOPE, MUNICIPAL_SCOPE)
-_TOP_KEYS = ("name", "label", "description", "growth_shift", "volatility_multiplier",
-             "deflator", "projects")
-_PROJECT_KEYS = ("delay_months", "delay_sd_months", "completion_rate", "completion_rate_sd")
 
 
 @dataclass(frozen=True)
@@ -119,59 +126,127 @@ def load_scenario(params_dir: str | os.PathLike, name: str) -> Scenario:
 
 
 # --------------------------------------------------------------------------- validation
+# pydantic (v2) models of the file, as for every params file (zzforecast.data.yaml_models:
+# each problem names the file, the line and the dotted key). Numbers go through one
+# checker that says what the number means, and that a "3" meant as 3% should be 0.03.
 
-class _Checker:
-    def __init__(self, file: str):
-        self.file = file
-        self.problems: list[Problem] = []
+def _number(*, lo: float, hi: float, what: str, percent_hint: bool = True,
+            lo_open: bool = False) -> BeforeValidator:
+    """A finite number in [lo, hi] (or (lo, hi]), read as a float."""
 
-    def add(self, key: str, message: str) -> None:
-        self.problems.append(Problem(self.file, None, key, message))
-
-    def mapping(self, value: Any, key: str, allowed: tuple[str, ...] | None) -> dict:
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            self.add(key, f"expected a mapping (key: value), got {type(value).__name__} {value!r}")
-            return {}
-        out = {}
-        for k, v in value.items():
-            if not isinstance(k, str):
-                self.add(key, f"keys must be text, got {k!r}")
-                continue
-            if allowed is not None and k not in allowed:
-                self.add(f"{key}.{k}" if key else k,
-                         f"unknown key '{k}'; expected one of: {', '.join(allowed)}")
-                continue
-            out[k] = v
-        return out
-
-    def number(self, value: Any, key: str, *, lo: float, hi: float, what: str,
-               percent_hint: bool = True, lo_open: bool = False) -> float | None:
+    def check(value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.add(key, f"expected a number ({what}), got {type(value).__name__} {value!r}")
-            return None
+            raise ValueError(f"expected a number ({what}), got {type(value).__name__} {value!r}")
         v = float(value)
-        if v != v or v in (float("inf"), float("-inf")):
-            self.add(key, f"expected a finite number ({what}), got {value!r}")
-            return None
+        if not math.isfinite(v):
+            raise ValueError(f"expected a finite number ({what}), got {value!r}")
         if percent_hint and abs(v) >= 1 and hi <= 1 and (v > hi or v < lo):
-            self.add(key, f"{value!r} looks like a percent; write fractions ({what}), "
-                          f"e.g. {v / 100:g} for {v:g}%")
-            return None
+            raise ValueError(f"{value!r} looks like a percent; write fractions ({what}), "
+                             f"e.g. {v / 100:g} for {v:g}%")
         if v < lo or v > hi or (lo_open and v == lo):
             bound = f"({lo:g}, {hi:g}]" if lo_open else f"[{lo:g}, {hi:g}]"
-            self.add(key, f"{value!r} is outside the allowed range {bound} ({what})")
-            return None
+            raise ValueError(f"{value!r} is outside the allowed range {bound} ({what})")
         return v
 
-    def text(self, value: Any, key: str) -> str:
-        if value is None:
-            return ""
-        if not isinstance(value, str):
-            self.add(key, f"expected text, got {type(value).__name__} {value!r}")
-            return ""
-        return value
+    return BeforeValidator(check)
+
+
+_Shift = Annotated[float, _number(lo=-0.5, hi=0.5, what="growth shift as a fraction, "
+                                  "-0.02 = minus 2 points")]
+_STRICT = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _ScopeShifts(BaseModel):
+    """One indicator's growth shifts by scope."""
+
+    model_config = _STRICT
+
+    city: _Shift = 0.0
+    provincial: _Shift = 0.0
+    municipal: _Shift = 0.0
+
+
+# One optional entry per indicator of the registry (an unknown indicator is an unknown key).
+_GrowthShifts = create_model("_GrowthShifts", __config__=_STRICT,
+                             **{ind: (_ScopeShifts | None, None) for ind in INDICATORS})
+
+
+class _Texts(BaseModel):
+    model_config = _STRICT
+
+    zh: str | None = None
+    en: str | None = None
+
+
+class _Deflator(BaseModel):
+    model_config = _STRICT
+
+    mean: Annotated[float, _number(lo=-0.5, hi=0.5, what="price change as a fraction, "
+                                   "0.03 = 3%")] = 0.0
+    sd: Annotated[float, _number(lo=0.0, hi=0.5, what="standard deviation as a fraction")] = 0.0
+
+
+class _Projects(BaseModel):
+    model_config = _STRICT
+
+    delay_months: Annotated[float, _number(lo=0.0, hi=36.0, what="months",
+                                           percent_hint=False)] = 0.0
+    delay_sd_months: Annotated[float, _number(lo=0.0, hi=24.0, what="months",
+                                              percent_hint=False)] = 0.0
+    completion_rate: Annotated[float, _number(
+        lo=0.0, hi=1.0, what="share of planned investment realised, 0.9 = 90%",
+        lo_open=True)] = 1.0
+    completion_rate_sd: Annotated[float, _number(lo=0.0, hi=0.5, what="standard deviation "
+                                                 "as a fraction")] = 0.0
+
+    @field_validator("completion_rate_sd")
+    @classmethod
+    def _share_sd(cls, sd: float, info: ValidationInfo) -> float:
+        # A share's spread is bounded by its mean: sd^2 < rate (1 - rate).
+        rate = info.data.get("completion_rate")
+        if rate is not None and sd > 0 and rate < 1 and sd**2 >= rate * (1 - rate):
+            raise ValueError(f"{sd:g} is too large for completion_rate {rate:g}: a share's "
+                             f"sd must be below sqrt(rate*(1-rate)) = "
+                             f"{(rate * (1 - rate)) ** 0.5:.3f}")
+        return sd
+
+
+class _ScenarioFile(BaseModel):
+    """A scenario file (see the module docstring)."""
+
+    model_config = _STRICT
+
+    # A default run through the validator, so a missing name is a located problem that
+    # says what the name must be.
+    name: str | None = Field(default=None, validate_default=True)
+    label: _Texts | None = None
+    description: _Texts | None = None
+    growth_shift: _GrowthShifts | None = None
+    volatility_multiplier: Annotated[float, _number(
+        lo=0.0, hi=10.0, what="multiplier of the spreads, 1 = as estimated",
+        percent_hint=False, lo_open=True)] = 1.0
+    deflator: _Deflator | None = None
+    projects: _Projects | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, name: str | None, info: ValidationInfo) -> str:
+        expected = (info.context or {}).get("expected_name")
+        if name is None:
+            raise ValueError("missing: every scenario needs a name (the file name without "
+                             ".yaml)")
+        if expected is not None and name != expected:
+            raise ValueError(f"'{name}' differs from the file name '{expected}'")
+        return name
+
+
+def _shifts(raw: dict, shifts: BaseModel | None) -> dict[str, dict[str, float]]:
+    """The growth shifts the file states, in its own order (absent scopes stay absent)."""
+    out: dict[str, dict[str, float]] = {}
+    for ind, by_scope in (raw.get("growth_shift") or {}).items():
+        scopes = getattr(shifts, ind)
+        out[ind] = {scope: getattr(scopes, scope) for scope in (by_scope or {})}
+    return out
 
 
 def parse_scenario(raw: Any, *, file: str = "<scenario>", expected_name: str | None = None) -> Scenario:
@@ -180,73 +255,19 @@ def parse_scenario(raw: Any, *, file: str = "<scenario>", expected_name: str | N
     Raises
     ------
     ParamsError
-        Listing every problem, each with the file and the key path.
+        Listing every problem, each with the file, the line and the key path.
     """
-    chk = _Checker(file)
-    top = chk.mapping(raw, "", _TOP_KEYS)
-    if not isinstance(raw, dict):
-        raise ParamsError(chk.problems or [Problem(file, None, None, "expected a mapping")])
-    name = top.get("name")
-    if name is None:
-        chk.add("name", "missing: every scenario needs a name (the file name without .yaml)")
-        name = expected_name or ""
-    elif not isinstance(name, str):
-        chk.add("name", f"expected text, got {type(name).__name__} {name!r}")
-        name = expected_name or ""
-    elif expected_name is not None and name != expected_name:
-        chk.add("name", f"'{name}' differs from the file name '{expected_name}'")
-    label = chk.mapping(top.get("label"), "label", ("zh", "en"))
-    description = chk.mapping(top.get("description"), "description", ("zh", "en"))
-    shifts: dict[str, dict[str, float]] = {}
-    for ind, by_scope in chk.mapping(top.get("growth_shift"), "growth_shift",
-                                     tuple(INDICATORS)).items():
-        scopes = chk.mapping(by_scope, f"growth_shift.{ind}", _SCOPES)
-        out = {}
-        for scope, v in scopes.items():
-            x = chk.number(v, f"growth_shift.{ind}.{scope}", lo=-0.5, hi=0.5,
-                           what="growth shift as a fraction, -0.02 = minus 2 points")
-            if x is not None:
-                out[scope] = x
-        shifts[ind] = out
-    vol = 1.0
-    if "volatility_multiplier" in top:
-        v = chk.number(top["volatility_multiplier"], "volatility_multiplier", lo=0.0, hi=10.0,
-                       what="multiplier of the spreads, 1 = as estimated", percent_hint=False,
-                       lo_open=True)
-        vol = v if v is not None else vol
-    defl = chk.mapping(top.get("deflator"), "deflator", ("mean", "sd"))
-    dmean = chk.number(defl.get("mean", 0.0), "deflator.mean", lo=-0.5, hi=0.5,
-                       what="price change as a fraction, 0.03 = 3%")
-    dsd = chk.number(defl.get("sd", 0.0), "deflator.sd", lo=0.0, hi=0.5,
-                     what="standard deviation as a fraction")
-    proj = chk.mapping(top.get("projects"), "projects", _PROJECT_KEYS)
-    delay = chk.number(proj.get("delay_months", 0.0), "projects.delay_months", lo=0.0, hi=36.0,
-                       what="months", percent_hint=False)
-    delay_sd = chk.number(proj.get("delay_sd_months", 0.0), "projects.delay_sd_months",
-                          lo=0.0, hi=24.0, what="months", percent_hint=False)
-    rate = chk.number(proj.get("completion_rate", 1.0), "projects.completion_rate", lo=0.0,
-                      hi=1.0, what="share of planned investment realised, 0.9 = 90%",
-                      lo_open=True)
-    rate_sd = chk.number(proj.get("completion_rate_sd", 0.0), "projects.completion_rate_sd",
-                         lo=0.0, hi=0.5, what="standard deviation as a fraction")
-    if rate is not None and rate_sd is not None and rate_sd > 0 and rate < 1:
-        if rate_sd**2 >= rate * (1 - rate):
-            chk.add("projects.completion_rate_sd",
-                    f"{rate_sd:g} is too large for completion_rate {rate:g}: a share's "
-                    f"sd must be below sqrt(rate*(1-rate)) = {(rate * (1 - rate)) ** 0.5:.3f}")
-    texts = {
-        "label_zh": chk.text(label.get("zh"), "label.zh"),
-        "label_en": chk.text(label.get("en"), "label.en"),
-        "description_zh": chk.text(description.get("zh"), "description.zh"),
-        "description_en": chk.text(description.get("en"), "description.en"),
-    }
-    if chk.problems:
-        raise ParamsError(chk.problems)
+    doc = validate_yaml(_ScenarioFile, raw, file, context={"expected_name": expected_name})
+    label, description = doc.label or _Texts(), doc.description or _Texts()
+    deflator, projects = doc.deflator or _Deflator(), doc.projects or _Projects()
     return Scenario(
-        name=name, **texts,
-        growth_shift=shifts, volatility_multiplier=vol, deflator_mean=dmean,
-        deflator_sd=dsd, delay_months=delay, delay_sd_months=delay_sd,
-        completion_rate=rate, completion_rate_sd=rate_sd,
+        name=doc.name, label_zh=label.zh or "", label_en=label.en or "",
+        description_zh=description.zh or "", description_en=description.en or "",
+        growth_shift=_shifts(raw, doc.growth_shift),
+        volatility_multiplier=doc.volatility_multiplier, deflator_mean=deflator.mean,
+        deflator_sd=deflator.sd, delay_months=projects.delay_months,
+        delay_sd_months=projects.delay_sd_months, completion_rate=projects.completion_rate,
+        completion_rate_sd=projects.completion_rate_sd,
     )
 
 
