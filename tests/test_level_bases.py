@@ -157,7 +157,8 @@ def test_text_and_json_show_both_bases_and_the_deflator(case):
 
 
 def test_overview_report_shows_both_bases_and_the_deflator():
-    from zzforecast.report.content import OverviewReport, load_inputs
+    from zzforecast.report.inputs import load_inputs
+    from zzforecast.report.overview import OverviewReport
 
     root = PARAMS.parent
     inputs = load_inputs(2017, "2017-07", "baseline", n_paths=500, seed=0, lang="zh",
