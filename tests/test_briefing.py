@@ -106,7 +106,8 @@ def test_city_fan_ends_on_the_simulated_year(run):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_overview_sections_show_the_briefing(run, lang):
-    from zzforecast.report.content import OverviewReport, ReportInputs
+    from zzforecast.report.inputs import ReportInputs
+    from zzforecast.report.overview import OverviewReport
 
     bundle, sim, table = run
     inputs = ReportInputs(bundle=bundle, simulation=sim, assessment=table, scenarios=None,
@@ -209,9 +210,10 @@ def test_the_batch_summary_and_overview_are_a_briefing(tmp_path_factory):
 def test_the_briefing_docx_opens_with_the_headline_and_the_progress_table(run, tmp_path, lang):
     pytest.importorskip("docx")
     from docx import Document
-    from zzforecast.report.content import OverviewReport, ReportInputs
 
     from zzforecast.report.docx import write_briefing_docx
+    from zzforecast.report.inputs import ReportInputs
+    from zzforecast.report.overview import OverviewReport
 
     bundle, sim, table = run
     inputs = ReportInputs(bundle=bundle, simulation=sim, assessment=table, scenarios=None,
@@ -275,7 +277,8 @@ def test_the_combined_pdf_has_a_cover_contents_page_numbers_and_the_mark_on_ever
 
 
 def test_a_zone_report_draws_its_cumulative_growth_fan(run):
-    from zzforecast.report.content import ClusterReport, ReportInputs
+    from zzforecast.report.cluster import ClusterReport
+    from zzforecast.report.inputs import ReportInputs
 
     bundle, sim, table = run
     inputs = ReportInputs(bundle=bundle, simulation=sim, assessment=table, scenarios=None,

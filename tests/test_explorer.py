@@ -27,8 +27,8 @@ def _sliders(panel):
 @pytest.mark.parametrize("scenario", ["baseline", "downside"])
 def test_explorer_opens_at_the_scenario_with_the_reports_numbers(bundle, scenario):
     pytest.importorskip("ipywidgets")
-    from zzforecast.report.content import load_inputs, scenario_explorer
-
+    from zzforecast.report.explorer import scenario_explorer
+    from zzforecast.report.inputs import load_inputs
     from zzforecast.simulate.scenarios import load_scenario
 
     panel, update = scenario_explorer(bundle, 2017, "2017-07", scenario, n_paths=N_PATHS,
@@ -52,7 +52,7 @@ def test_explorer_opens_at_the_scenario_with_the_reports_numbers(bundle, scenari
 
 def test_moving_a_slider_changes_the_numbers_and_back_restores_them(bundle):
     pytest.importorskip("ipywidgets")
-    from zzforecast.report.content import scenario_explorer
+    from zzforecast.report.explorer import scenario_explorer
 
     panel, update = scenario_explorer(bundle, 2017, "2017-07", "baseline", n_paths=N_PATHS,
                                       seed=SEED)

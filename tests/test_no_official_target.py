@@ -90,8 +90,9 @@ def test_attain_text_and_json(run, lang, label):
 
 @pytest.mark.parametrize("lang, label", [("zh", LABEL_ZH), ("en", LABEL_EN)])
 def test_reports_and_summary(run, lang, label):
-    from zzforecast.report.content import ClusterReport, OverviewReport, ReportInputs
-
+    from zzforecast.report.cluster import ClusterReport
+    from zzforecast.report.inputs import ReportInputs
+    from zzforecast.report.overview import OverviewReport
     from zzforecast.report.summary import summary_frame
 
     bundle, sim, table = run

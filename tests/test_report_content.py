@@ -13,10 +13,9 @@ EVIL = "<script>alert(1)</script>"
 
 @pytest.fixture(scope="module")
 def inputs():
-    from zzforecast.report.content import ReportInputs
-
     from zzforecast.assess.attain import assess
     from zzforecast.data.bundle import load_bundle
+    from zzforecast.report.inputs import ReportInputs
     from zzforecast.simulate.engine import simulate
 
     bundle = load_bundle(ROOT / "data", ROOT / "params")
@@ -40,7 +39,8 @@ def _sections(report, names):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_hostile_names_are_escaped_in_every_section(inputs, lang):
-    from zzforecast.report.content import ClusterReport, OverviewReport
+    from zzforecast.report.cluster import ClusterReport
+    from zzforecast.report.overview import OverviewReport
 
     inputs = dataclasses.replace(inputs, lang=lang)
     cluster = _sections(ClusterReport(inputs, "airport"), [
@@ -58,7 +58,7 @@ def test_hostile_names_are_escaped_in_every_section(inputs, lang):
 def test_results_sidecar_is_plain_json_with_provenance(inputs):
     import json
 
-    from zzforecast.report.content import ClusterReport
+    from zzforecast.report.cluster import ClusterReport
 
     res = ClusterReport(inputs, "xinmi").results()
     text = json.dumps(res, allow_nan=False)  # no NaN, no numpy types
@@ -71,9 +71,8 @@ def test_results_sidecar_is_plain_json_with_provenance(inputs):
 
 
 def test_unknown_cluster_is_a_user_error(inputs):
-    from zzforecast.report.content import ClusterReport
-
     from zzforecast.exceptions import UserError
+    from zzforecast.report.cluster import ClusterReport
 
     with pytest.raises(UserError, match="unknown cluster id 'nowhere'"):
         ClusterReport(inputs, "nowhere")

@@ -24,7 +24,7 @@ def base():
 
 
 def _inputs(bundle, sim, table, lang="zh"):
-    from zzforecast.report.content import ReportInputs
+    from zzforecast.report.inputs import ReportInputs
 
     return ReportInputs(bundle=bundle, simulation=sim, assessment=table, scenarios=None,
                         precomputed=True, year=2017, as_of="2017-07", scenario="baseline",
@@ -44,7 +44,7 @@ def _stale(bundle):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_cluster_report_progress_and_latest_month(base, lang):
-    from zzforecast.report.content import ClusterReport
+    from zzforecast.report.cluster import ClusterReport
 
     bundle, sim, table = base
     report = ClusterReport(_inputs(bundle, sim, table, lang), "xinmi")
@@ -60,7 +60,8 @@ def test_cluster_report_progress_and_latest_month(base, lang):
 
 
 def test_stale_zone_flagged_in_reports(base):
-    from zzforecast.report.content import ClusterReport, OverviewReport
+    from zzforecast.report.cluster import ClusterReport
+    from zzforecast.report.overview import OverviewReport
 
     bundle, sim, table = base
     inputs = _inputs(_stale(bundle), sim, table)

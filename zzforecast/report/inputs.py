@@ -1,0 +1,118 @@
+"""What a report draws from: the plan's bundle, the simulation and its assessments.
+
+When the batch passes ``simulation_path`` (and ``scenarios_path``), the report reads the
+joint simulation the batch ran once, so every cluster agrees with the city totals;
+without it the report runs its own simulation (interactive use, papermill by hand).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..i18n import check_lang
+from .scenario_compare import compare_scenarios
+
+__all__ = ["ReportInputs", "load_inputs", "resolve_dirs"]
+
+
+@dataclass
+class ReportInputs:
+    """Everything a report draws from: data bundle, simulation, assessments.
+
+    Attributes
+    ----------
+    bundle : zzforecast.data.loaders.Bundle
+    simulation : zzforecast.simulate.engine.Simulation
+    assessment : pandas.DataFrame
+        ``attain.assess`` of the simulation (one row per target and scope).
+    scenarios : pandas.DataFrame or None
+        Assessments of every scenario (column ``scenario`` added), for comparisons.
+    precomputed : bool
+        Whether the simulation came from the batch.
+    """
+
+    bundle: Any
+    simulation: Any
+    assessment: pd.DataFrame
+    scenarios: pd.DataFrame | None
+    precomputed: bool
+    year: int
+    as_of: str
+    scenario: str
+    lang: str
+    extras: dict = field(default_factory=dict)
+
+
+def resolve_dirs(data_dir: str | Path | None = None,
+                 params_dir: str | Path | None = None) -> tuple[Path, Path]:
+    """Find the ``data`` and ``params`` folders when they are not given.
+
+    Looks in the working directory, its parent (a notebook opened in ``notebooks/``) and
+    the source tree the package was installed from, in that order.
+    """
+    candidates = [Path.cwd(), Path.cwd().parent, Path(__file__).resolve().parents[2]]
+
+    def find(given, name):
+        if given:
+            return Path(given)
+        for root in candidates:
+            if (root / name).is_dir():
+                return root / name
+        return Path(name)
+
+    return find(data_dir, "data"), find(params_dir, "params")
+
+
+
+def load_inputs(year: int, as_of: str, scenario: str = "baseline", *, n_paths: int = 10000,
+                seed: int = 0, lang: str = "zh", data_dir: str | Path = "data",
+                params_dir: str | Path = "params", simulation_path: str | Path | None = None,
+                scenarios_path: str | Path | None = None,
+                compare_n_paths: int = 2000) -> ReportInputs:
+    """Load the bundle and the simulation (precomputed or run here) and assess it.
+
+    Parameters
+    ----------
+    simulation_path : path, optional
+        A simulation saved by the batch (``Simulation.save``); without it the simulation
+        runs here with ``n_paths`` and ``seed``.
+    scenarios_path : path, optional
+        CSV of :func:`compare_scenarios` saved by the batch; without it the comparison
+        runs here with ``compare_n_paths`` paths per scenario.
+    """
+    from ..assess.attain import assess
+    from ..data.bundle import load_bundle
+    from ..data.vintages import published_bundle
+    from ..simulate.engine import Simulation, simulate
+
+    check_lang(lang)
+    data_dir, params_dir = resolve_dirs(data_dir, params_dir)
+    bundle = load_bundle(data_dir, params_dir, year)
+    bundle = published_bundle(bundle, as_of)  # only what was published by the as-of
+    if simulation_path:
+        sim = Simulation.load(simulation_path)
+    else:
+        sim = simulate(bundle, year, as_of, scenario, n_paths=n_paths, seed=seed)
+    scen = pd.read_csv(scenarios_path, encoding="utf-8") if scenarios_path else None
+    if scen is not None and simulation_path and (scen["scenario"] == sim.scenario).any():
+        # The batch assessed the saved simulation already (same paths, same numbers).
+        from ..assess.attain import ASSESS_COLUMNS
+
+        assessment = scen.loc[scen["scenario"] == sim.scenario, list(ASSESS_COLUMNS)]
+        assessment = assessment.reset_index(drop=True)
+    else:
+        assessment = assess(sim, bundle)
+    if scen is None:
+        try:
+            scen = compare_scenarios(bundle, year, as_of, n_paths=min(compare_n_paths, n_paths),
+                                     seed=seed, known={str(sim.scenario): assessment})
+        except Exception:  # noqa: BLE001 - the comparison is an extra; say so in the report
+            scen = None
+    return ReportInputs(bundle=bundle, simulation=sim, assessment=assessment, scenarios=scen,
+                        precomputed=bool(simulation_path), year=int(sim.year or year),
+                        as_of=str(sim.as_of or as_of), scenario=str(sim.scenario or scenario),
+                        lang=lang)
