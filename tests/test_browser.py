@@ -78,7 +78,7 @@ def test_index_and_a_cluster_report_load_cleanly(browser, tmp_path_factory):
 
 
 def test_a_hostile_cluster_name_shows_as_text(browser, tmp_path):
-    from zzforecast.report.render import write_index
+    from zzforecast.report.index import write_index
 
     evil = "<script>alert(1)</script>"
     (tmp_path / "evil.html").write_text("<!DOCTYPE html><title>x</title>", encoding="utf-8")

@@ -104,7 +104,7 @@ def test_item2_nul_in_a_parquet_cluster_name_is_refused_at_validate(work, capsys
 def test_item2_a_control_character_in_an_error_text_does_not_cost_the_summary(tmp_path):
     from openpyxl import load_workbook
 
-    from zzforecast.report.render import write_summary
+    from zzforecast.report.summary import write_summary
 
     frame = pd.DataFrame({"cluster_id": ["a", "b"], "error": ["ok", "boom \x1b[31m\x00"]})
     write_summary(frame, tmp_path / "s.csv", tmp_path / "s.xlsx")

@@ -99,9 +99,8 @@ def test_scenario_explorer_runs_headless_top_to_bottom(tmp_path):
 
 
 def test_explorer_sliders_change_the_probabilities():
-    from zzforecast.report.content import scenario_explorer
-
     from zzforecast.data.bundle import load_bundle
+    from zzforecast.report.explorer import scenario_explorer
 
     bundle = load_bundle(ROOT / "data", ROOT / "params")
     panel, update = scenario_explorer(bundle, 2017, "2017-07", n_paths=300, seed=1)
