@@ -8,18 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from zzforecast.data.national_shape import national_fai_shares
+from zzforecast.data.public import NATIONAL_FAI_FILE
 from zzforecast.data.schemas import OBSERVATIONS_COLUMNS, PROJECTS_COLUMNS
-from zzforecast.data.synthetic import (
-    DEFAULT_SEED,
-    NAMED_PROJECTS,
-    NATIONAL_FAI_FILE,
-    calibration_checks,
-    format_calibration,
-    generate_observations,
-    generate_projects,
-    national_fai_shares,
-    write_synthetic,
-)
+from zzforecast.data.synthetic import generate_observations, write_synthetic
+from zzforecast.data.synthetic_checks import calibration_checks, format_calibration
+from zzforecast.data.synthetic_design import DEFAULT_SEED
+from zzforecast.data.synthetic_projects import NAMED_PROJECTS, generate_projects
 from zzforecast.data.tables import read_table
 
 ROOT = Path(__file__).resolve().parents[1]

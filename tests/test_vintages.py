@@ -85,10 +85,10 @@ def test_bundled_panel_is_stamped_with_release_dates():
 
 
 def test_synthetic_generator_stamps_the_same_vintages():
+    from zzforecast.data.national_shape import national_fai_shares as national
     from zzforecast.data.synthetic import generate_observations
 
     bundle = _bundled()
-    national = pytest.importorskip("zzforecast.data.synthetic").national_fai_shares
     try:
         shares = national()
     except Exception as exc:  # noqa: BLE001 - the shared national series is not present
