@@ -50,8 +50,7 @@ def main() -> int:
                         help="also the PDFs (each report and the combined reports.pdf)")
     args = parser.parse_args()
 
-    from zzforecast.batch.reports import NotebookJob, run_batch, run_notebooks
-
+    from zzforecast.batch import NotebookJob, run_batch, run_notebooks
     from zzforecast.data.bundle import load_bundle
 
     n_clusters = len(load_bundle(ROOT / "data", ROOT / "params").clusters)

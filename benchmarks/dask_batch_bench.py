@@ -43,11 +43,11 @@ def main() -> int:
 
     from batch_bench import bare_notebook
     from distributed import LocalCluster
-    from zzforecast.batch.reports import NotebookJob, notebook_path, run_notebooks
-    from zzforecast.report.content import compare_scenarios
 
     from zzforecast.assess.attain import assess
+    from zzforecast.batch import NotebookJob, notebook_path, run_notebooks
     from zzforecast.data.bundle import load_bundle
+    from zzforecast.report.scenario_compare import compare_scenarios
     from zzforecast.simulate.engine import simulate
 
     tmp = Path(tempfile.mkdtemp(prefix="zzf-dask-bench-"))

@@ -21,7 +21,7 @@ def require_kernel() -> None:
 
 def small_batch(tmp_path_factory, **overrides):
     """Run ``run_batch`` on two clusters and the overview once per session; return it."""
-    from zzforecast.batch.reports import run_batch
+    from zzforecast.batch import run_batch
 
     key = tuple(sorted(overrides.items()))
     if key not in _CACHE:

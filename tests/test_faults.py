@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from zzforecast.batch.reports import EXIT_OK, EXIT_PARTIAL, NotebookJob, run_notebooks
+from zzforecast.batch.jobs import NotebookJob
+from zzforecast.batch.runner import run_notebooks
 from zzforecast.exceptions import UserError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +40,7 @@ def _jobs(marker=None, **modes):
 def _good_previous(out: Path) -> str:
     """Install a good one-report batch in ``out``; return its results JSON."""
     first = run_notebooks(_jobs(alpha="ok"), out, workers=1, summary=False, web_fonts=False)
-    assert first.exit_code == EXIT_OK
+    assert first.status == "ok"
     return (out / "alpha.json").read_text(encoding="utf-8")
 
 
@@ -56,7 +57,7 @@ def test_killed_and_timed_out_kernels_leave_the_others_and_run_json_exact(tmp_pa
     result = run_notebooks(
         _jobs(alpha="ok", killed="kill_kernel", exited="exit_kernel", slow="sleep", omega="ok"),
         out, workers=2, timeout=4, summary=True, web_fonts=False)
-    assert result.exit_code == EXIT_PARTIAL and result.installed
+    assert result.status == "partial" and result.installed
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["status"] == "partial" and run["n_ok"] == 2 and run["n_failed"] == 3
     failed = {f["name"]: f for f in run["failed"]}
@@ -121,7 +122,7 @@ def test_a_dask_worker_dying_mid_batch_is_retried_then_reported(tmp_path, dask_c
     status = {j["name"]: j["status"] for j in result.jobs}
     assert status == {"alpha": "ok", "once": "ok", "always": "failed", "omega": "ok",
                       "psi": "ok", "chi": "ok"}
-    assert result.exit_code == EXIT_PARTIAL
+    assert result.status == "partial"
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     (failure,) = run["failed"]
     assert failure["name"] == "always" and failure["ename"] == "KilledWorker"
@@ -148,7 +149,7 @@ def test_a_local_worker_process_dying_breaks_no_other_notebook(tmp_path):
     status = {j["name"]: j["status"] for j in result.jobs}
     assert status == {"alpha": "ok", "once": "ok", "always": "failed", "omega": "ok",
                       "psi": "ok"}
-    assert result.exit_code == EXIT_PARTIAL
+    assert result.status == "partial"
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     (failure,) = run["failed"]
     assert failure["name"] == "always" and failure["ename"] == "WorkerDied"
@@ -207,7 +208,7 @@ def test_an_output_folder_that_becomes_unwritable_keeps_the_previous_reports(tmp
     assert all(p.name.startswith(".baseline.staging-") or p.name == ".baseline.lock"
                for p in year.iterdir() if p.name != "baseline")
     assert run_notebooks(_jobs(alpha="ok"), out, workers=1, summary=False,
-                         web_fonts=False).exit_code == EXIT_OK
+                         web_fonts=False).status == "ok"
     assert sorted(p.name for p in year.iterdir()) == ["baseline"]
 
 
@@ -220,7 +221,7 @@ def test_an_output_path_that_is_a_file_is_refused_before_any_notebook(tmp_path):
 
 @pytest.mark.slow
 def test_a_cluster_with_too_short_history_fails_with_the_reason(tmp_path):
-    from zzforecast.batch.reports import run_batch
+    from zzforecast.batch.cluster_reports import run_batch
 
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
@@ -231,7 +232,7 @@ def test_a_cluster_with_too_short_history_fails_with_the_reason(tmp_path):
     result = run_batch(2017, "2017-07", "baseline", clusters="airport,xinmi", workers=2,
                        out_dir=out, n_paths=300, seed=1, data_dir=data,
                        params_dir=ROOT / "params", overview=False)
-    assert result.exit_code == EXIT_PARTIAL
+    assert result.status == "partial"
     final = out / "2017" / "2017-07" / "baseline"
     run = json.loads((final / "run.json").read_text(encoding="utf-8"))
     (failure,) = run["failed"]

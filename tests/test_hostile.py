@@ -372,7 +372,7 @@ def test_bad_python_api_arguments_are_value_errors():
 
 def test_run_batch_refuses_an_output_path_below_a_file_before_simulating(work):
     require_kernel()
-    from zzforecast.batch.reports import run_batch
+    from zzforecast.batch.cluster_reports import run_batch
 
     before = snapshot(work)
     with pytest.raises(ValueError, match="a_file.txt.*is a file"):

@@ -19,7 +19,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from zzforecast.batch.reports import EXIT_OK, NotebookJob, run_notebooks
+from zzforecast.batch.jobs import NotebookJob
+from zzforecast.batch.runner import run_notebooks
 from zzforecast.cli import main
 from zzforecast.exceptions import UserError
 
@@ -102,7 +103,7 @@ def test_item1_a_folder_holding_files_no_batch_wrote_is_refused(tmp_path):
 def test_item1_installing_a_batch_deletes_only_what_a_batch_wrote(tmp_path):
     out = tmp_path / "2017" / "baseline"
     assert run_notebooks(_ok_jobs("alpha"), out, workers=1, summary=False,
-                         web_fonts=False).exit_code == EXIT_OK
+                         web_fonts=False).status == "ok"
     # A rerun is allowed (the folder holds one batch's files only) ...
     added = []
 
@@ -112,7 +113,7 @@ def test_item1_installing_a_batch_deletes_only_what_a_batch_wrote(tmp_path):
 
     result = run_notebooks(_ok_jobs("beta"), out, workers=1, summary=False, web_fonts=False,
                            progress=user_saves_a_file)
-    assert result.exit_code == EXIT_OK and added == ["beta"]
+    assert result.status == "ok" and added == ["beta"]
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert not (out / "alpha.json").exists() and (out / "beta.json").is_file()
     assert sorted(p.name for p in out.parent.iterdir()) == ["baseline"]
@@ -142,7 +143,8 @@ def _hang_notebook(tmp_path: Path) -> Path:
 
 _BATCH = """
 import sys
-from zzforecast.batch.reports import NotebookJob, run_notebooks
+from zzforecast.batch.jobs import NotebookJob
+from zzforecast.batch.runner import run_notebooks
 nb, out, markers = sys.argv[1:4]
 jobs = [NotebookJob(n, nb, {"cluster_id": n, "markers": markers}) for n in ("a", "b")]
 run_notebooks(jobs, out, workers=2, summary=False, web_fonts=False)
@@ -227,7 +229,7 @@ def test_item5_killed_batch_leaves_no_worker_alive_and_next_run_cleans_staging(t
         assert staging[0].is_dir()
     result = run_notebooks(_ok_jobs("alpha"), out, workers=1, summary=False,
                            web_fonts=False)
-    assert result.exit_code == EXIT_OK
+    assert result.status == "ok"
     assert sorted(p.name for p in out.parent.iterdir()) == ["baseline"]
 
 
@@ -246,7 +248,7 @@ def test_item5_a_second_batch_on_the_same_folder_is_refused_while_one_runs(tmp_p
     # The lock died with the first batch: the next run goes ahead, and its output is whole.
     result = run_notebooks(_ok_jobs("alpha", "beta"), out, workers=1, summary=True,
                            web_fonts=False)
-    assert result.exit_code == EXIT_OK
+    assert result.status == "ok"
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert [j["name"] for j in run["jobs"]] == ["alpha", "beta"]
     assert sorted(p.name for p in out.iterdir()) == sorted(
@@ -259,7 +261,7 @@ def test_item5_a_second_batch_on_the_same_folder_is_refused_while_one_runs(tmp_p
 def test_item14_a_fractional_timeout_runs_the_notebooks(tmp_path):
     result = run_notebooks(_ok_jobs("alpha"), tmp_path / "2017" / "baseline", workers=1,
                            timeout=300.5, summary=False, web_fonts=False)
-    assert result.exit_code == EXIT_OK, result.failed
+    assert result.status == "ok", result.failed
     assert (tmp_path / "2017" / "baseline" / "alpha.json").is_file()
 
 
@@ -273,7 +275,7 @@ def test_item14_a_fractional_timeout_runs_the_notebooks(tmp_path):
 ])
 def test_item15_run_batch_arguments_raise_a_value_error_naming_the_argument(tmp_path, kwargs,
                                                                            word):
-    from zzforecast.batch.reports import run_batch
+    from zzforecast.batch.cluster_reports import run_batch
 
     args = {"year": 2017, "as_of": "2017-07", "clusters": "airport", "out_dir": tmp_path,
             "overview": False, "data_dir": ROOT / "data", "params_dir": ROOT / "params",

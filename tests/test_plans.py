@@ -242,7 +242,8 @@ def test_audit_names_each_years_document_and_only_its_facts(capsys):
 @pytest.mark.parametrize("year, targets", [(2018, {"c00_fai_growth": 0.12}), (2017, {})])
 def test_one_report_per_plan_year(tmp_path, year, targets):
     from report_fixtures import require_kernel
-    from zzforecast.batch.reports import run_batch
+
+    from zzforecast.batch import run_batch
 
     require_kernel()
     run_batch(year, f"{year}-07", "baseline", clusters="c00", workers=1, out_dir=tmp_path,
@@ -285,7 +286,8 @@ def _retext(path: Path, entry: str) -> Path:
 
 
 def test_report_audit_section_quotes_the_plans_facts():
-    from zzforecast.report.content import OverviewReport, load_inputs
+    from zzforecast.report.inputs import load_inputs
+    from zzforecast.report.overview import OverviewReport
 
     inputs = load_inputs(2017, "2017-07", "baseline", n_paths=200, seed=0, compare_n_paths=100,
                          data_dir=ROOT / "data", params_dir=ROOT / "params")

@@ -15,7 +15,7 @@ TINY = ROOT / "tests" / "notebooks" / "tiny.ipynb"
 def test_two_vintages_of_the_same_scenario_live_side_by_side(tmp_path):
     from report_fixtures import require_kernel
 
-    from zzforecast.batch.reports import run_batch
+    from zzforecast.batch.cluster_reports import run_batch
 
     require_kernel()
     out = tmp_path / "reports"
@@ -25,7 +25,7 @@ def test_two_vintages_of_the_same_scenario_live_side_by_side(tmp_path):
                            out_dir=out, n_paths=50, seed=0, data_dir=ROOT / "data",
                            params_dir=ROOT / "params", overview=False,
                            cluster_notebook=TINY)
-        assert result.exit_code == 0, result.run.get("failed")
+        assert result.status == "ok", result.run.get("failed")
         folders[as_of] = result.out_dir
     assert folders == {"2017-6": out / "2017" / "2017-06" / "baseline",
                        "2017-07": out / "2017" / "2017-07" / "baseline"}

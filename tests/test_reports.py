@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from zzforecast.batch.reports import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, NotebookJob, run_notebooks
+from zzforecast.batch.jobs import NotebookJob
+from zzforecast.batch.runner import run_notebooks
 
 TINY = str(Path(__file__).parent / "notebooks" / "tiny.ipynb")
 
@@ -44,7 +45,7 @@ def test_failing_and_timed_out_notebooks_do_not_stop_the_others(tmp_path):
     result = run_notebooks([last, *_jobs(alpha="ok", beta="fail", gamma="sleep", delta="ok")],
                            out, workers=2, timeout=4, run_info={"year": 2017},
                            prepare_after=prepare_after)
-    assert result.exit_code == EXIT_PARTIAL and result.installed
+    assert result.status == "partial" and result.installed
     assert seen == {"omega": ["alpha", "delta"]}
     status = {j["name"]: j["status"] for j in result.jobs}
     assert status == {"omega": "ok", "alpha": "ok", "beta": "failed", "gamma": "timeout",
@@ -76,7 +77,7 @@ def test_a_rerun_keeps_the_last_good_reports_until_the_new_ones_are_complete(tmp
 
     out = tmp_path / "r"
     first = run_notebooks(_jobs(alpha="ok"), out, workers=1, pdf=True)
-    assert first.exit_code == EXIT_OK
+    assert first.status == "ok"
     before = (out / "alpha.json").read_text(encoding="utf-8")
     assert "标题 集聚区" in PdfReader(out / "alpha.pdf").pages[0].extract_text()
     assert "alpha.pdf" in first.jobs[0]["files"]
@@ -89,7 +90,7 @@ def test_a_rerun_keeps_the_last_good_reports_until_the_new_ones_are_complete(tmp
 
     second = run_notebooks(_jobs(alpha="fail"), out, workers=1, finalize=during)
     assert seen["old_still_there"] and seen["staging"] != out
-    assert second.exit_code == EXIT_FAILED and not second.installed
+    assert second.status == "failed" and not second.installed
     assert (out / "alpha.json").read_text(encoding="utf-8") == before  # kept
     failed_run = json.loads((second.out_dir / "run.json").read_text(encoding="utf-8"))
     assert failed_run["status"] == "failed" and second.out_dir.name == ".r.failed"
@@ -108,7 +109,7 @@ def dask_scheduler():
 def test_dask_cluster_runs_the_notebooks_and_reports_failures(tmp_path, dask_scheduler):
     result = run_notebooks(_jobs(alpha="ok", gamma="fail"), tmp_path / "dask",
                            scheduler=dask_scheduler)
-    assert result.exit_code == EXIT_PARTIAL
+    assert result.status == "partial"
     assert result.run["scheduler"] == dask_scheduler and result.run["workers"] is None
     assert {j["name"]: j["status"] for j in result.jobs} == {"alpha": "ok", "gamma": "failed"}
     assert result.run["failed"][0]["ename"] == "ValueError"
@@ -124,8 +125,8 @@ def test_duplicate_job_names_are_rejected(tmp_path):
 
 
 def test_cli_passes_arguments_and_maps_partial_batches_to_exit_3(monkeypatch, tmp_path, capsys):
-    import zzforecast.batch.reports as reports
-    from zzforecast.batch.reports import BatchResult
+    import zzforecast.batch.cluster_reports as cluster_reports
+    from zzforecast.batch.runner import BatchResult
     from zzforecast.cli import main
 
     calls = {}
@@ -137,12 +138,12 @@ def test_cli_passes_arguments_and_maps_partial_batches_to_exit_3(monkeypatch, tm
         return BatchResult(out_dir=tmp_path, installed=True,
                            jobs=[{"status": "ok"}, {"status": "failed"}], run=run)
 
-    monkeypatch.setattr(reports, "run_batch", fake_run_batch)
+    monkeypatch.setattr(cluster_reports, "run_batch", fake_run_batch)
     code = main(["reports", "--year", "2017", "--as-of", "2017-07", "--scenario", "baseline",
                  "--clusters", "a,b", "--workers", "2", "--out", str(tmp_path), "--pdf",
                  "--lang", "en", "--n-paths", "500", "--seed", "7", "--timeout", "30",
                  "--no-progress"])
-    assert code == EXIT_PARTIAL
+    assert code == 3  # the CLI maps a partial batch to exit 3
     assert calls["clusters"] == "a,b" and calls["workers"] == 2 and calls["pdf"] is True
     assert calls["lang"] == "en" and calls["n_paths"] == 500 and calls["seed"] == 7
     assert calls["timeout"] == 30 and calls["scheduler"] is None and calls["year"] == 2017
@@ -176,7 +177,7 @@ def test_batch_builds_every_report_file_from_one_simulation(tmp_path_factory):
     from report_fixtures import CLUSTERS, N_PATHS, small_batch
 
     result = small_batch(tmp_path_factory)
-    assert result.exit_code == EXIT_OK, result.run["failed"]
+    assert result.status == "ok", result.run["failed"]
     out = result.out_dir
     assert out.parts[-3:] == ("2017", "2017-07", "baseline")  # one folder per vintage
     names = {p.name for p in out.iterdir()}
@@ -215,7 +216,7 @@ def test_batch_results_are_identical_with_one_two_workers_and_dask(tmp_path_fact
     two = small_batch(tmp_path_factory)
     one = small_batch(tmp_path_factory, workers=1, overview=False)
     dask = small_batch(tmp_path_factory, scheduler=dask_scheduler, overview=False)
-    assert one.exit_code == dask.exit_code == EXIT_OK
+    assert one.status == dask.status == "ok"
     assert dask.run["scheduler"] and one.run["workers"] == 1
     reference = _cluster_json(two.out_dir)
     assert len(reference) == 2
@@ -224,7 +225,7 @@ def test_batch_results_are_identical_with_one_two_workers_and_dask(tmp_path_fact
 
 
 def test_batch_rejects_unknown_clusters_and_bad_scenarios_before_running(tmp_path):
-    from zzforecast.batch.reports import run_batch
+    from zzforecast.batch.cluster_reports import run_batch
     from zzforecast.exceptions import UserError
 
     root = Path(__file__).resolve().parents[1]
@@ -239,7 +240,7 @@ def test_batch_rejects_unknown_clusters_and_bad_scenarios_before_running(tmp_pat
 
 
 def test_overview_links_to_failed_reports_become_text(tmp_path):
-    from zzforecast.batch.reports import _unlink_failed_reports
+    from zzforecast.batch.cluster_reports import _unlink_failed_reports
 
     (tmp_path / "overview.html").write_text(
         '<td><a href="airport.html">航空港</a></td><td><a href="xinmi.html">新密</a></td>',
@@ -256,12 +257,12 @@ def test_overview_links_to_failed_reports_become_text(tmp_path):
 def test_leftovers_of_an_interrupted_batch_are_removed_under_the_folder_lock(tmp_path):
     # The batch removes them while it holds the folder's lock (issue 14 item 5): no other
     # batch can be using them then, whatever their age; other scenarios' stay.
-    from zzforecast.batch.reports import _remove_stale
+    from zzforecast.batch.folders import remove_stale
 
     old = tmp_path / ".baseline.staging-aaaa"
     recent = tmp_path / ".baseline.work-bbbb"
     other = tmp_path / ".downside.staging-cccc"
     for folder in (old, recent, other):
         folder.mkdir()
-    _remove_stale(tmp_path, "baseline")
+    remove_stale(tmp_path, "baseline")
     assert not old.exists() and not recent.exists() and other.exists()

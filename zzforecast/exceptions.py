@@ -18,6 +18,7 @@ __all__ = [
     "NotFittedError",
     "ReportError",
     "SetupError",
+    "WorkerDied",
 ]
 
 
@@ -86,6 +87,14 @@ class UnknownModelError(UserError):
 
 class NotFittedError(ZzforecastError, ValueError, AttributeError):
     """An estimator was used before ``fit``."""
+
+
+class WorkerDied(ZzforecastError):
+    """A local worker process died while running a notebook, also when retried alone.
+
+    Not raised: the batch records it as that notebook's failure (``ename: WorkerDied`` in
+    ``run.json``) and the other notebooks go on.
+    """
 
 
 class ReportError(ZzforecastError):

@@ -12,11 +12,14 @@ import sys
 
 from . import arguments
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "build_reports", "report_result", "EXIT_CODES"]
 
-
-
-
+# The command line alone decides exit codes; a batch only says how it ended.
+EXIT_CODES = {
+    "ok": 0,
+    "failed": 1,  # nothing succeeded: the previous reports were kept
+    "partial": 3,  # some notebooks failed: the batch was installed, run.json says which
+}
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -69,9 +72,27 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Build the reports; return the exit code (0, 3 partial, 1 nothing built)."""
     import json
+
+    result = build_reports(args)
+    if args.format == "json":
+        keys = ("year", "as_of", "scenario", "status", "n_ok", "n_failed", "failed",
+                "seconds", "provenance")
+        summary = {k: result.run.get(k) for k in keys}
+        summary["out_dir"] = str(result.out_dir)
+        summary["exit_code"] = EXIT_CODES[result.status]
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+    report_result(result)
+    return EXIT_CODES[result.status]
+
+
+def build_reports(args: argparse.Namespace):
+    """Run one batch from parsed ``reports`` options; the ``BatchResult``.
+
+    Also what each batch of ``zzforecast runs`` goes through.
+    """
     from pathlib import Path
 
-    from ..batch.reports import run_batch
+    from ..batch.cluster_reports import run_batch
     from ..exceptions import UserError
 
     out = Path(args.out)
@@ -79,20 +100,17 @@ def run(args: argparse.Namespace) -> int:
         if folder.exists() and not folder.is_dir():
             raise UserError(f"--out {args.out}: {folder} is a file, not a folder; "
                             "pass --out DIR")
-    result = run_batch(
+    return run_batch(
         year=args.year, as_of=args.as_of, scenario=args.scenario, clusters=args.clusters,
         workers=args.workers, scheduler=args.scheduler, out_dir=args.out, pdf=args.pdf,
         lang=args.lang, n_paths=args.n_paths, seed=args.seed, timeout=args.timeout,
         data_dir=args.data, params_dir=args.params, progress=not args.no_progress,
     )
+
+
+def report_result(result) -> None:
+    """What the batch did, on stderr: counts, each failure, and where to look."""
     run_info = result.run
-    if args.format == "json":
-        keys = ("year", "as_of", "scenario", "status", "n_ok", "n_failed", "failed",
-                "seconds", "provenance")
-        summary = {k: run_info.get(k) for k in keys}
-        summary["out_dir"] = str(result.out_dir)
-        summary["exit_code"] = result.exit_code
-        print(json.dumps(summary, ensure_ascii=False, indent=2))
     n_ok, n_failed = run_info.get("n_ok", 0), run_info.get("n_failed", 0)
     print(f"reports: {n_ok} built, {n_failed} failed in {run_info.get('seconds')} s -> "
           f"{result.out_dir}", file=sys.stderr)
@@ -101,11 +119,10 @@ def run(args: argparse.Namespace) -> int:
         where = f" (cell {cell})" if cell is not None else ""
         print(f"failed: {fail['name']}: {fail.get('ename')}: {fail.get('evalue')}{where}",
               file=sys.stderr)
-    if result.exit_code == 1:
+    if result.status == "failed":
         print(f"nothing was built; the previous reports were kept. See {result.out_dir}/run.json",
               file=sys.stderr)
-    elif result.exit_code == 3:
+    elif result.status == "partial":
         print("the batch finished in part (exit code 3); see run.json", file=sys.stderr)
     elif result.installed:
         print(f"open {result.out_dir / 'index.html'}", file=sys.stderr)
-    return result.exit_code

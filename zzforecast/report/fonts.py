@@ -20,7 +20,7 @@ import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
-from ..exceptions import ZzforecastError
+from ..exceptions import SetupError, UserError
 
 __all__ = [
     "FONT_FAMILY",
@@ -58,20 +58,20 @@ def font_paths() -> dict[str, Path]:
 
     Raises
     ------
-    ZzforecastError
-        If the font package is not installed or a file is missing.
+    SetupError
+        If the font package is not installed or a file is missing (exit 2, with the fix).
     """
     spec = importlib.util.find_spec(FONT_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise ZzforecastError(
-            f"the CJK font package {FONT_PACKAGE!r} is not installed; "
-            "install it with: pip install rinoh-typeface-notosanscjk"
-        )
+        raise SetupError(f"the CJK font package {FONT_PACKAGE!r} is not installed",
+                         fix="run `make setup`, or `pip install rinoh-typeface-notosanscjk`")
     folder = Path(next(iter(spec.submodule_search_locations)))
     paths = {style: (folder / name).resolve() for style, name in _FILES.items()}
     missing = [str(p) for p in paths.values() if not p.is_file()]
     if missing:
-        raise ZzforecastError(f"CJK font file(s) missing: {', '.join(missing)}")
+        raise SetupError(f"CJK font file(s) missing: {', '.join(missing)}",
+                         fix="reinstall the font package: "
+                             "`pip install --force-reinstall rinoh-typeface-notosanscjk`")
     return paths
 
 
@@ -79,7 +79,7 @@ def font_path(style: str = "regular") -> Path:
     """Return the absolute path of one bundled CJK font file (``regular`` or ``bold``)."""
     paths = font_paths()
     if style not in paths:
-        raise ValueError(f"style must be one of {sorted(paths)}, got {style!r}")
+        raise UserError(f"style must be one of {sorted(paths)}, got {style!r}")
     return paths[style]
 
 
@@ -194,3 +194,4 @@ def web_font_css(prefix: str = WEB_FONT_DIR + "/") -> str:
         f"format('woff'); font-weight: {weight}; font-style: normal; font-display: swap; }}"
         for style, weight in _WEIGHTS.items()
     )
+
