@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tomllib
 
+import pytest
 import yaml
 
 from zzforecast.cli import main
@@ -39,12 +40,25 @@ def test_ruff_is_clean(root):
 
 
 def test_help_lists_every_command(capsys):
-    try:
+    # Every module of zzforecast/cli/ that registers a subcommand (has ``add_parser``) must
+    # be listed by --help, and --help lists nothing else: a command module left out of
+    # the CLI, or skipped while building the parser, fails here.
+    import importlib
+    import pkgutil
+
+    import zzforecast.cli as cli
+
+    modules = {info.name for info in pkgutil.iter_modules(cli.__path__)
+               if hasattr(importlib.import_module(f"zzforecast.cli.{info.name}"), "add_parser")}
+    assert {"validate", "reports", "runs"} <= modules
+    with pytest.raises(SystemExit) as exc:
         main(["--help"])
-    except SystemExit as exc:
-        assert exc.code == 0
+    assert exc.value.code == 0
     out = capsys.readouterr().out
-    assert "zzforecast" in out
+    commands = out.split("  COMMAND\n", 1)[1].split("\noptions:", 1)[0]
+    listed = set(re.findall(r"^    (\S+)", commands, flags=re.MULTILINE))
+    assert listed == modules, (f"not in --help: {sorted(modules - listed)}; "
+                               f"not a command module: {sorted(listed - modules)}")
 
 
 def test_python_dash_m_runs_and_unknown_command_exits_2(root):

@@ -9,18 +9,17 @@ Each subcommand lives in its own module of this package with two functions:
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 import traceback
 
 from ..exceptions import UserError
+from . import attain, audit, backtest, forecast, nowcast, reports, runs, track, validate
 
 __all__ = ["main", "COMMANDS"]
 
-# Each subcommand is the module of this package with the same name. Command modules import
-# heavy libraries (statsmodels, papermill) inside ``run`` so that ``--help`` stays cheap.
-COMMANDS = ("validate", "audit", "forecast", "nowcast", "attain", "reports", "backtest",
-            "track")
+# One module per subcommand, in the order --help lists them. Command modules import heavy
+# libraries (statsmodels, papermill) inside ``run`` so that ``--help`` stays cheap.
+COMMANDS = (validate, audit, forecast, nowcast, attain, reports, runs, backtest, track)
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -41,14 +40,8 @@ def _build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
                                        parser_class=_ArgumentParser)
     subparsers.required = True
-    for name in COMMANDS:
-        try:
-            module = importlib.import_module(f".{name}", __name__)
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-            continue  # command not built yet
-        module.add_parser(subparsers)
+    for command in COMMANDS:
+        command.add_parser(subparsers)
     return parser
 
 
