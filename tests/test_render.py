@@ -126,3 +126,51 @@ def test_pages_get_a_web_font_subset_with_exactly_their_characters(tmp_path):
         assert text.count("_fonts/cjk-regular.woff") == 1
     embed_web_fonts(tmp_path)  # idempotent
     assert (tmp_path / "a.html").read_text(encoding="utf-8").count("_fonts/cjk-regular.woff") == 1
+
+
+def test_missing_weasyprint_is_a_setup_error_with_the_fix(tmp_path, monkeypatch):
+    import sys
+
+    from zzforecast.exceptions import SetupError
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # "import weasyprint" fails
+    with pytest.raises(SetupError, match=r"(?s)needs WeasyPrint.*fix: pip install"):
+        html_to_pdf(html_page("t", "<p>x</p>"), tmp_path / "r.pdf")
+    assert not (tmp_path / "r.pdf").exists()
+
+
+def test_weasyprint_without_its_libraries_is_a_setup_error(tmp_path, monkeypatch):
+    import importlib.abc
+    import sys
+
+    from zzforecast.exceptions import SetupError
+
+    class NoPango(importlib.abc.MetaPathFinder):  # WeasyPrint's import when Pango is absent
+        def find_spec(self, name, path=None, target=None):
+            if name.split(".")[0] == "weasyprint":
+                raise OSError("cannot load library 'libpango-1.0-0'")
+            return None
+
+    for name in [m for m in sys.modules if m.split(".")[0] == "weasyprint"]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "meta_path", [NoPango(), *sys.meta_path])
+    with pytest.raises(SetupError, match=r"(?s)libpango.*fix: install Pango"):
+        html_to_pdf(html_page("t", "<p>x</p>"), tmp_path / "r.pdf")
+
+
+def test_page_templates_ship_with_the_package_and_escape_every_value():
+    from importlib.resources import files
+
+    from zzforecast.report.pages import environment, render_page
+
+    shipped = {p.name for p in files("zzforecast.report").joinpath("templates").iterdir()}
+    assert {"page.html.j2", "index.html.j2", "headlines.html.j2",
+            "combined.html.j2"} <= shipped
+    assert environment().autoescape("index.html.j2")
+    page = render_page("index.html.j2", title=EVIL, lang="en", words={
+        k: EVIL for k in ("overview", "clusters", "cluster", "report", "status", "why",
+                          "files")}, notice=EVIL, partial=EVIL, meta=EVIL, overview=EVIL,
+        headlines=[{"text": EVIL, "badge": {"background": "red", "word": EVIL}}],
+        clusters=[{"label": EVIL, "name": EVIL, "links": [(EVIL, EVIL)], "status": EVIL,
+                   "failed": True, "why": EVIL}], files=[EVIL])
+    assert EVIL not in page and page.count("&lt;script&gt;") >= 15
