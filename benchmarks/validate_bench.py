@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from zzforecast.data.ledger import MONTHLY_SHEET, import_ledger, write_ledger_template
+from zzforecast.data.ledger import import_ledger
+from zzforecast.data.ledger_layout import MONTHLY_SHEET
+from zzforecast.data.ledger_template import write_ledger_template
 from zzforecast.data.loaders import load_observations
 from zzforecast.data.synthetic import bulk_observations
 from zzforecast.data.tables import read_table

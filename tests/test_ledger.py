@@ -11,14 +11,14 @@ import pytest
 from openpyxl import load_workbook
 
 from zzforecast.cli import main
-from zzforecast.data.ledger import (
+from zzforecast.data.ledger import import_ledger
+from zzforecast.data.ledger_layout import (
     ANNUAL_HEADERS,
     ANNUAL_SHEET,
     MONTHLY_HEADERS,
     MONTHLY_SHEET,
-    import_ledger,
-    write_ledger_template,
 )
+from zzforecast.data.ledger_template import write_ledger_template
 from zzforecast.data.loaders import load_clusters, load_observations
 from zzforecast.data.schemas import OBSERVATIONS_COLUMNS
 from zzforecast.exceptions import DataError

@@ -204,7 +204,7 @@ def test_yaml_code_payload_never_runs(copy, capsys, where):
 def test_ledger_template_keeps_formula_like_names_as_text(copy, tmp_path):
     import openpyxl
 
-    from zzforecast.data.ledger import write_ledger_template
+    from zzforecast.data.ledger_template import write_ledger_template
     from zzforecast.data.loaders import load_clusters
 
     set_cluster(copy, name_zh=FORMULA, name_en="=1+1")
@@ -221,7 +221,7 @@ def test_ledger_template_keeps_formula_like_names_as_text(copy, tmp_path):
 def test_ledger_formula_cells_are_refused_not_evaluated(copy, tmp_path, capsys):
     import openpyxl
 
-    from zzforecast.data.ledger import write_ledger_template
+    from zzforecast.data.ledger_template import write_ledger_template
     from zzforecast.data.loaders import load_clusters
 
     path = tmp_path / "ledger.xlsx"

@@ -150,7 +150,7 @@ def _inputs(args) -> list[Path]:
 
 
 def _write_template(args) -> int:
-    from ..data.ledger import write_ledger_template
+    from ..data.ledger_template import write_ledger_template
     from ..data.writing import check_writable_target
     from ..exceptions import DataError
 

@@ -20,7 +20,7 @@ _PUBLIC = {
     "load_observations": ".loaders",
     "load_projects": ".loaders",
     "load_cluster_targets": ".loaders",
-    "write_ledger_template": ".ledger",
+    "write_ledger_template": ".ledger_template",
     "import_ledger": ".ledger",
 }
 

@@ -1,7 +1,7 @@
-"""The Excel monthly ledger (月度台账): a template economists fill in, and its strict importer.
+"""The strict importer of the Excel monthly ledger (月度台账) economists fill in.
 
-The template (``data/templates/monthly_ledger.xlsx``, written by
-:func:`write_ledger_template`) has Chinese headers and two data sheets:
+The template (``data/templates/monthly_ledger.xlsx``, written by ``ledger_template.py``)
+has Chinese headers and two data sheets:
 
 - ``月度台账`` (monthly, year-to-date): 集聚区代码, 集聚区名称, 指标, 月份, 1-当月累计值,
   累计增速(%), 单位, 价格口径, 数据来源, 发布日期;
@@ -30,21 +30,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import DataError, Problem, UserError
+from ..exceptions import DataError, Problem
 from .checks import MAX_PROBLEMS
+from .ledger_layout import (
+    ANNUAL_SHEET,
+    BASIS_NAMES,
+    CODES_SHEET,
+    INDICATOR_NAMES,
+    INSTRUCTIONS_SHEET,
+    MONTHLY_SHEET,
+    SHEETS,
+)
 from .observations import check_observations
-from .schemas import GROWTH_UNIT, INDICATORS, OBSERVATIONS_COLUMNS, UNIT_FACTORS
+from .schemas import GROWTH_UNIT, INDICATORS, OBSERVATIONS_COLUMNS
 
-__all__ = [
-    "MONTHLY_SHEET",
-    "ANNUAL_SHEET",
-    "INSTRUCTIONS_SHEET",
-    "CODES_SHEET",
-    "MONTHLY_HEADERS",
-    "ANNUAL_HEADERS",
-    "write_ledger_template",
-    "import_ledger",
-]
+__all__ = ["import_ledger"]
 
 # Bounds of a workbook, checked on the zip before opening it: a ledger of every zone for
 # decades is well under 10 MB unpacked, so a file that unpacks to more (a zip bomb, a
@@ -53,190 +53,6 @@ MAX_XLSX_UNPACKED = 50_000_000
 MAX_XLSX_MEMBERS = 1000
 MAX_CELL_TEXT = 1000  # characters of one cell
 
-MONTHLY_SHEET = "月度台账"
-ANNUAL_SHEET = "年度数据"
-INSTRUCTIONS_SHEET = "说明"
-CODES_SHEET = "集聚区代码"
-
-# header -> role; the same roles in both data sheets
-MONTHLY_HEADERS = ("集聚区代码", "集聚区名称", "指标", "月份", "1-当月累计值", "累计增速(%)",
-                   "单位", "价格口径", "数据来源", "发布日期")
-ANNUAL_HEADERS = ("集聚区代码", "集聚区名称", "指标", "年份", "全年值", "全年增速(%)",
-                  "单位", "价格口径", "数据来源", "发布日期")
-_ROLES = ("cluster_id", "name", "indicator", "period", "level", "growth", "unit",
-          "price_basis", "source", "vintage")
-_SHEETS = {
-    MONTHLY_SHEET: ("monthly_ytd", dict(zip(_ROLES, MONTHLY_HEADERS, strict=True))),
-    ANNUAL_SHEET: ("annual", dict(zip(_ROLES, ANNUAL_HEADERS, strict=True))),
-}
-
-_INDICATOR_NAMES: dict[str, str] = {
-    **{ind.id: ind.id for ind in INDICATORS.values()},
-    **{ind.name_zh: ind.id for ind in INDICATORS.values()},
-    "工业增加值": "iav", "规上工业增加值": "iav", "投资": "fai", "主营业务收入": "revenue",
-    "期末从业人员": "employment", "从业人员数": "employment",
-}
-_BASIS_NAMES = {
-    "现价": "nominal", "名义": "nominal", "当年价": "nominal", "nominal": "nominal",
-    "可比价": "real", "实际": "real", "不变价": "real", "real": "real",
-    "无": "none", "none": "none",
-}
-_BASIS_LABEL = {"nominal": "现价", "real": "可比价", "none": "无"}
-
-
-# --------------------------------------------------------------------------- template
-
-def write_ledger_template(path: str | Path, clusters: pd.DataFrame | None = None) -> Path:
-    """Write the empty Excel ledger template with Chinese headers and instructions.
-
-    Parameters
-    ----------
-    path : str or path-like
-        Destination ``.xlsx`` (overwritten).
-    clusters : pandas.DataFrame, optional
-        The cluster registry; when given, a ``集聚区代码`` sheet lists codes and names and
-        the code column offers them as a drop-down list.
-
-    Returns
-    -------
-    pathlib.Path
-        The written path.
-    """
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter, quote_sheetname
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    path = Path(path)
-    wb = Workbook()
-    wb.remove(wb.active)
-    header_font = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor="DDEBF7")
-    indicator_list = ",".join(ind.name_zh for ind in INDICATORS.values())
-    unit_list = ",".join(dict.fromkeys(u for spec in UNIT_FACTORS.values() for u in spec))
-    widths = (14, 26, 22, 10, 14, 12, 8, 10, 28, 12)
-
-    n_codes = len(clusters) if clusters is not None else 0
-    last_row = 5000  # drop-down lists cover rows 2..last_row
-    for sheet_name, headers in ((MONTHLY_SHEET, MONTHLY_HEADERS), (ANNUAL_SHEET, ANNUAL_HEADERS)):
-        ws = wb.create_sheet(sheet_name)
-        ws.append(list(headers))
-        for col, width in enumerate(widths, start=1):
-            cell = ws.cell(row=1, column=col)
-            cell.font, cell.fill = header_font, header_fill
-            cell.alignment = Alignment(horizontal="center")
-            ws.column_dimensions[get_column_letter(col)].width = width
-        ws.freeze_panes = "A2"
-        validations = [
-            ("C", indicator_list, "指标", "请选择指标 (fai/iav/revenue/employment 亦可)"),
-            ("G", unit_list, "单位", "亿元、万元、元 (金额) 或 万人、人 (人数)"),
-            ("H", "现价,可比价,无", "价格口径", "增速的价格口径: 工业增加值为可比价, 投资为现价"),
-        ]
-        for column, options, title, prompt in validations:
-            dv = DataValidation(type="list", formula1=f'"{options}"', allow_blank=True,
-                                showErrorMessage=False, showInputMessage=True,
-                                promptTitle=title, prompt=prompt)
-            dv.add(f"{column}2:{column}{last_row}")
-            ws.add_data_validation(dv)
-        if n_codes:
-            ref = f"{quote_sheetname(CODES_SHEET)}!$A$2:$A${n_codes + 1}"
-            dv = DataValidation(type="list", formula1=ref, allow_blank=True,
-                                showErrorMessage=False)
-            dv.add(f"A2:A{last_row}")
-            ws.add_data_validation(dv)
-        # column formats (not cell formats, which would make empty rows look used): text
-        # keeps 2017-07 from turning into a date
-        ws.column_dimensions["D"].number_format = "@"
-        ws.column_dimensions["J"].number_format = "@"
-        ws.column_dimensions["F"].number_format = "0.0"
-
-    ws = wb.create_sheet(INSTRUCTIONS_SHEET)
-    ws.column_dimensions["A"].width = 120
-    for line in _INSTRUCTIONS:
-        ws.append([line])
-    ws["A1"].font = Font(bold=True, size=14)
-
-    if n_codes:
-        ws = wb.create_sheet(CODES_SHEET)
-        ws.append(["集聚区代码", "集聚区名称", "级别"])
-        for cell in ws[1]:
-            cell.font, cell.fill = header_font, header_fill
-        for _, row in clusters.iterrows():
-            level = {"provincial": "省级产业集聚区", "municipal": "市级工业专业园区"}.get(
-                row["level"], row["level"])
-            ws.append([row["cluster_id"], row["name_zh"], level])
-            for cell in ws[ws.max_row]:  # a name such as '=HYPERLINK(...)' stays text
-                if cell.data_type == "f":
-                    cell.data_type = "s"
-        for col, width in zip("ABC", (22, 30, 18), strict=True):
-            ws.column_dimensions[col].width = width
-
-    wb.properties.creator = "zzforecast"
-    wb.properties.created = dt.datetime(2017, 8, 17)
-    wb.properties.modified = dt.datetime(2017, 8, 17)
-    # Saved atomically: a full disk or a killed process leaves the old file whole.
-    import io
-
-    from .writing import atomic_write, os_problem
-
-    buffer = io.BytesIO()
-    failed = None
-    try:
-        wb.save(buffer)  # openpyxl spools sheets through temporary files
-    except OSError as exc:
-        raise os_problem(path, exc) from None
-    except Exception as exc:
-        # With lxml installed, a spool file that cannot be written (full disk, ulimit -f)
-        # surfaces as lxml's SerialisationError (IO_ENOSPC, IO_EFBIG), not as an OSError.
-        if type(exc).__name__ != "SerialisationError":
-            raise
-        failed = str(exc)
-    if failed is not None:
-        _collect_quietly()
-        raise UserError(f"{path}: the workbook could not be written ({failed}: the disk is "
-                        "full or a file-size limit is set); the existing file is untouched")
-    return atomic_write(path, buffer.getvalue(), make_parents=True)
-
-
-def _collect_quietly() -> None:
-    """Collect the half-written workbook's writers now: closing them repeats the same disk
-    error, which Python would otherwise print as an 'Exception ignored' traceback."""
-    import gc
-    import sys
-
-    hook = sys.unraisablehook
-    sys.unraisablehook = lambda _unraisable: None
-    try:
-        gc.collect()
-    finally:
-        sys.unraisablehook = hook
-
-
-_INSTRUCTIONS = (
-    "产业集聚区月度台账 填写说明 (zzforecast monthly ledger)",
-    "",
-    "1. 「月度台账」每行填一个集聚区、一个指标、一个月份的 1-当月累计数;「年度数据」每行填一个年份的全年数。",
-    "   One row per cluster, indicator and month (year-to-date) or year.",
-    "2. 集聚区代码: 使用「集聚区代码」表 (或 data/clusters.csv) 中的代码, 如 airport; 集聚区名称可选, 填写时须与代码一致。",
-    "3. 指标: 固定资产投资、规模以上工业增加值、规模以上工业主营业务收入、从业人员 (也可填 fai、iav、revenue、employment)。",
-    "4. 月份: YYYY-MM, 如 2017-07 表示 1-7月累计。每年第一期为 1-2月, 填 YYYY-02; 不填 1 月。年份: YYYY。",
-    "   The first monthly release is January-February (YYYY-02); there is no January row.",
-    "5. 1-当月累计值 / 全年值: 数值, 单位见「单位」列 (亿元、万元、元; 从业人员为 万人、人)。同一序列须用同一单位。",
-    "6. 累计增速(%) / 全年增速(%): 按百分数填写, 8.3 表示增长 8.3% (导入时除以 100)。",
-    "   单元格若设为 Excel 百分比格式 (显示 8.3%, 存储 0.083), 按百分比读取。",
-    "   Growth is in percent (8.3 = 8.3%); zzforecast divides by 100. Excel percent-formatted cells are read as shown.",
-    "7. 价格口径: 增速的价格口径。规模以上工业增加值增速为可比价 (按可比价格计算); 投资与主营业务收入增速为现价。累计值一律为现价。",
-    "8. 数据来源: 如 郑州市统计局月报; 发布日期: YYYY-MM-DD (该数据发布的日期)。",
-    "9. 只填数值: 不要使用公式 (请「选择性粘贴 → 数值」), 不要合并单元格, 不要改动工作表名称和表头, 不要在表头上方插入行。",
-    "   No formulas (paste values), no merged cells, keep sheet names and headers, header in row 1.",
-    "10. 检查并导入 (check and import):",
-    "    zzforecast validate --ledger 台账.xlsx",
-    "    zzforecast validate --ledger 台账.xlsx --write-observations data/observations.csv --force",
-    "    错误信息会指出工作表、行号和列名。Each problem names the sheet, row and column header.",
-)
-
-
-# --------------------------------------------------------------------------- importer
 
 def _open_workbook(path: Path):
     from openpyxl import load_workbook
@@ -307,7 +123,7 @@ def import_ledger(path: str | Path, clusters=None) -> pd.DataFrame:
     problems: list[Problem] = []
     frames: list[pd.DataFrame] = []
     known = {MONTHLY_SHEET, ANNUAL_SHEET, INSTRUCTIONS_SHEET, CODES_SHEET}
-    data_sheets = [name for name in wb.sheetnames if name in _SHEETS]
+    data_sheets = [name for name in wb.sheetnames if name in SHEETS]
     for name in wb.sheetnames:
         ws = wb[name]
         has_content = False
@@ -364,7 +180,7 @@ def _find_header(ws, headers: tuple[str, ...]) -> int | None:
 
 
 def _read_sheet(ws, name: str, path: Path, clusters) -> tuple[list[Problem], list[pd.DataFrame], int]:
-    frequency, header_of = _SHEETS[name]
+    frequency, header_of = SHEETS[name]
     headers = tuple(header_of.values())
     file = f"{path} [sheet {name}]"
     problems: list[Problem] = []
@@ -490,7 +306,7 @@ def _read_row(cells, header_of, number, frequency, clusters, problem) -> list[di
     code = _cell_text(cells[header_of["cluster_id"]])
     ok = _check_code(code, cells.get(header_of["name"]), header_of, number, clusters, problem)
     indicator_raw = _cell_text(cells[header_of["indicator"]])
-    indicator = _INDICATOR_NAMES.get(indicator_raw, indicator_raw)
+    indicator = INDICATOR_NAMES.get(indicator_raw, indicator_raw)
     if indicator_raw and indicator not in INDICATORS:
         names = ", ".join(ind.name_zh for ind in INDICATORS.values())
         problem(number, header_of["indicator"],
@@ -503,7 +319,7 @@ def _read_row(cells, header_of, number, frequency, clusters, problem) -> list[di
     source = _cell_text(cells[header_of["source"]])
     unit = _cell_text(cells[header_of["unit"]])
     basis_raw = _cell_text(cells[header_of["price_basis"]])
-    growth_basis = _BASIS_NAMES.get(basis_raw.lower(), _BASIS_NAMES.get(basis_raw))
+    growth_basis = BASIS_NAMES.get(basis_raw.lower(), BASIS_NAMES.get(basis_raw))
     if basis_raw and growth_basis is None:
         problem(number, header_of["price_basis"],
                 f"unknown price basis '{basis_raw}'; expected 现价, 可比价 or 无")
