@@ -231,11 +231,6 @@ class VintageHistory:
         return sorted(set(frame.loc[frame["source"] == source, "as_of"]))
 
 
-def _name(simulation) -> str:
-    """The simulation's scenario name (it holds the Scenario object itself)."""
-    return str(getattr(simulation.scenario, "name", simulation.scenario))
-
-
 def _headline_now(assessment: pd.DataFrame, as_of: str, seed: int, n_paths: int) -> pd.DataFrame:
     rows = assessment[assessment["scope"].isin(HEADLINE_SCOPES)]
     return rows[["target_id", "indicator", "scope", "kind", "target", "p_attain", "q50"]].rename(
@@ -254,7 +249,7 @@ def vintage_history(bundle, simulation, assessment: pd.DataFrame, *, stored: Sto
     """
     from .track import track
 
-    year, as_of, scenario = int(simulation.year), str(simulation.as_of), _name(simulation)
+    year, as_of, scenario = int(simulation.year), str(simulation.as_of), simulation.scenario_name
     month = parse_as_of(as_of)[1]
     started = time.perf_counter()
     notes = list(stored.notes) if stored is not None else []
@@ -378,7 +373,7 @@ def zone_history(bundle, simulation, assessment: pd.DataFrame, *, stored: Stored
     and read back by the other notebooks; it is deterministic, so whichever notebook
     writes it, the figures are the same.
     """
-    year, as_of, scenario = int(simulation.year), str(simulation.as_of), _name(simulation)
+    year, as_of, scenario = int(simulation.year), str(simulation.as_of), simulation.scenario_name
     month = parse_as_of(as_of)[1]
     earlier = [f"{year}-{m:02d}" for m in range(2, month)]
     started = time.perf_counter()
