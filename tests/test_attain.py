@@ -15,7 +15,7 @@ from zzforecast.assess.attain import ASSESS_COLUMNS, assess, joint_attainment
 from zzforecast.assess.drivers import drivers
 from zzforecast.assess.serialise import to_json
 from zzforecast.assess.stars import star_ratings
-from zzforecast.data.plan import load_star_rules
+from zzforecast.data.plan_stars import load_star_rules
 from zzforecast.estimate.nowcast import required_growth
 from zzforecast.exceptions import ParamsError
 from zzforecast.simulate.engine import simulate

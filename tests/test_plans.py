@@ -15,7 +15,8 @@ import pytest
 
 from zzforecast.cli import main
 from zzforecast.data.bundle import load_bundle
-from zzforecast.data.plan import load_plan, load_star_rules, plan_years
+from zzforecast.data.plan import load_plan, plan_years
+from zzforecast.data.plan_stars import load_star_rules
 from zzforecast.data.schemas import ANNUAL_INDICATORS, INDICATORS, MONTHLY_INDICATORS
 from zzforecast.exceptions import DataError, ParamsError, UserError
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..data.plan import STAR_RULES_FILE, load_star_rules, plan_folder
+from ..data.plan import STAR_RULES_FILE, plan_folder
+from ..data.plan_stars import load_star_rules
 from ..exceptions import ParamsError, Problem
 
 __all__ = ["star_ratings"]
