@@ -166,7 +166,7 @@ class BaseReport:
         items = "".join(f"<li>{html.escape(c)}</li>"
                         for c in caveats(self.lang, self.inputs.bundle.targets))
         return display_html(heading(2, self.t("caveats")) + f"<ol>{items}</ol>"
-                             + markdown_html(reading_guide(self.lang)))
+                            + markdown_html(reading_guide(self.lang)))
 
     def provenance_section(self):
         prov = self.provenance
@@ -260,8 +260,8 @@ class BaseReport:
             wide.columns.name = None
             wide = wide.reset_index().rename(columns={"label": self.t("target")})
             parts.append(paragraph("各情景的达标概率和全年中位数（同一随机种子，差异只来自假设）："
-                            if zh else "Each scenario's chance and median outcome (same seed: "
-                            "differences come from the assumptions only):"))
+                                   if zh else "Each scenario's chance and median outcome (same "
+                                   "seed: differences come from the assumptions only):"))
             parts.append(table_html(wide))
         parts.append(self._figure(scenario_chart(rows, scenario="scenario_label", lang=self.lang),
                                   self.t("scenarios")))

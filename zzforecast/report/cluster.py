@@ -135,8 +135,9 @@ class ClusterReport(BaseReport):
         level = self.t(f"level_{self.info.get('level')}") if self.info.get("level") in (
             "provincial", "municipal") else ""
         meta = f"{level} · {self.info.get('county', '')} · {self.info.get('lead_industries', '')}"
-        return display_html(heading(1, title) + paragraph(self._subtitle(), "meta") + paragraph(meta, "meta")
-                             + self._latest_html([self.cluster_id]) + self._notice())
+        return display_html(heading(1, title) + paragraph(self._subtitle(), "meta")
+                            + paragraph(meta, "meta") + self._latest_html([self.cluster_id])
+                            + self._notice())
 
     def key_points(self):
         rows = self.targets
@@ -267,8 +268,8 @@ class ClusterReport(BaseReport):
         m1 = int(str(self.inputs.as_of)[5:7]) + 1
         for _, r in rows.iterrows():
             parts.append(paragraph(f"{self._target_label(r)}: "
-                            + self.t("sentence_required", m1=min(m1, 12),
-                                     g=percent(r["required_growth"]))))
+                                   + self.t("sentence_required", m1=min(m1, 12),
+                                            g=percent(r["required_growth"]))))
         return display_html("".join(parts))
 
     def outlook(self, years_after: int = 3):
@@ -314,8 +315,9 @@ class ClusterReport(BaseReport):
         parts.append(paragraph(summary))
         top = mine.sort_values("planned_investment", ascending=False).head(_TOP_PROJECTS)
         if len(mine) > _TOP_PROJECTS:
-            parts.append(paragraph(f"本年计划投资最大的 {_TOP_PROJECTS} 个项目：" if self.lang == "zh" else
-                            f"The {_TOP_PROJECTS} projects with the most investment planned this year:"))
+            parts.append(paragraph(
+                f"本年计划投资最大的 {_TOP_PROJECTS} 个项目：" if self.lang == "zh" else
+                f"The {_TOP_PROJECTS} projects with the most investment planned this year:"))
         parts.append(table_html(table.loc[top.index]))
         chart = top.assign(label=[n if len(n) <= 26 else "…" + n[-25:]
                                   for n in top[name_col].astype(str)])

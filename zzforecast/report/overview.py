@@ -31,8 +31,8 @@ class OverviewReport(BaseReport):
 
     def header(self):
         title = self.t("overview_title", year=self.inputs.year)
-        return display_html(heading(1, title) + paragraph(self._subtitle(), "meta") + self._latest_html()
-                             + self._notice())
+        return display_html(heading(1, title) + paragraph(self._subtitle(), "meta")
+                            + self._latest_html() + self._notice())
 
     # ---- the briefing (zzforecast.report.briefing): the first screen, then ranking and status
     @property
@@ -63,9 +63,9 @@ class OverviewReport(BaseReport):
                          f"{html.escape(line)}</li>")
         parts.append(f'<ul class="headlines">{"".join(items)}</ul>')
         parts.append(paragraph("红黄绿：达标概率低于30%为红，30%–70%为黄，70%及以上为绿。概率来自模型，"
-                        "不是保证。" if zh else
-                        "Red below a 30% chance, amber 30-70%, green 70% or more. Chances come "
-                        "from a model, not a guarantee.", "meta"))
+                               "不是保证。" if zh else
+                               "Red below a 30% chance, amber 30-70%, green 70% or more. Chances "
+                               "come from a model, not a guarantee.", "meta"))
         sim = self.inputs.simulation
         for ind in (i for i in MONTHLY_INDICATORS if i in sim.indicators):
             got = cumulative_growth_paths(sim, self.inputs.bundle, "city", ind)
@@ -159,7 +159,8 @@ class OverviewReport(BaseReport):
         n_sim = int((table["status"] == "simulated").sum())
         n_plan = int((table["status"] != "no_official_target").sum())
         parts = [heading(2, "方案全部目标的状态" if zh else "Status of every target of the plan"),
-                 paragraph(f"方案共{n_plan}项量化目标，本次模拟{n_sim}项；其余目标的指标没有月度或年度"
+                 paragraph(
+                    f"方案共{n_plan}项量化目标，本次模拟{n_sim}项；其余目标的指标没有月度或年度"
                     "数据（如项目个数、专利、培训人次）或不是可模拟的数量（如完成日期），列出原因。"
                     if zh else
                     f"The plan has {n_plan} quantitative targets; {n_sim} are simulated here. "
@@ -276,7 +277,7 @@ class OverviewReport(BaseReport):
         """The drivers section of every monthly indicator simulated (registry order)."""
         sim = self.inputs.simulation
         return display_html("".join(self.drivers_section(ind).data
-                                     for ind in MONTHLY_INDICATORS if ind in sim.indicators))
+                                    for ind in MONTHLY_INDICATORS if ind in sim.indicators))
 
     def drivers_section(self, indicator: str = "fai"):
         from ..assess.attain import drivers
@@ -285,8 +286,8 @@ class OverviewReport(BaseReport):
         names = self._zone_names()
         table = drivers(self.inputs.simulation, self.inputs.bundle, indicator=indicator)
         parts = [heading(2, f"{self.t('drivers')}（{indicator_name(indicator, self.lang)}）"
-                    if self.lang == "zh" else
-                    f"{self.t('drivers')} ({indicator_name(indicator, self.lang)})")]
+                         if self.lang == "zh" else
+                         f"{self.t('drivers')} ({indicator_name(indicator, self.lang)})")]
         zh = self.lang == "zh"
         headers = {
             "cluster_id": self.t("cluster"),
