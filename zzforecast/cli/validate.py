@@ -64,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
     from ..data.validate import check, summarize
 
     bundle, problems = check(args.data, args.params)
+    # a broken scenario YAML is also a parse problem of check(): reported once
+    problems = list(dict.fromkeys([*problems, *_scenario_problems(Path(args.params))]))
     if problems:
         return _report_problems(problems, args.format)
     summary = summarize(bundle)
@@ -73,6 +75,27 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(_summary_text(summary))
     return 0
+
+
+def _scenario_problems(params_dir: Path) -> list:
+    """Every scenario file checked as the simulation reads it (the data stage only parses
+    them: what a scenario means belongs to the simulate stage)."""
+    from ..exceptions import DataError
+    from ..simulate.scenarios import list_scenarios, load_scenario
+
+    if not params_dir.is_dir():
+        return []
+    try:
+        names = list(list_scenarios(params_dir))
+    except DataError as exc:
+        return list(exc.problems)
+    problems = []
+    for name in names:
+        try:
+            load_scenario(params_dir, name)
+        except DataError as exc:
+            problems.extend(exc.problems)
+    return problems
 
 
 def _report_problems(problems, fmt: str) -> int:

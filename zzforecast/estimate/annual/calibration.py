@@ -20,36 +20,26 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .calibration_defaults import DEFAULT_QUANTILES
+
 __all__ = ["PROBS", "Calibrator", "fit_calibrator", "scale_of", "error_scale"]
 
 # Probability grid of the quantile tables (fine enough for 80 / 90 / 95 / 99 % intervals).
 PROBS = np.array([0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45,
                   0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.975, 0.99, 0.995])
 
-# Default scaled-error quantiles by horizon (rows h = 1..6, columns PROBS), measured on the
-# rolling-origin validation errors of the default combination on the training parts of M3
-# yearly. Replaced in place by calibration_defaults.py when present.
-_DEFAULT_Q: np.ndarray | None = None
-
 # Pseudo-count: the empirical table gets weight n / (n + PRIOR_WEIGHT) against the default.
 PRIOR_WEIGHT = 60.0
 
 
-def _gaussian_default(h: int) -> np.ndarray:
-    from scipy.stats import norm
-
-    z = norm.ppf(PROBS)
-    return np.outer(1.2 * np.sqrt(np.arange(1, h + 1)), z)
-
-
 def default_table(h: int) -> np.ndarray:
-    """Default quantile table for horizons 1..h, extended beyond its rows by sqrt(h)."""
-    try:
-        from .calibration_defaults import DEFAULT_QUANTILES
+    """Default quantile table for horizons 1..h, extended beyond its rows by sqrt(h).
 
-        base = np.asarray(DEFAULT_QUANTILES, dtype=float)
-    except ImportError:  # pragma: no cover - the file ships with the package
-        base = _gaussian_default(6)
+    The table (``calibration_defaults.py``, rows h = 1..6, columns :data:`PROBS`) holds the
+    scaled-error quantiles of the default combination's rolling-origin validation errors on
+    the training parts of M3 yearly; ``benchmarks/calibration_defaults.py`` regenerates it.
+    """
+    base = np.asarray(DEFAULT_QUANTILES, dtype=float)
     if h <= len(base):
         return base[:h].copy()
     k = len(base)
