@@ -123,7 +123,7 @@ def plan_targets() -> list[FakeTarget]:
 
 @dataclass
 class FakeBundle:
-    """Duck-typed stand-in for ``zzforecast.data.loaders.Bundle``."""
+    """Duck-typed stand-in for ``zzforecast.data.bundle.Bundle``."""
 
     clusters: pd.DataFrame
     observations: pd.DataFrame
