@@ -144,3 +144,17 @@ def test_json_identical_whatever_the_thread_count(root):
         assert result.returncode == 0, result.stderr
         outputs.append(result.stdout)
     assert outputs[0] == outputs[1]
+
+
+def test_missing_star_rules_are_a_warning_and_the_rest_stands(capsys, root, tmp_path):
+    import shutil
+
+    params = tmp_path / "params"
+    shutil.copytree(root / "params", params)
+    (params / "plans" / "2017" / "stars.yaml").unlink()
+    code, out, err = _run(capsys, "--as-of", "2017-07", "--n-paths", "300", "--format",
+                          "json", "--data", str(root / "data"), "--params", str(params))
+    assert code == 0 and "Traceback" not in err
+    assert "warning: star ratings skipped:" in err and "stars.yaml" in err
+    doc = json.loads(out)
+    assert doc["stars"] is None and doc["targets"] and doc["drivers"]
