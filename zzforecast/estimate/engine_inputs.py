@@ -6,8 +6,9 @@ predictive distribution of full-year growth from the within-year model
 (:class:`zzforecast.estimate.ytd.YearToDateModel`, fitted per indicator on every
 cluster's complete years before the target year: centre, spread and the measured shock
 distribution); for annual-only indicators, a centre and spread from annual history. Also
-the correlation of shocks across every series (Ledoit-Wolf intensity toward a
-constant-correlation target, with an equicorrelation fallback when history is short).
+the correlation of shocks across every series (Ledoit-Wolf shrinkage toward a
+constant-correlation target, :mod:`.shrinkage`, with an equicorrelation fallback when
+history is short).
 Growth is never derived from levels across years: a series without published growth for
 its latest month is left out, with a note. Pandas and scikit-learn live here, outside the
 hot loop.
@@ -27,6 +28,7 @@ from ..data.schemas import INDICATORS
 from ..data.schemas import MONTHLY_INDICATORS as _MONTHLY
 from ..exceptions import DataError, Problem, UserError
 from .robust import PROBS
+from .shrinkage import shrunk_correlation
 from .ytd import YearToDateModel
 
 __all__ = [
@@ -172,45 +174,6 @@ def _shrunk_sd(values: np.ndarray, pooled_sd: float, k: float = SHRINK_K) -> flo
     n = v.size
     var = float(v.var(ddof=1)) if n >= 2 else pooled_sd**2
     return float(np.sqrt(((n - 1) * var + k * pooled_sd**2) / (n - 1 + k))) if n >= 2 else pooled_sd
-
-
-def _corr_from_rows(rows: np.ndarray) -> tuple[np.ndarray, str]:
-    """Correlation of columns of ``rows`` (NaN = missing), shrunk toward constant correlation.
-
-    ``rows`` is (n_obs, n_cols) of surprises; each column is standardised. The shrinkage
-    intensity is scikit-learn's Ledoit-Wolf estimate; the target is the equicorrelation
-    matrix at the average sample correlation (so shrinkage does not pull the aggregate
-    risk toward independence, as LW's scaled-identity target would).
-    """
-    from sklearn.covariance import LedoitWolf
-
-    n_cols = rows.shape[1]
-    x = rows.copy()
-    mean = np.nanmean(np.where(np.isfinite(x), x, np.nan), axis=0) if x.size else np.zeros(n_cols)
-    mean = np.where(np.isfinite(mean), mean, 0.0)
-    x = x - mean
-    sd = np.sqrt(np.nanmean(x**2, axis=0)) if x.size else np.ones(n_cols)
-    sd = np.where(np.isfinite(sd) & (sd > 0), sd, 1.0)
-    x = np.where(np.isfinite(x), x / sd, 0.0)
-    if n_cols == 1:
-        return np.ones((1, 1)), "single series"
-    lw = LedoitWolf(assume_centered=True).fit(x)
-    cov = lw.covariance_
-    d = np.sqrt(np.clip(np.diag(cov), 1e-12, None))
-    sample = cov / np.outer(d, d)
-    # The sample correlation (before LW's shrinkage toward the identity).
-    emp = (x.T @ x) / max(x.shape[0], 1)
-    de = np.sqrt(np.clip(np.diag(emp), 1e-12, None))
-    emp = emp / np.outer(de, de)
-    off = emp[~np.eye(n_cols, dtype=bool)]
-    rho = float(np.clip(off.mean(), 0.0, 0.95))
-    target = np.full((n_cols, n_cols), rho)
-    np.fill_diagonal(target, 1.0)
-    delta = float(lw.shrinkage_)
-    corr = (1 - delta) * emp + delta * target
-    np.fill_diagonal(corr, 1.0)
-    del sample
-    return corr, f"ledoit-wolf shrinkage {delta:.2f} toward constant correlation {rho:.2f}"
 
 
 def _equicorr(n: int, rho: float = DEFAULT_RHO) -> np.ndarray:
@@ -450,7 +413,7 @@ def _prepare(clusters, observations, year: int, as_month: int, indicators, model
     good_rows = np.isfinite(rows).any(axis=1)
     rows = rows[good_rows]
     if len(years_seen) >= MIN_YEARS_FOR_CORR and n_cols > 1 and rows.shape[0] >= 2:
-        corr, method = _corr_from_rows(rows)
+        corr, method = shrunk_correlation(rows)
     else:
         corr = _equicorr(n_cols)
         method = (f"fallback: one-factor equicorrelation rho={DEFAULT_RHO} "

@@ -18,9 +18,9 @@ with no year-to-date data, use their annual growth history instead.
 
 Shocks are correlated across clusters and indicators: the correlation of standardised
 surprises is estimated from history with Ledoit-Wolf shrinkage toward a constant
-correlation (scikit-learn supplies the shrinkage intensity), with a documented fallback
-(one-factor equicorrelation, ``DEFAULT_RHO``) when fewer than ``MIN_YEARS_FOR_CORR``
-years of history exist. Each month still to come gets its own correlated draw, so the
+correlation (``estimate/shrinkage.py``: the intensity optimal for that target), with a
+documented fallback (one-factor equicorrelation, ``DEFAULT_RHO``) when fewer than
+``MIN_YEARS_FOR_CORR`` years of history exist. Each month still to come gets its own correlated draw, so the
 monthly paths are random walks whose year-end spread is the calibrated one. City and
 provincial totals are sums of the jointly simulated cluster paths, path by path.
 
