@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ..exceptions import ParamsError, Problem
 from .schemas import (
@@ -150,6 +151,67 @@ class TargetsHeader(BaseModel):
         return v
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _arithmetic(e: TargetEntry) -> tuple[Any, list[tuple[str, str]]]:
+    """Checks across fields (kind, value, unit, tolerance): the clean value and the
+    (field, message) of every problem."""
+    found: list[tuple[str, str]] = []
+
+    def bad(field_name: str, message: str) -> None:
+        found.append((field_name, message))
+
+    kind, value, unit = e.kind, e.value, e.unit
+    if (kind == "date") != (e.comparison == "by"):
+        bad("comparison", "'by' goes with kind 'date' and only with it")
+        return None, found
+    if kind == "date":
+        text = value.isoformat() if isinstance(value, _dt.date) else value
+        try:
+            _dt.date.fromisoformat(str(text))
+        except ValueError:
+            bad("value", f"{value!r} is not a date YYYY-MM-DD")
+        else:
+            value = str(text)
+        if unit != "date":
+            bad("unit", f"a date target has unit 'date', got {unit!r}")
+    elif not _is_number(value):
+        bad("value", f"expected a number, got {type(value).__name__} {value!r}")
+    elif kind in _FRACTION_KINDS:
+        if unit != "fraction":
+            bad("unit", f"{kind} is written as a fraction (unit 'fraction'), got {unit!r}")
+        if abs(value) > 1.0 + 1e-12:
+            bad("value", f"{value} looks like a percent; {kind} is a fraction "
+                f"(write {value / 100:g} for {value:g}%)")
+        elif kind == "growth" and value <= -1.0 + 1e-9:
+            bad("value", f"growth {value:g} means the level falls to zero or below; a "
+                "growth target is above -1 (-100%)")
+    elif kind == "level" and not (0 < float(value) < 1e12):
+        bad("value", f"a level target is a positive amount, got {value!r}")
+    elif kind == "count":
+        if float(value) != int(value) or value < 0:
+            bad("value", f"a count is a whole number >= 0, got {value!r}")
+        else:
+            value = int(value)
+        if unit == "fraction":
+            bad("unit", "a count is not a fraction")
+    elif kind == "level" and unit == "fraction":
+        bad("unit", "a level is not a fraction; use kind 'share' or 'growth'")
+
+    tolerance = e.tolerance
+    if tolerance is not None:
+        if not _is_number(tolerance) or tolerance < 0:
+            bad("tolerance", f"expected a number >= 0, got {tolerance!r}")
+        elif kind in _FRACTION_KINDS and tolerance >= 0.1:
+            bad("tolerance", f"{tolerance} looks like percentage points; write a fraction "
+                f"(0.005 for 0.5 points)")
+        elif kind == "date":
+            bad("tolerance", "a date target takes no tolerance")
+    return value, found
+
+
 class TargetEntry(BaseModel):
     """One entry of ``targets``: structure, types and closed vocabularies."""
 
@@ -206,62 +268,19 @@ class TargetEntry(BaseModel):
             raise ValueError(f"{v!r} is not one of {', '.join(allowed)}")
         return v
 
-
-# --------------------------------------------------------------------------- arithmetic
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _arithmetic(e: TargetEntry, bad) -> Any:
-    """Checks across fields (kind, value, unit, tolerance); returns the clean value."""
-    kind, value, unit = e.kind, e.value, e.unit
-    if (kind == "date") != (e.comparison == "by"):
-        bad("comparison", "'by' goes with kind 'date' and only with it")
-        return None
-    if kind == "date":
-        text = value.isoformat() if isinstance(value, _dt.date) else value
-        try:
-            _dt.date.fromisoformat(str(text))
-        except ValueError:
-            bad("value", f"{value!r} is not a date YYYY-MM-DD")
-        else:
-            value = str(text)
-        if unit != "date":
-            bad("unit", f"a date target has unit 'date', got {unit!r}")
-    elif not _is_number(value):
-        bad("value", f"expected a number, got {type(value).__name__} {value!r}")
-    elif kind in _FRACTION_KINDS:
-        if unit != "fraction":
-            bad("unit", f"{kind} is written as a fraction (unit 'fraction'), got {unit!r}")
-        if abs(value) > 1.0 + 1e-12:
-            bad("value", f"{value} looks like a percent; {kind} is a fraction "
-                f"(write {value / 100:g} for {value:g}%)")
-        elif kind == "growth" and value <= -1.0 + 1e-9:
-            bad("value", f"growth {value:g} means the level falls to zero or below; a "
-                "growth target is above -1 (-100%)")
-    elif kind == "level" and not (0 < float(value) < 1e12):
-        bad("value", f"a level target is a positive amount, got {value!r}")
-    elif kind == "count":
-        if float(value) != int(value) or value < 0:
-            bad("value", f"a count is a whole number >= 0, got {value!r}")
-        else:
-            value = int(value)
-        if unit == "fraction":
-            bad("unit", "a count is not a fraction")
-    elif kind == "level" and unit == "fraction":
-        bad("unit", "a level is not a fraction; use kind 'share' or 'growth'")
-
-    tolerance = e.tolerance
-    if tolerance is not None:
-        if not _is_number(tolerance) or tolerance < 0:
-            bad("tolerance", f"expected a number >= 0, got {tolerance!r}")
-        elif kind in _FRACTION_KINDS and tolerance >= 0.1:
-            bad("tolerance", f"{tolerance} looks like percentage points; write a fraction "
-                f"(0.005 for 0.5 points)")
-        elif kind == "date":
-            bad("tolerance", "a date target takes no tolerance")
-    return value
+    @model_validator(mode="after")
+    def _consistent(self):
+        """Kind, value, unit and tolerance agree; the value is stored clean (a date as
+        text, a count as int). Every disagreement is its own error, on its own field."""
+        value, found = _arithmetic(self)
+        if found:
+            raise ValidationError.from_exception_data(type(self).__name__, [
+                InitErrorDetails(type=PydanticCustomError("target", "{message}",
+                                                          {"message": message}),
+                                 loc=(field_name,), input=getattr(self, field_name))
+                for field_name, message in found])
+        self.value = value
+        return self
 
 
 def _check_entry(entry: Any, index: int, line: int | None, file: str,
@@ -290,12 +309,8 @@ def _check_entry(entry: Any, index: int, line: int | None, file: str,
                 message += " (the plan's Chinese phrase this target comes from)"
             bad(p.field, message)
         return None
-    n_before = len(problems)
-    value = _arithmetic(e, bad)
-    if len(problems) > n_before:
-        return None
     return Target(
-        id=e.id, indicator=e.indicator, scope=e.scope, kind=e.kind, value=value,
+        id=e.id, indicator=e.indicator, scope=e.scope, kind=e.kind, value=e.value,
         unit=e.unit, comparison=e.comparison,
         tolerance=None if e.tolerance is None else float(e.tolerance),
         section=e.section, quote=e.quote, note=e.note or "", year=year, line=line,

@@ -31,8 +31,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..exceptions import ParamsError, Problem
 from .schemas import INDICATORS
+from .strict_yaml import read_yaml
+from .yaml_models import validate_yaml
 
 __all__ = [
     "LAGS_FILE",
@@ -138,14 +139,8 @@ def load_release_lags(path: str | Path) -> ReleaseLags:
         Naming the file, line and field: unknown keys or indicators, a lag that is not a
         whole number of days, negative, or longer than 120 days (monthly) / 400 (annual).
     """
-    from .strict_yaml import read_yaml
-    from .yaml_models import validate_yaml
-
     path = Path(path)
-    raw = read_yaml(path)
-    if raw is None:
-        raise ParamsError(Problem(str(path), None, None, "the file is empty"))
-    model = validate_yaml(_LagsFile, raw, path)
+    model = validate_yaml(_LagsFile, read_yaml(path), path)  # read_yaml refuses an empty file
     default = dict(DEFAULT_LAGS.default)
     default.update({k: v for k, v in model.default.model_dump().items() if v is not None})
     indicators = {ind: {k: v for k, v in lag.model_dump().items() if v is not None}
