@@ -110,3 +110,30 @@ def test_explorer_sliders_change_the_probabilities():
     after = update().set_index("target_id")["p_attain"]
     assert after["fai_city_growth"] > before["fai_city_growth"]
     assert after["iav_city_growth"] == before["iav_city_growth"]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_the_year_follows_the_as_of_unless_given(name):
+    """``year = None`` in the parameters: the notebook takes the year of ``as_of`` (so a
+    2018 vintage is never run against the 2017 plan by a forgotten default)."""
+    nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    cells = [c for c in nb.cells if c.cell_type == "code"]
+    tagged = next(i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", []))
+    assert "year = None" in cells[tagged].source
+    year_cell = cells[tagged + 1].source
+    assert "plan_year" in year_cell
+    for given, as_of, expected in ((None, "2016-05", 2016), (2017, "2017-07", 2017)):
+        namespace = {"year": given, "as_of": as_of}
+        exec(year_cell, namespace)  # the notebook's own cell, as papermill runs it
+        assert namespace["year"] == expected
+
+
+@pytest.mark.parametrize("name, call", [("city_overview", "history.odds()"),
+                                        ("city_overview", "history.record()"),
+                                        ("cluster_report", "history.zone(cluster_id)")])
+def test_the_reports_show_their_history(name, call):
+    nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    sources = [c.source for c in nb.cells if c.cell_type == "code"]
+    assert any(s.strip().endswith(call) for s in sources), call
+    params = next(c.source for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    assert "history_root = None" in params and "history_paths = 2000" in params

@@ -208,13 +208,12 @@ class ReportHistory:
     def _sources(self, frame: pd.DataFrame, seconds: float) -> str:
         """Which vintages came from stored runs and which were recomputed, with settings."""
         zh, parts = self._zh(), []
-        by = frame.drop_duplicates("as_of").set_index("as_of")
         for source in (STORED, RECOMPUTED, THIS_RUN):
-            rows = by[by["source"] == source]
+            rows = frame[frame["source"] == source]
             if not len(rows):
                 continue
-            months = "、".join(month_label(v, self.lang) for v in rows.index) if zh else \
-                ", ".join(month_label(v, self.lang) for v in rows.index)
+            labels = [month_label(v, self.lang) for v in sorted(set(rows["as_of"]))]
+            months = "、".join(labels) if zh else ", ".join(labels)
             settings = sorted({(int(r.n_paths), int(r.seed)) for r in rows.itertuples()})
             paths = "；".join(f"{n:,}条路径，随机种子{s}" if zh else f"{n:,} paths, seed {s}"
                              for n, s in settings)
