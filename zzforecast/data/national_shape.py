@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..exceptions import UserError
 from .public import NATIONAL_FAI_FILE, load_national_fai_monthly
+from .synthetic_design import FIRST_YEAR, LAST_YEAR
 
 __all__ = ["MONTHS", "find_national_fai", "national_fai_shares"]
 
@@ -50,7 +51,8 @@ def _national_cum(path: Path) -> pd.DataFrame:
                          "cum": frame["cum_value"].astype(float)})
 
 
-def national_fai_shares(path: str | Path | None = None, years=range(2010, 2017)) -> pd.DataFrame:
+def national_fai_shares(path: str | Path | None = None,
+                        years=range(FIRST_YEAR, LAST_YEAR + 1)) -> pd.DataFrame:
     """Within-year cumulative shares s(m) = C(m)/C(12) of national FAI, by year.
 
     Only within-year ratios of the national levels are used (levels are not comparable
@@ -61,7 +63,7 @@ def national_fai_shares(path: str | Path | None = None, years=range(2010, 2017))
     path : str or Path, optional
         The national CSV; found in ../shared/data by default.
     years : iterable of int
-        Complete years to use.
+        Complete years to use (default: the synthetic panel's years, 2010-2016).
 
     Returns
     -------

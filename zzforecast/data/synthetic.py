@@ -50,13 +50,12 @@ from ..exceptions import UserError
 from .national_shape import MONTHS, national_fai_shares
 from .plan import CLUSTER_TARGETS_FILE, TARGETS_FILE, plan_folder
 from .public import NATIONAL_FAI_FILE
-from .schemas import MONTHLY_INDICATORS, OBSERVATIONS_COLUMNS
+from .schemas import INDICATORS, MONTHLY_INDICATORS, OBSERVATIONS_COLUMNS
 from .synthetic_checks import calibration_checks, format_calibration
 from .synthetic_design import (
     DEFAULT_SEED,
     DEFLATOR,
     FIRST_YEAR,
-    INDICATOR_META,
     LAST_MONTH,
     LAST_YEAR,
     MEAN_GROWTH,
@@ -76,8 +75,8 @@ from .writing import write_csv_atomic
 
 __all__ = ["generate_observations", "bulk_observations", "write_synthetic", "main"]
 
-# the four indicators the panel holds (the registry's monthly ones plus revenue, employment)
-_INDICATORS = tuple(INDICATOR_META)
+# the indicators the panel holds: those the design gives growth paths (all four registered)
+_INDICATORS = tuple(MEAN_GROWTH)
 
 
 # --------------------------------------------------------------------------- panel
@@ -194,7 +193,8 @@ def generate_observations(clusters: pd.DataFrame, seed: int = DEFAULT_SEED,
         return release_cache[key]
 
     def add(cid, ind, measure, freq, period, value):
-        unit, lpb, gpb = INDICATOR_META[ind]
+        spec = INDICATORS[ind]
+        unit, lpb, gpb = spec.unit, spec.level_price_basis, spec.growth_price_basis
         if measure == "growth":
             unit, basis, value = "fraction", gpb, round(float(value), 4)
         else:

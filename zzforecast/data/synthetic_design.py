@@ -14,7 +14,7 @@ import pandas as pd
 
 __all__ = [
     "DEFAULT_SEED", "VINTAGE", "FIRST_YEAR", "LAST_YEAR", "PLAN_YEAR", "LAST_MONTH",
-    "INDICATOR_META", "MEAN_GROWTH", "DEFLATOR", "SD_COMMON", "SD_IDIO", "SD_SCOPE",
+    "MEAN_GROWTH", "DEFLATOR", "SD_COMMON", "SD_IDIO", "SD_SCOPE",
     "STARTUP", "SIZES", "Calibration", "zone_sizes",
 ]
 
@@ -23,14 +23,9 @@ VINTAGE = "2017-08-15"  # the publication date of the panel's last month (1-7月
 FIRST_YEAR, LAST_YEAR = 2010, 2016
 PLAN_YEAR, LAST_MONTH = 2017, 7
 
-INDICATOR_META = {  # indicator -> (unit, level price basis, growth price basis)
-    "fai": ("亿元", "nominal", "nominal"),
-    "iav": ("亿元", "nominal", "real"),
-    "revenue": ("亿元", "nominal", "nominal"),
-    "employment": ("万人", "none", "none"),
-}
-
-# City mean growth by year (2011..2017; FAI, revenue nominal; IAV real).
+# City mean growth by year (2011..2017; FAI, revenue nominal; IAV real). Its keys are the
+# indicators the panel holds, in the column order of SIZES; units and price bases come
+# from the indicator registry (schemas.INDICATORS).
 MEAN_GROWTH = {
     "fai": (0.30, 0.26, 0.24, 0.20, 0.17, 0.14, 0.125),
     "iav": (0.22, 0.18, 0.16, 0.14, 0.12, 0.105, 0.098),
