@@ -123,6 +123,6 @@ def report_result(result) -> None:
         print(f"nothing was built; the previous reports were kept. See {result.out_dir}/run.json",
               file=sys.stderr)
     elif result.status == "partial":
-        print("the batch finished in part (exit code 3); see run.json", file=sys.stderr)
+        print(f"the batch finished in part; see {result.out_dir}/run.json", file=sys.stderr)
     elif result.installed:
         print(f"open {result.out_dir / 'index.html'}", file=sys.stderr)
