@@ -33,10 +33,18 @@ __all__ = ["add_parser", "run", "RunSet", "load_run_set", "RUNS_DIR"]
 
 RUNS_DIR = "runs"  # below the parameters folder
 
-# A batch's settings when neither the entry nor ``defaults`` gives them: the defaults of
-# ``zzforecast reports`` (year and as_of have none: a run set must say which month).
-_BUILT_IN = {"scenario": "baseline", "lang": "zh", "pdf": False, "n_paths": 10000, "seed": 0,
-             "workers": None, "clusters": "all", "timeout": 600, "out": "reports"}
+# The settings a batch takes from ``zzforecast reports``'s defaults when neither the entry
+# nor ``defaults`` gives them (year and as_of have none: a run set must say which month).
+_FROM_REPORTS = ("scenario", "lang", "pdf", "n_paths", "seed", "workers", "clusters",
+                 "timeout", "out")
+
+
+def _reports_defaults() -> dict:
+    """The defaults of the ``reports`` options, read from its own parser."""
+    from . import reports
+
+    parser = reports.add_parser(argparse.ArgumentParser().add_subparsers())
+    return {key: parser.get_default(key) for key in _FROM_REPORTS}
 
 
 def _option(check):
@@ -81,8 +89,8 @@ class RunSet(BaseModel):
     runs: list[Batch] = Field(min_length=1)
 
     def batches(self) -> list[dict]:
-        """Each run's settings in order: built-in defaults < ``defaults`` < the entry."""
-        base = _BUILT_IN | self.defaults.model_dump(exclude_unset=True)
+        """Each run's settings in order: ``reports``'s defaults < ``defaults`` < the entry."""
+        base = _reports_defaults() | self.defaults.model_dump(exclude_unset=True)
         return [base | entry.model_dump(exclude_unset=True) for entry in self.runs]
 
 
