@@ -97,3 +97,13 @@ def test_caveats_quote_the_runs_plan_not_a_fixed_year(inputs, lang):
     bare = " ".join(caveats(lang))
     for figure in ("1600", "160 billion", "13%", "4–6"):
         assert figure not in bare
+
+
+def test_overview_links_exactly_the_reports_it_is_given(inputs):
+    """The batch runs the overview last and passes the reports that were built, so no
+    link is ever removed from a finished page."""
+    from zzforecast.report.overview import OverviewReport
+
+    table = OverviewReport(inputs).clusters_table(link_reports=["xinmi"]).data
+    assert 'href="xinmi.html"' in table and 'href="airport.html"' not in table
+    assert "href=" not in OverviewReport(inputs).clusters_table().data
