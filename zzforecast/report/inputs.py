@@ -87,7 +87,8 @@ def load_inputs(year: int, as_of: str, scenario: str = "baseline", *, n_paths: i
     from ..assess.attain import assess
     from ..data.bundle import load_bundle
     from ..data.vintages import published_bundle
-    from ..simulate.engine import Simulation, simulate
+    from ..simulate.engine import simulate
+    from ..simulate.simulation import Simulation
 
     check_lang(lang)
     data_dir, params_dir = resolve_dirs(data_dir, params_dir)
