@@ -1,4 +1,4 @@
-"""Regenerate zzforecast/models/calibration_defaults.py from M3 yearly training data only.
+"""Regenerate zzforecast/estimate/annual/calibration_defaults.py from M3 yearly training data only.
 
 The validation windows lie inside each training series; the M3 test years are never read.
 
@@ -37,8 +37,8 @@ def main() -> int:
     table = np.array([np.quantile(errors[:, k][np.isfinite(errors[:, k])], PROBS)
                       for k in range(6)])
     rows = ",\n".join("    [" + ", ".join(f"{v:.4f}" for v in row) + "]" for row in table)
-    out = Path(__file__).resolve().parents[1] / "zzforecast" / "models" / \
-        "calibration_defaults.py"
+    out = (Path(__file__).resolve().parents[1] / "zzforecast" / "estimate" / "annual"
+           / "calibration_defaults.py")
     out.write_text(TEMPLATE.format(rows=rows))
     print(f"{result.combination}; {errors.shape[0]} windows; written {out}")
     return 0

@@ -146,7 +146,7 @@ def read_long_table(path, value_cols: tuple[str, ...] = ("y",), *, dates: str = 
     Parameters
     ----------
     path : str or Path
-        The file (read with ``zzforecast.data.io.read_table``).
+        The file (read with ``zzforecast.data.tables.read_table``).
     value_cols : tuple of str
         Numeric columns besides ``unique_id`` and ``ds``.
     dates : {"auto", "month"}
