@@ -56,7 +56,7 @@ def main() -> int:
         bundle = load_bundle(ROOT / "data", ROOT / "params")
         sim = simulate(bundle, args.year, args.as_of, "baseline", n_paths=args.n_paths, seed=0)
         comparison = compare_scenarios(bundle, args.year, args.as_of, n_paths=args.n_paths,
-                                       seed=0, known={sim.scenario: assess(sim, bundle)})
+                                       seed=0, known={sim.scenario_name: assess(sim, bundle)})
         sim.save(tmp / "simulation.npz")
         comparison.to_csv(tmp / "scenarios.csv", index=False, encoding="utf-8")
         setup_s = time.perf_counter() - t0

@@ -1,6 +1,6 @@
 """Target attainability from a joint simulation: the assessment table and joint odds.
 
-Every statistic is computed on the simulated paths of :class:`~zzforecast.simulate.engine.Simulation`
+Every statistic is computed on the simulated paths of :class:`~zzforecast.simulate.simulation.Simulation`
 (aggregates are sums of cluster paths, path by path), so the same seed gives the same
 numbers to the last digit. :func:`assess` gives one row per target (probabilities,
 required growth, quantiles, shortfall, both bases of a level target);

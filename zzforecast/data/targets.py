@@ -25,6 +25,7 @@ __all__ = [
     "Target",
     "GROUP_SCOPES",
     "load_targets",
+    "targets_year",
     "find_target",
     "implied_park_growth",
     "provincial_share",
@@ -49,7 +50,7 @@ def no_official_target_label(lang: str = "zh") -> str:
     return NO_OFFICIAL_TARGET["en" if lang == "en" else "zh"]
 
 
-def _plan_year(targets, year: int | None) -> int:
+def targets_year(targets, year: int | None) -> int:
     """``year``, else the year the targets carry (one plan, one year)."""
     if year is not None:
         return int(year)
@@ -157,7 +158,7 @@ def derive_cluster_targets(targets: list[Target], clusters: pd.DataFrame,
     pandas.DataFrame
         Columns of ``schemas.CLUSTER_TARGETS_COLUMNS``; ``derived`` is True everywhere.
     """
-    year = _plan_year(targets, year)
+    year = targets_year(targets, year)
     rows = []
     for indicator in MONTHLY_INDICATORS:
         city = find_target(targets, indicator=indicator, scope=CITY_SCOPE, kind="growth")
@@ -208,7 +209,7 @@ def cluster_growth_targets(bundle, year: int | None = None) -> pd.DataFrame:
     """
     if year is None:
         year = getattr(bundle, "year", None)
-    year = _plan_year(list(bundle.targets), year)
+    year = targets_year(list(bundle.targets), year)
     derived = derive_cluster_targets(list(bundle.targets), bundle.clusters,
                                      bundle.observations, year)
     given = getattr(bundle, "cluster_targets", None)

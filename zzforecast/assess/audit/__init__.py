@@ -72,9 +72,9 @@ def audit_plan(targets: list[Target], clusters: pd.DataFrame | None = None,
     -------
     list of Finding
     """
-    from ...data.targets import _plan_year
+    from ...data.targets import targets_year
 
-    year = _plan_year(targets, year)
+    year = targets_year(targets, year)
     facts = facts if facts is not None else AuditFacts()
     synthetic = bool(observations is not None and "synthetic" in observations
                      and observations["synthetic"].astype(str).str.lower().isin(
