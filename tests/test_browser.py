@@ -117,3 +117,26 @@ def test_the_answer_is_on_the_first_screen_of_index_and_overview(browser, tmp_pa
     headers = page.eval_on_selector_all("th", "els => els.map(e => e.innerText)")
     assert "1–m月累计" in headers and "位次" in headers
     page.close()
+
+
+@pytest.mark.slow
+def test_the_overview_shows_how_the_odds_moved(browser, tmp_path_factory):
+    """Issue 13: the overview's history section (its chart with alt text, where each
+    vintage came from) and the forecast record; the zone's outlook by vintage."""
+    from report_fixtures import small_batch
+
+    out = small_batch(tmp_path_factory).out_dir
+    page = browser.new_page()
+    for name, section, alt in (("overview.html", "达标概率的变化", "达标概率的变化："),
+                               ("airport.html", "本区预测的变化", "本区各期全年增速预测")):
+        page.goto((out / name).as_uri(), wait_until="load")
+        assert section in page.eval_on_selector_all("h2", "els => els.map(e => e.innerText)")
+        images = page.eval_on_selector_all(
+            "img", "els => els.map(e => ({alt: e.alt, ok: e.complete && e.naturalWidth > 0}))")
+        assert any(i["alt"].startswith(alt) and i["ok"] for i in images), (name, images)
+        body = page.inner_text("body")
+        assert "本次重算" in body and "随机种子3" in body and "合成数据" in body
+    page.goto((out / "overview.html").as_uri(), wait_until="load")
+    assert "预测记录" in page.eval_on_selector_all("h2", "els => els.map(e => e.innerText)")
+    assert "各月变化的来源" in page.inner_text("body")
+    page.close()

@@ -150,7 +150,7 @@ def zone_chart(frame: pd.DataFrame, *, lang: str = "zh"):
         ax.set_title(indicator_name(ind, lang), fontsize="medium")
         ax.set_xticks(range(len(vintages)), [month_label(v, lang) for v in vintages],
                       fontsize="x-small")
-        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:.0f}%")
+        ax.yaxis.set_major_formatter(lambda v, _pos: f"{v:g}%")
     for ax in axes[len(indicators):]:
         ax.set_visible(False)
     axes[0].legend(fontsize="x-small")
@@ -205,7 +205,7 @@ class ReportHistory:
                          "The data in this section are synthetic (they illustrate the method; "
                          "not official statistics).", "notice")
 
-    def _sources(self, frame: pd.DataFrame, seconds: float) -> str:
+    def _sources(self, frame: pd.DataFrame, seconds: float | None) -> str:
         """Which vintages came from stored runs and which were recomputed, with settings."""
         zh, parts = self._zh(), []
         for source in (STORED, RECOMPUTED, THIS_RUN):
@@ -221,11 +221,15 @@ class ReportHistory:
                 parts.append(f"存档运行（{self.root}）：{months}（{paths}）" if zh else
                              f"stored runs (under {self.root}): {months} ({paths})")
             elif source == RECOMPUTED:
-                parts.append(f"本次重算：{months}（{paths}；耗时约{seconds:.0f}秒；路径数取得较少以控制"
-                             "耗时，因此与当月正式报告相差可达数个百分点）" if zh else
-                             f"recomputed now: {months} ({paths}; took about {seconds:.0f} s; "
-                             "paths kept modest for speed, so figures may differ from that "
-                             "month's own report by a few points)")
+                cost = ((f"耗时约{seconds:.0f}秒" if zh else f"took about {seconds:.0f} s")
+                        if seconds is not None else
+                        ("本批次另一份报告已算好，此处直接读取" if zh else
+                         "computed once by another report of this batch"))
+                parts.append(f"本次重算：{months}（{paths}；{cost}；路径数取得较少以控制耗时，"
+                             "因此与当月正式报告相差可达数个百分点）" if zh else
+                             f"recomputed now: {months} ({paths}; {cost}; paths kept modest "
+                             "for speed, so figures may differ from that month's own report "
+                             "by a few points)")
             else:
                 parts.append(f"本期运行：{months}（{paths}）" if zh else
                              f"this run: {months} ({paths})")
