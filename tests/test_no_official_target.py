@@ -71,7 +71,7 @@ def test_an_entered_target_is_a_target(run):
 
 @pytest.mark.parametrize("lang, label", [("zh", LABEL_ZH), ("en", LABEL_EN)])
 def test_attain_text_and_json(run, lang, label):
-    from zzforecast.assess.attain import to_json
+    from zzforecast.assess.serialise import to_json
     from zzforecast.assess.text import render_text
 
     bundle, sim, table = run
@@ -131,7 +131,7 @@ def test_reports_and_summary(run, lang, label):
 
 def test_star_table_does_not_use_per_zone_targets(run):
     """Star goals come from the plan (section 二), not from the derived per-zone table."""
-    from zzforecast.assess.attain import star_ratings
+    from zzforecast.assess.stars import star_ratings
 
     bundle, sim, _ = run
     stars = star_ratings(sim, bundle)

@@ -78,7 +78,8 @@ def assert_same_numbers(left: dict, right: dict, fields=FIELDS) -> None:
 @pytest.fixture(scope="module")
 def api_doc():
     """``simulate`` + ``assess`` + ``to_json`` from Python, as a user would call them."""
-    from zzforecast.assess.attain import assess, to_json
+    from zzforecast.assess.attain import assess
+    from zzforecast.assess.serialise import to_json
     from zzforecast.data.bundle import load_bundle
     from zzforecast.simulate.engine import simulate
 

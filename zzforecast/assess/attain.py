@@ -20,14 +20,7 @@ from ..data.schemas import CITY_SCOPE, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
 from ..data.targets import DERIVED_TAG, NO_OFFICIAL_TARGET, cluster_growth_targets
 from ..data.vintages import as_published, release_lags_of
 from ..exceptions import UserError
-
-# drivers, star_ratings and to_json live in their own modules; modules of other owners still
-# import them from here (report/content.py, tests/test_no_official_target.py,
-# tests/test_reproducibility.py), and these three names go once those imports name them.
-from .drivers import drivers
 from .outcomes import ASSESS_COLUMNS, QUANTILES, ScopeOutcomes, is_deflated, probability, row_stats
-from .serialise import to_json
-from .stars import star_ratings
 
 __all__ = [
     "assess",
@@ -35,9 +28,6 @@ __all__ = [
     "QUANTILES",
     "DEFAULT_TOLERANCE",
     "ASSESS_COLUMNS",
-    "drivers",
-    "star_ratings",
-    "to_json",
 ]
 
 DEFAULT_TOLERANCE = 0.005  # 0.5 percentage point: what "左右" allows when the plan gives none

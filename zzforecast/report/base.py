@@ -78,36 +78,15 @@ class BaseReport:
         return f'<p class="notice"><strong>{html.escape(note)}</strong></p>' if note else ""
 
     # ---- 序时进度 and each zone's latest month (from the data, not the simulation)
-    def _registry(self) -> pd.DataFrame:
-        reg = self.inputs.bundle.clusters
-        return reg[reg["cluster_id"].isin(self.inputs.simulation.cluster_ids)]
-
     @property
     def progress(self) -> pd.DataFrame:
-        """:func:`zzforecast.assess.progress.time_progress` of the run's zones (cached)."""
-        if "progress" not in self.inputs.extras:
-            from ..assess.progress import time_progress
-
-            bundle = self.inputs.bundle
-            registry = self._registry()
-            # a subset's totals are not the city's: the plan's city-level targets do not apply
-            targets = bundle.targets if len(registry) == len(bundle.clusters) else []
-            self.inputs.extras["progress"] = time_progress(
-                bundle.observations, registry, targets, self.inputs.year,
-                self.inputs.as_of, cluster_targets=bundle.cluster_targets,
-                published=getattr(bundle, "published", None))
-        return self.inputs.extras["progress"]
+        """序时进度 of the run's zones (:attr:`Attainment.progress`)."""
+        return self.inputs.attainment.progress
 
     @property
     def zones_latest(self) -> pd.DataFrame:
-        """:func:`zzforecast.assess.progress.zone_latest` of the run's zones (cached)."""
-        if "zones_latest" not in self.inputs.extras:
-            from ..assess.progress import latest_months, zone_latest
-
-            self.inputs.extras["zones_latest"] = zone_latest(latest_months(
-                self.inputs.bundle.observations, self._registry(), self.inputs.year,
-                self.inputs.as_of))
-        return self.inputs.extras["zones_latest"]
+        """Each zone's latest data month (:attr:`Attainment.zones`)."""
+        return self.inputs.attainment.zones
 
     def _zone_names(self) -> dict[str, str]:
         col = "name_zh" if self.lang == "zh" else "name_en"

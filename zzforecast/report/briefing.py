@@ -329,7 +329,7 @@ def target_status(bundle, simulation, assessment: pd.DataFrame | None = None) ->
     for ph in placeholders:
         by_ind.setdefault(str(ph["indicator"]), []).append(str(ph["scope"]))
     for ind, zones in by_ind.items():
-        rows.append({"target_id": f"zones_{ind}", "section": "附件2–3", "quote": "",
+        rows.append({"target_id": f"zones_{ind}", "section": "附件", "quote": "",
                      "indicator": ind, "scope": ",".join(zones), "kind": "growth",
                      "target": None, "unit": "", "status": "no_official_target",
                      "p_attain": None,
@@ -342,10 +342,8 @@ def target_status(bundle, simulation, assessment: pd.DataFrame | None = None) ->
 
 def _published(observations: pd.DataFrame, as_of: str) -> pd.DataFrame:
     """The observations as published by ``as_of`` (the latest vintage of each figure)."""
-    try:
-        from ..data.vintages import as_published
-    except ImportError:  # no vintage handling: the bundle holds one vintage per figure
-        return observations
+    from ..data.vintages import as_published
+
     return as_published(observations, as_of)
 
 

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import html
 
+from ..data.schemas import CITY_SCOPE, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
 from ..i18n import check_lang, text
+from .answers import projects_html
 from .fragments import display_html, paragraph, table_html, targets_frame
 
 __all__ = ["explorer_scenario", "scenario_explorer"]
+
+AGGREGATE_SCOPES = (CITY_SCOPE, PROVINCIAL_SCOPE, MUNICIPAL_SCOPE)  # the explorer's targets
 
 
 def explorer_scenario(base, *, fai_shift: float = 0.0, iav_shift: float = 0.0,
@@ -45,23 +49,26 @@ def scenario_explorer(bundle, year: int, as_of: str, scenario: str = "baseline",
     numbers. Sliders update when released (``continuous_update=False``), so dragging
     does not queue one simulation per pixel. Each update re-runs the joint simulation
     under :func:`explorer_scenario` and refreshes the table of city and provincial
-    probabilities.
+    probabilities and the major projects still to come (the outlook of the moved
+    scenario, from the simulation's own draws: the file is not read again).
 
     Returns
     -------
     (ipywidgets.VBox, callable)
-        The panel and its ``update()`` function (called once already, so the table is
-        filled when the panel is first shown, and headless runs see real numbers).
+        The panel and its ``update()`` function, which returns the assessment of the city,
+        provincial and municipal targets shown (called once already, so the table is filled
+        when the panel is first shown, and headless runs see real numbers).
     """
     import ipywidgets as widgets
     from IPython.display import display
 
-    from ..assess.attain import assess
+    from ..assess.result import assess_plan
     from ..simulate.engine import simulate
     from ..simulate.scenarios import load_scenario, scenario_assumptions
 
     check_lang(lang)
-    base = load_scenario(bundle.params_dir, scenario)
+    base = load_scenario(bundle.params_dir, scenario)  # read once: the sliders edit it in memory
+    names = dict(zip(bundle.clusters["cluster_id"], bundle.clusters[f"name_{lang}"], strict=True))
     zh = lang == "zh"
     style = {"description_width": "14em"}
     layout = widgets.Layout(width="38em")
@@ -96,12 +103,14 @@ def scenario_explorer(bundle, year: int, as_of: str, scenario: str = "baseline",
     def update(*_):
         sim = simulate(bundle, year, as_of, adjusted(), n_paths=n_paths, seed=seed,
                        keep_monthly=False)
-        frame = assess(sim, bundle, clusters=False)
-        # the report's own table of targets, so the explorer and the report read alike
-        table = targets_frame(frame.reset_index(drop=True), lang, with_scope=True)
+        # the one result of the assess stage: the outlook is the moved scenario's own
+        result = assess_plan(sim, bundle)
+        frame = result.table[result.table["scope"].isin(AGGREGATE_SCOPES)].reset_index(drop=True)
+        # the report's own tables, so the explorer and the report read alike
+        table = targets_frame(frame, lang, with_scope=True)
         out.clear_output(wait=True)
         with out:
-            display(display_html(table_html(table)))
+            display(display_html(table_html(table) + projects_html(result, lang, names)))
         return frame
 
     for w in (fai, iav, delay, deflator):

@@ -21,23 +21,28 @@ __all__ = ["ReportInputs", "load_inputs", "resolve_dirs"]
 
 @dataclass
 class ReportInputs:
-    """Everything a report draws from: data bundle, simulation, assessments.
+    """Everything a report draws from: data bundle, simulation, its one attainment result.
 
     Attributes
     ----------
-    bundle : zzforecast.data.loaders.Bundle
-    simulation : zzforecast.simulate.engine.Simulation
-    assessment : pandas.DataFrame
-        ``attain.assess`` of the simulation (one row per target and scope).
+    bundle : zzforecast.data.bundle.Bundle
+    simulation : zzforecast.simulate.simulation.Simulation
+    attainment : zzforecast.assess.result.Attainment
+        :func:`~zzforecast.assess.result.assess_plan` of the simulation, built once: every
+        section showing targets, joint probabilities, drivers, stars, the project outlook,
+        the nowcast cross-check or 序时进度 reads it, so the report, its JSON and
+        ``zzforecast attain`` agree.
     scenarios : pandas.DataFrame or None
         Assessments of every scenario (column ``scenario`` added), for comparisons.
     precomputed : bool
         Whether the simulation came from the batch.
+    scenario : str
+        The scenario's name (``simulation.scenario_name``).
     """
 
     bundle: Any
     simulation: Any
-    assessment: pd.DataFrame
+    attainment: Any
     scenarios: pd.DataFrame | None
     precomputed: bool
     year: int
@@ -45,6 +50,11 @@ class ReportInputs:
     scenario: str
     lang: str
     extras: dict = field(default_factory=dict)
+
+    @property
+    def assessment(self) -> pd.DataFrame:
+        """``attain.assess`` of the simulation: one row per target and scope."""
+        return self.attainment.table
 
 
 def resolve_dirs(data_dir: str | Path | None = None,
@@ -73,7 +83,7 @@ def load_inputs(year: int, as_of: str, scenario: str = "baseline", *, n_paths: i
                 params_dir: str | Path = "params", simulation_path: str | Path | None = None,
                 scenarios_path: str | Path | None = None,
                 compare_n_paths: int = 2000) -> ReportInputs:
-    """Load the bundle and the simulation (precomputed or run here) and assess it.
+    """Load the bundle and the simulation (precomputed or run here) and assess it once.
 
     Parameters
     ----------
@@ -84,7 +94,7 @@ def load_inputs(year: int, as_of: str, scenario: str = "baseline", *, n_paths: i
         CSV of :func:`compare_scenarios` saved by the batch; without it the comparison
         runs here with ``compare_n_paths`` paths per scenario.
     """
-    from ..assess.attain import assess
+    from ..assess.result import assess_plan
     from ..data.bundle import load_bundle
     from ..data.vintages import published_bundle
     from ..simulate.engine import simulate
@@ -98,22 +108,16 @@ def load_inputs(year: int, as_of: str, scenario: str = "baseline", *, n_paths: i
         sim = Simulation.load(simulation_path)
     else:
         sim = simulate(bundle, year, as_of, scenario, n_paths=n_paths, seed=seed)
+    # the simulation's zones: a subset's totals are not the city's (no city 序时进度 share)
+    attainment = assess_plan(sim, bundle, clusters=list(sim.cluster_ids))
     scen = pd.read_csv(scenarios_path, encoding="utf-8") if scenarios_path else None
-    if scen is not None and simulation_path and (scen["scenario"] == sim.scenario).any():
-        # The batch assessed the saved simulation already (same paths, same numbers).
-        from ..assess.attain import ASSESS_COLUMNS
-
-        assessment = scen.loc[scen["scenario"] == sim.scenario, list(ASSESS_COLUMNS)]
-        assessment = assessment.reset_index(drop=True)
-    else:
-        assessment = assess(sim, bundle)
     if scen is None:
         try:
             scen = compare_scenarios(bundle, year, as_of, n_paths=min(compare_n_paths, n_paths),
-                                     seed=seed, known={str(sim.scenario): assessment})
+                                     seed=seed, known={sim.scenario_name: attainment.table})
         except Exception:  # noqa: BLE001 - the comparison is an extra; say so in the report
             scen = None
-    return ReportInputs(bundle=bundle, simulation=sim, assessment=assessment, scenarios=scen,
+    return ReportInputs(bundle=bundle, simulation=sim, attainment=attainment, scenarios=scen,
                         precomputed=bool(simulation_path), year=int(sim.year or year),
-                        as_of=str(sim.as_of or as_of), scenario=str(sim.scenario or scenario),
+                        as_of=str(sim.as_of or as_of), scenario=str(sim.scenario_name or scenario),
                         lang=lang)

@@ -107,9 +107,9 @@ class OverviewReport(BaseReport):
         basis_city = any((table[f"basis_{i}"] == "city").any() for i in inds)
         if basis_city:
             parts.append(paragraph(
-                "各区的正式目标（方案附件2、3）未录入：没有正式目标的区按达到全市增速目标的概率"
+                "各区的正式目标（方案附件）未录入：没有正式目标的区按达到全市增速目标的概率"
                 "排序（标注“对照全市目标”），不是该区的达标概率。" if zh else
-                "The zones' own targets (annexes 2 and 3) are not entered: a zone without one "
+                "The zones' own targets (the plan's annexes) are not entered: a zone without one "
                 "is ranked by its chance of growing at least as fast as the city's target "
                 "(marked 'vs city target'), not by a target of its own.", "meta"))
         head = ["位次" if zh else "Rank", self.t("cluster"), "级别" if zh else "Level"]
@@ -212,6 +212,10 @@ class OverviewReport(BaseReport):
             parts.append(level_bases_html(rows, self.inputs.simulation, self.lang))
         else:
             parts.append(paragraph(self.t("no_targets")))
+        from .answers import check_html, joint_html
+
+        parts += [joint_html(self.inputs.attainment, self.lang),
+                  check_html(self.inputs.attainment, self.lang)]
         return display_html("".join(parts))
 
     def clusters_table(self, link_reports: bool | list[str] = False):
@@ -274,58 +278,26 @@ class OverviewReport(BaseReport):
         return display_html("".join(parts))
 
     def drivers_sections(self):
-        """The drivers section of every monthly indicator simulated (registry order)."""
+        """The drivers section of every monthly indicator simulated (registry order), then
+        the major projects still to come (the outlook under the simulation's own scenario)."""
+        from .answers import projects_html
+
         sim = self.inputs.simulation
         return display_html("".join(self.drivers_section(ind).data
-                                    for ind in MONTHLY_INDICATORS if ind in sim.indicators))
+                                    for ind in MONTHLY_INDICATORS if ind in sim.indicators)
+                            + projects_html(self.inputs.attainment, self.lang,
+                                            self._zone_names()))
 
     def drivers_section(self, indicator: str = "fai"):
-        from ..assess.attain import drivers
-        from .plots import drivers_chart
+        from .answers import drivers_html
 
-        names = self._zone_names()
-        table = drivers(self.inputs.simulation, self.inputs.bundle, indicator=indicator)
-        parts = [heading(2, f"{self.t('drivers')}（{indicator_name(indicator, self.lang)}）"
-                         if self.lang == "zh" else
-                         f"{self.t('drivers')} ({indicator_name(indicator, self.lang)})")]
-        zh = self.lang == "zh"
-        headers = {
-            "cluster_id": self.t("cluster"),
-            "weight": "上年占比" if zh else "share of last year",
-            "expected_growth": "预计全年增速" if zh else "expected growth",
-            "contribution_to_gap": "对差距的贡献（百分点）" if zh else "contribution to gap (points)",
-            "required_growth_equal": "所需全年增速（等幅提升）" if zh else "growth needed (equal uplift)",
-        }
-        shown = pd.DataFrame({
-            headers["cluster_id"]: [names.get(c, c) for c in table["cluster_id"]],
-            headers["weight"]: [percent(v) for v in table["weight"]],
-            headers["expected_growth"]: [percent(v) for v in table["expected_growth"]],
-            headers["contribution_to_gap"]: [f"{100 * v:+.2f}" for v in table["contribution_to_gap"]],
-            headers["required_growth_equal"]: [percent(v) for v in table["required_growth_equal"]],
-        })
-        parts.append(table_html(shown))
-        chart = pd.DataFrame({"label": [names.get(c, c) for c in table["cluster_id"]],
-                              "contribution": 100 * table["contribution_to_gap"].astype(float)})
-        parts.append(self._figure(drivers_chart(chart, lang=self.lang, xlabel=headers[
-            "contribution_to_gap"], title=self.t("drivers")), self.t("drivers")))
-        return display_html("".join(parts))
+        return display_html(drivers_html(self.inputs.attainment, indicator, self.lang,
+                                         self._zone_names(), self._figure))
 
     def stars(self):
-        from ..assess.attain import star_ratings
+        from .answers import stars_html
 
-        names = self._zone_names()
-        table = star_ratings(self.inputs.simulation, self.inputs.bundle)
-        zh = self.lang == "zh"
-        shown = pd.DataFrame({
-            self.t("cluster"): [names.get(c, c) for c in table["cluster_id"]],
-            self.t("star_goal"): table["star_target"].astype(int),
-            self.t("star_p"): [percent(v, 0) for v in table["p_reach_target"]],
-            ("预期星级" if zh else "expected stars"): [f"{v:.1f}" for v in table["expected_stars"]],
-        })
-        where = f"params/plans/{self.inputs.simulation.year}/stars.yaml"
-        note = (f"星级评定规则不在方案中，这里使用参数文件 {where} 中的假设规则。" if zh else
-                f"The plan gives no rating rules; these use the ASSUMED rules in {where}.")
-        return display_html(heading(2, self.t("stars")) + paragraph(note, "meta") + table_html(shown))
+        return display_html(stars_html(self.inputs.attainment, self.lang, self._zone_names()))
 
     def audit(self):
         from ..assess.audit import audit_plan
@@ -356,17 +328,17 @@ class OverviewReport(BaseReport):
             with_table=True)
 
     def results(self) -> dict:
-        """The overview's JSON sidecar: city/provincial assessments and provenance."""
+        """The overview's JSON sidecar: city/provincial assessments and provenance.
+
+        ``joint``, ``drivers``, ``stars``, ``projects``, ``nowcast_check`` and the zones of
+        ``data_as_of`` are the records of ``zzforecast attain --format json``
+        (:meth:`Attainment.to_json`), so both documents carry the same numbers.
+        """
         frame = self.inputs.assessment
         rows = frame[frame["scope"].isin(["city", "provincial", "municipal"])]
         targets = [json_record(rec) for rec in rows.to_dict("records")]
         prov = self.provenance
-        from ..assess.progress import progress_records
-
-        zones = self.zones_latest
-        data_as_of = progress_records(zones.drop(columns="by_indicator"))
-        for rec, by in zip(data_as_of, zones["by_indicator"], strict=True):
-            rec["by_indicator"] = dict(by)
+        answers = self.inputs.attainment.to_json()
         from .briefing import headline_sentences, zone_ranking
 
         heads = self.headlines
@@ -382,8 +354,10 @@ class OverviewReport(BaseReport):
         return {"kind": "overview", "year": self.inputs.year, "as_of": self.inputs.as_of,
                 "scenario": self.inputs.scenario, "targets": targets,
                 "headlines": headlines, "ranking": ranking,
+                **{k: answers[k] for k in ("joint", "drivers", "stars", "projects",
+                                           "nowcast_check")},
                 "progress": self._progress_records(["city", "provincial", "municipal"]),
-                "data_as_of": data_as_of,
+                "data_as_of": answers["data_as_of"]["zones"],
                 "deflator": _deflator_json(self.inputs.simulation, rows),
                 "provenance": prov.to_dict(), "synthetic": prov.synthetic}
 
