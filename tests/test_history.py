@@ -4,6 +4,7 @@ figures by vintage that add up, the record's error/hit computation against outco
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -220,7 +221,9 @@ def test_the_sections_say_what_they_show(bundle, tmp_path, lang):
     root = tmp_path / "reports"
     _store(root, 2017, "2017-02", targets=[
         _target("fai_city_growth", "fai", "city", "growth", 0.13, 0.5, 0.1)])
-    inputs = ReportInputs(bundle=state, simulation=sim, assessment=table, scenarios=None,
+    # the sections read only the attainment's table
+    inputs = ReportInputs(bundle=state, simulation=sim, attainment=SimpleNamespace(table=table),
+                          scenarios=None,
                           precomputed=False, year=2017, as_of="2017-03", scenario="baseline",
                           lang=lang)
     history = ReportHistory(inputs, root=root, n_paths=N_PATHS)
