@@ -16,7 +16,7 @@ import pandas as pd
 from ..i18n import check_lang
 from .scenario_compare import compare_scenarios
 
-__all__ = ["ReportInputs", "load_inputs", "resolve_dirs"]
+__all__ = ["ReportInputs", "load_inputs", "report_inputs", "resolve_dirs"]
 
 
 @dataclass
@@ -77,7 +77,6 @@ def resolve_dirs(data_dir: str | Path | None = None,
     return find(data_dir, "data"), find(params_dir, "params")
 
 
-
 def load_inputs(year: int, as_of: str, scenario: str = "baseline", *, n_paths: int = 10000,
                 seed: int = 0, lang: str = "zh", data_dir: str | Path = "data",
                 params_dir: str | Path = "params", simulation_path: str | Path | None = None,
@@ -94,7 +93,6 @@ def load_inputs(year: int, as_of: str, scenario: str = "baseline", *, n_paths: i
         CSV of :func:`compare_scenarios` saved by the batch; without it the comparison
         runs here with ``compare_n_paths`` paths per scenario.
     """
-    from ..assess.result import assess_plan
     from ..data.bundle import load_bundle
     from ..data.vintages import published_bundle
     from ..simulate.engine import simulate
@@ -108,16 +106,42 @@ def load_inputs(year: int, as_of: str, scenario: str = "baseline", *, n_paths: i
         sim = Simulation.load(simulation_path)
     else:
         sim = simulate(bundle, year, as_of, scenario, n_paths=n_paths, seed=seed)
-    # the simulation's zones: a subset's totals are not the city's (no city 序时进度 share)
-    attainment = assess_plan(sim, bundle, clusters=list(sim.cluster_ids))
     scen = pd.read_csv(scenarios_path, encoding="utf-8") if scenarios_path else None
-    if scen is None:
+    inputs = report_inputs(bundle, sim, lang=lang, scenarios=scen,
+                           precomputed=bool(simulation_path))
+    if inputs.scenarios is None:
         try:
-            scen = compare_scenarios(bundle, year, as_of, n_paths=min(compare_n_paths, n_paths),
-                                     seed=seed, known={sim.scenario_name: attainment.table})
+            inputs.scenarios = compare_scenarios(
+                bundle, year, as_of, n_paths=min(compare_n_paths, n_paths), seed=seed,
+                known={sim.scenario_name: inputs.assessment})
         except Exception:  # noqa: BLE001 - the comparison is an extra; say so in the report
-            scen = None
-    return ReportInputs(bundle=bundle, simulation=sim, attainment=attainment, scenarios=scen,
-                        precomputed=bool(simulation_path), year=int(sim.year or year),
-                        as_of=str(sim.as_of or as_of), scenario=str(sim.scenario_name or scenario),
-                        lang=lang)
+            inputs.scenarios = None
+    return inputs
+
+
+def report_inputs(bundle, simulation, *, lang: str = "zh",
+                  scenarios: pd.DataFrame | None = None,
+                  precomputed: bool = False) -> ReportInputs:
+    """A report's inputs from a bundle and a simulation in memory, assessed once here.
+
+    The simulation may run under a scenario edited in memory (the explorer's): the
+    assessment, the project outlook included, follows ``simulation.scenario`` and never
+    reads the scenario file.
+
+    Parameters
+    ----------
+    bundle : Bundle
+        As published by the simulation's as-of (:func:`zzforecast.data.vintages.published_bundle`).
+    simulation : Simulation
+    scenarios : pandas.DataFrame, optional
+        :func:`compare_scenarios` of the same vintage, for the scenario sections.
+    """
+    from ..assess.result import assess_plan
+
+    check_lang(lang)
+    # the simulation's zones: a subset's totals are not the city's (no city 序时进度 share)
+    attainment = assess_plan(simulation, bundle, clusters=list(simulation.cluster_ids))
+    return ReportInputs(bundle=bundle, simulation=simulation, attainment=attainment,
+                        scenarios=scenarios, precomputed=precomputed,
+                        year=int(simulation.year), as_of=str(simulation.as_of),
+                        scenario=str(simulation.scenario_name), lang=lang)
