@@ -389,6 +389,8 @@ class ReportHistory:
         parts = [heading(2, "预测记录" if zh else "Forecast record"), self._synthetic()]
         runs = stored_runs(self.root, inputs.simulation.scenario_name, through=inputs.as_of)
         record = forecast_record(runs, inputs.bundle.observations, inputs.bundle.clusters)
+        # An earlier run of this very vintage is what this run replaces, not a past forecast.
+        record = record[(record["year"] != inputs.year) | (record["as_of"] != inputs.as_of)]
         parts.append(self._notes(runs.notes))
         if not len(record):
             where = str(self.root) if self.root else ("（未指定）" if zh else "(none given)")
