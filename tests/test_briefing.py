@@ -106,13 +106,11 @@ def test_city_fan_ends_on_the_simulated_year(run):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_overview_sections_show_the_briefing(run, lang):
-    from zzforecast.report.inputs import ReportInputs
+    from zzforecast.report.inputs import report_inputs
     from zzforecast.report.overview import OverviewReport
 
     bundle, sim, table = run
-    inputs = ReportInputs(bundle=bundle, simulation=sim, assessment=table, scenarios=None,
-                          precomputed=True, year=2017, as_of="2017-07", scenario="baseline",
-                          lang=lang)
+    inputs = report_inputs(bundle, sim, lang=lang, precomputed=True)
     report = OverviewReport(inputs)
     brief = report.briefing().data
     assert brief.count('<li class="headline">') == len(report.headlines) >= 2
@@ -212,13 +210,11 @@ def test_the_briefing_docx_opens_with_the_headline_and_the_progress_table(run, t
     from docx import Document
 
     from zzforecast.report.docx import write_briefing_docx
-    from zzforecast.report.inputs import ReportInputs
+    from zzforecast.report.inputs import report_inputs
     from zzforecast.report.overview import OverviewReport
 
     bundle, sim, table = run
-    inputs = ReportInputs(bundle=bundle, simulation=sim, assessment=table, scenarios=None,
-                          precomputed=True, year=2017, as_of="2017-07", scenario="baseline",
-                          lang=lang)
+    inputs = report_inputs(bundle, sim, lang=lang, precomputed=True)
     res = OverviewReport(inputs).results()
     path = write_briefing_docx(res, tmp_path / "briefing.docx", lang=lang,
                                notice="合成数据，仅用于演示方法")
@@ -278,12 +274,10 @@ def test_the_combined_pdf_has_a_cover_contents_page_numbers_and_the_mark_on_ever
 
 def test_a_zone_report_draws_its_cumulative_growth_fan(run):
     from zzforecast.report.cluster import ClusterReport
-    from zzforecast.report.inputs import ReportInputs
+    from zzforecast.report.inputs import report_inputs
 
     bundle, sim, table = run
-    inputs = ReportInputs(bundle=bundle, simulation=sim, assessment=table, scenarios=None,
-                          precomputed=True, year=2017, as_of="2017-07", scenario="baseline",
-                          lang="zh")
+    inputs = report_inputs(bundle, sim, lang="zh", precomputed=True)
     page = ClusterReport(inputs, "airport").forecasts().data
     alts = re.findall(r'alt="([^"]*)"', page)
     fans = [a for a in alts if a.startswith("扇形图")]

@@ -91,14 +91,12 @@ def test_attain_text_and_json(run, lang, label):
 @pytest.mark.parametrize("lang, label", [("zh", LABEL_ZH), ("en", LABEL_EN)])
 def test_reports_and_summary(run, lang, label):
     from zzforecast.report.cluster import ClusterReport
-    from zzforecast.report.inputs import ReportInputs
+    from zzforecast.report.inputs import report_inputs
     from zzforecast.report.overview import OverviewReport
     from zzforecast.report.summary import summary_frame
 
     bundle, sim, table = run
-    inputs = ReportInputs(bundle=bundle, simulation=sim, assessment=table, scenarios=None,
-                          precomputed=True, year=2017, as_of="2017-07", scenario="baseline",
-                          lang=lang)
+    inputs = report_inputs(bundle, sim, lang=lang, precomputed=True)
     report = ClusterReport(inputs, "huiji")
     page = "".join(getattr(report, s)().data for s in ("key_points", "targets_section",
                                                         "required_growth", "forecasts"))
@@ -118,9 +116,7 @@ def test_reports_and_summary(run, lang, label):
     assert summary["target_id"].isna().all() and summary["p_attain"].isna().all()
     # with an entered target, the zone's report and summary carry exactly that target
     entered = _entered(bundle)
-    from zzforecast.assess.attain import assess
-
-    inputs = dataclasses.replace(inputs, bundle=entered, assessment=assess(sim, entered))
+    inputs = report_inputs(entered, sim, lang=lang, precomputed=True)
     res = ClusterReport(inputs, "huiji").results()
     assert [t["target_id"] for t in res["targets"]] == ["huiji_fai_growth"]
     missing = {r["indicator"] for r in res["no_official_target"]}

@@ -15,7 +15,7 @@ EVIL = "<script>alert(1)</script>"
 def inputs():
     from zzforecast.assess.attain import assess
     from zzforecast.data.bundle import load_bundle
-    from zzforecast.report.inputs import ReportInputs
+    from zzforecast.report.inputs import report_inputs
     from zzforecast.simulate.engine import simulate
 
     bundle = load_bundle(ROOT / "data", ROOT / "params")
@@ -26,11 +26,9 @@ def inputs():
     bundle = dataclasses.replace(bundle, clusters=clusters, projects=projects)
     sim = simulate(bundle, 2017, "2017-07", "baseline", n_paths=300, seed=2)
     table = assess(sim, bundle)
-    return ReportInputs(bundle=bundle, simulation=sim, assessment=table,
-                        scenarios=table.assign(scenario="baseline", scenario_zh="基准",
-                                               scenario_en="Baseline"),
-                        precomputed=True, year=2017, as_of="2017-07", scenario="baseline",
-                        lang="zh")
+    return report_inputs(bundle, sim, lang="zh", precomputed=True,
+                         scenarios=table.assign(scenario="baseline", scenario_zh="基准",
+                                                scenario_en="Baseline"))
 
 
 def _sections(report, names):
@@ -48,7 +46,7 @@ def test_hostile_names_are_escaped_in_every_section(inputs, lang):
         "scenarios", "pipeline", "caveats", "provenance_section", "methodology"])
     overview = OverviewReport(inputs)
     page = cluster + _sections(overview, ["header", "city_targets", "stars", "audit",
-                                          "scenarios", "drivers_section"])
+                                          "scenarios", "drivers_sections"])
     page += overview.clusters_table(link_reports=True).data
     assert EVIL not in page and "<script" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -23,12 +23,10 @@ def base():
     return bundle, sim, assess(sim, bundle)
 
 
-def _inputs(bundle, sim, table, lang="zh"):
-    from zzforecast.report.inputs import ReportInputs
+def _inputs(bundle, sim, lang="zh"):
+    from zzforecast.report.inputs import report_inputs
 
-    return ReportInputs(bundle=bundle, simulation=sim, assessment=table, scenarios=None,
-                        precomputed=True, year=2017, as_of="2017-07", scenario="baseline",
-                        lang=lang)
+    return report_inputs(bundle, sim, lang=lang, precomputed=True)
 
 
 def _stale(bundle):
@@ -46,8 +44,8 @@ def _stale(bundle):
 def test_cluster_report_progress_and_latest_month(base, lang):
     from zzforecast.report.cluster import ClusterReport
 
-    bundle, sim, table = base
-    report = ClusterReport(_inputs(bundle, sim, table, lang), "xinmi")
+    bundle, sim, _ = base
+    report = ClusterReport(_inputs(bundle, sim, lang), "xinmi")
     page = report.header().data + report.targets_section().data
     assert ("序时进度" if lang == "zh" else "Time progress") in page
     assert ("各集聚区数据均截至2017-07" if lang == "zh" else "data through 2017-07") in page
@@ -63,8 +61,8 @@ def test_stale_zone_flagged_in_reports(base):
     from zzforecast.report.cluster import ClusterReport
     from zzforecast.report.overview import OverviewReport
 
-    bundle, sim, table = base
-    inputs = _inputs(_stale(bundle), sim, table)
+    bundle, sim, _ = base
+    inputs = _inputs(_stale(bundle), sim)
     airport = ClusterReport(inputs, "airport")
     header = airport.header().data
     assert "郑州航空港产业集聚区截至2017-05" in header and 'class="notice"' in header
