@@ -221,6 +221,8 @@ def test_the_sections_say_what_they_show(bundle, tmp_path, lang):
     root = tmp_path / "reports"
     _store(root, 2017, "2017-02", targets=[
         _target("fai_city_growth", "fai", "city", "growth", 0.13, 0.5, 0.1)])
+    _store(root, 2017, "2017-03", targets=[  # the run this one replaces: not on the record
+        _target("fai_city_growth", "fai", "city", "growth", 0.13, 0.777, 0.1)])
     # the sections read only the attainment's table
     inputs = ReportInputs(bundle=state, simulation=sim, attainment=SimpleNamespace(table=table),
                           scenarios=None,
@@ -238,5 +240,6 @@ def test_the_sections_say_what_they_show(bundle, tmp_path, lang):
     assert ("2017年的结果（12月即1–12月累计数据）尚未公布" if zh else
             "No outcome exists yet for 2017") in record
     assert ("尚未公布" if zh else "not yet published") in record
+    assert "50%" in record and "78%" not in record
     assert ("本区预测的变化" if zh else "How this zone&#x27;s outlook moved") in zone
     assert "<script" not in odds + record + zone
