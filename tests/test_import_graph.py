@@ -91,7 +91,7 @@ def test_no_stage_imports_a_later_stage():
     "source, expected",
     [
         ("from ..report import render\n", "report"),
-        ("def f():\n    from ..batch.reports import run_batch\n", "batch"),
+        ("def f():\n    from ..batch.cluster_reports import run_batch\n", "batch"),
     ],
 )
 def test_the_scan_sees_late_and_relative_imports(source, expected):

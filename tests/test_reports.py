@@ -239,19 +239,26 @@ def test_batch_rejects_unknown_clusters_and_bad_scenarios_before_running(tmp_pat
     assert not list(tmp_path.iterdir())
 
 
-def test_overview_links_to_failed_reports_become_text(tmp_path):
-    from zzforecast.batch.cluster_reports import _unlink_failed_reports
+@pytest.mark.slow
+def test_the_overview_runs_again_without_links_to_failed_reports(tmp_path):
+    # no finished page is edited: the overview notebook itself runs again, told which
+    # reports were built
+    from zzforecast.batch.cluster_reports import relink_overview
 
-    (tmp_path / "overview.html").write_text(
-        '<td><a href="airport.html">航空港</a></td><td><a href="xinmi.html">新密</a></td>',
-        encoding="utf-8")
-    _unlink_failed_reports(tmp_path, [
-        {"name": "overview", "kind": "overview", "status": "ok"},
-        {"name": "airport", "kind": "cluster", "status": "ok"},
-        {"name": "xinmi", "kind": "cluster", "status": "failed"}])
-    page = (tmp_path / "overview.html").read_text(encoding="utf-8")
-    assert '<a href="airport.html">航空港</a>' in page
-    assert "xinmi.html" not in page and "<td>新密</td>" in page
+    job = NotebookJob("overview", TINY, {"cluster_id": "overview",
+                                         "link_reports": ["airport", "xinmi"]}, kind="overview")
+    finalize = relink_overview(job, timeout=60)
+    records = [{"name": "overview", "kind": "overview", "status": "ok", "seconds": 1.0},
+               {"name": "airport", "kind": "cluster", "status": "ok"}]
+    finalize(tmp_path, records)  # nothing failed: nothing runs again
+    assert not list(tmp_path.iterdir())
+    records.append({"name": "xinmi", "kind": "cluster", "status": "failed"})
+    finalize(tmp_path, records)
+    assert records[0]["status"] == "ok" and records[0]["seconds"] > 1.0
+    notebook = json.loads((tmp_path / "overview.ipynb").read_text(encoding="utf-8"))
+    injected = "".join(next(c["source"] for c in notebook["cells"]
+                            if "injected-parameters" in c["metadata"].get("tags", [])))
+    assert 'link_reports = ["airport"]' in injected
 
 
 def test_leftovers_of_an_interrupted_batch_are_removed_under_the_folder_lock(tmp_path):

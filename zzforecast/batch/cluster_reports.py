@@ -16,18 +16,18 @@ It
 
 from __future__ import annotations
 
-import html
 import os
 import re
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from ..exceptions import SetupError, UserError
-from .folders import batch_lock, check_report_folder
-from .jobs import KERNEL_NAME, NotebookJob, check_kernel
+from .folders import batch_lock, check_report_folder, remove_partial
+from .jobs import KERNEL_NAME, NotebookJob, check_kernel, execute_job
 from .pools import check_scheduler_address, terminate_as_exit, worker_pool
 from .runner import BatchResult, check_run_arguments, is_whole, run_notebooks
 
@@ -259,15 +259,19 @@ def _simulate_and_run(bundle, selected, final, pool, *, year, as_of, scenario, w
         common = {"year": int(year), "as_of": str(as_of), "scenario": scenario,
                   "n_paths": int(n_paths), "seed": int(seed), "lang": lang,
                   "data_dir": str(data_dir), "params_dir": str(params_dir),
-                  "simulation_path": str(sim_path), "scenarios_path": str(scenarios_path)}
+                  "simulation_path": str(sim_path), "scenarios_path": str(scenarios_path),
+                  # earlier months' runs of this year: <root>/<year>/<as_of>/<scenario>/
+                  "history_root": str(final.parents[2])}
         jobs = []
+        overview_job = None
         if overview:
             # The overview runs first, beside the clusters (it reads the same simulation);
-            # links to cluster reports that end up failing are removed afterwards.
-            jobs.append(NotebookJob("overview", overview_notebook,
-                                    {**common, "link_reports": [r["cluster_id"] for r in selected]},
-                                    kind="overview",
-                                    labels={"name_zh": "全市总览", "name_en": "City overview"}))
+            # if a cluster report fails, it runs again linking only the reports built.
+            overview_job = NotebookJob(
+                "overview", overview_notebook,
+                {**common, "link_reports": [r["cluster_id"] for r in selected]},
+                kind="overview", labels={"name_zh": "全市总览", "name_en": "City overview"})
+            jobs.append(overview_job)
         unforecastable = _unforecastable(simulation)
         failures = [_data_failure(row, unforecastable[row["cluster_id"]]) for row in selected
                     if row["cluster_id"] in unforecastable]
@@ -288,7 +292,9 @@ def _simulate_and_run(bundle, selected, final, pool, *, year, as_of, scenario, w
         result = run_notebooks(jobs, final, workers=workers, scheduler=scheduler,
                                kernel_name=kernel_name, timeout=timeout, pdf=pdf, lang=lang,
                                run_info=info, progress=progress, executor=pool,
-                               finalize=_unlink_failed_reports, failures=failures,
+                               finalize=relink_overview(overview_job, kernel_name=kernel_name,
+                                                        timeout=timeout, pdf=pdf, lang=lang),
+                               failures=failures,
                                lock=False)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -318,20 +324,29 @@ def _data_failure(row: Mapping, reasons: list[str]) -> dict:
                                    "cell_index": None, "traceback": "\n".join(reasons)}}
 
 
-def _unlink_failed_reports(staging: Path, records: list[dict]) -> None:
-    """Turn the overview's links to cluster reports that failed into plain text."""
-    from ..data.writing import atomic_write
+def relink_overview(job: NotebookJob | None, **run_options) -> Callable:
+    """The batch's last step: when cluster reports failed, the overview runs again.
 
-    failed = [r["name"] for r in records if r["status"] != "ok" and r["kind"] == "cluster"]
-    page = staging / "overview.html"
-    if not failed or not page.is_file():
-        return
-    text = page.read_text(encoding="utf-8")
-    for name in failed:
-        href = re.escape(html.escape(name, quote=True) + ".html")
-        text = re.sub(rf'<a href="{href}">(.*?)</a>', r"\1", text)
-    atomic_write(page, text.encode("utf-8"))
+    The overview starts beside the clusters, linking every selected report. If some
+    report then fails, the overview notebook is executed once more with ``link_reports``
+    left without them, so no page links to a report that does not exist and no finished
+    page is edited afterwards. ``run_options`` are :func:`execute_job`'s.
+    """
 
+    def finalize(staging: Path, records: list[dict]) -> None:
+        failed = {r["name"] for r in records if r["kind"] == "cluster" and r["status"] != "ok"}
+        at = next((i for i, r in enumerate(records) if job and r["name"] == job.name), None)
+        if not failed or at is None or records[at]["status"] != "ok":
+            return
+        built = [c for c in job.parameters["link_reports"] if c not in failed]
+        again = replace(job, parameters={**dict(job.parameters), "link_reports": built})
+        record = execute_job(again, str(staging), **run_options)
+        record["seconds"] = round(records[at]["seconds"] + record["seconds"], 3)
+        if record["status"] != "ok":
+            remove_partial(staging, job.name)
+        records[at] = record
+
+    return finalize
 
 def _mkdir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
