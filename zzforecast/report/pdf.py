@@ -9,7 +9,6 @@ in the footer of every page; the contents page gets its page numbers from
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,6 @@ from typing import Any
 __all__ = ["combined_html", "write_combined_pdf", "COMBINED_PDF"]
 
 COMBINED_PDF = "reports.pdf"
-_BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S | re.I)
 _WORDS = {
     "zh": {"title": "{year}年郑州市产业集聚区目标达成分析报告",
            "issuer": "编制：zzforecast 产业集聚区目标达成分析工作台",
@@ -68,6 +66,7 @@ def combined_html(pages: Sequence[tuple[str, str, str]], run: Mapping[str, Any],
     run : dict
         The batch's ``run.json`` record (year, as_of, scenario, notice, provenance).
     """
+    from bs4 import BeautifulSoup
     from markupsafe import Markup
 
     from ..i18n import check_lang
@@ -81,9 +80,11 @@ def combined_html(pages: Sequence[tuple[str, str, str]], run: Mapping[str, Any],
     title = w["title"].format(year=run.get("year"))
     bodies = []
     for name, _label, page in pages:
-        match = _BODY.search(page)
-        body = match.group(1) if match else page
-        body = re.sub(r"<script\b.*?</script>", "", body, flags=re.S | re.I)
+        # an HTML parser (beautifulsoup4, which nbconvert already needs), not a regex
+        soup = BeautifulSoup(page, "html.parser")
+        for script in soup.find_all("script"):
+            script.decompose()
+        body = soup.body.decode_contents() if soup.body else str(soup)
         bodies.append((name, Markup(body)))  # the batch's own pages, escaped when built
     running = notice or w["real"]
     return render_page(

@@ -124,6 +124,8 @@ def notebook_to_html(notebook, title: str | None = None, lang: str = "zh") -> st
 
 
 def _first_heading(nb) -> str | None:
+    from bs4 import BeautifulSoup
+
     for cell in nb.cells:
         if set(cell.get("metadata", {}).get("tags", [])) & set(REMOVE_TAGS):
             continue
@@ -138,9 +140,10 @@ def _first_heading(nb) -> str | None:
                 for line in str(md).splitlines():
                     if line.startswith("#"):
                         return line.lstrip("#").strip()
-            found = re.search(r"<h1[^>]*>(.*?)</h1>", str(data.get("text/html", "")), re.S)
-            if found:
-                return html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()
+            page = data.get("text/html")
+            heading = BeautifulSoup(str(page), "html.parser").find("h1") if page else None
+            if heading is not None:
+                return heading.get_text().strip()
     return None
 
 
