@@ -15,19 +15,29 @@ __all__ = ["MAX_PATHS", "scenario", "JANUARY_MESSAGE", "year", "as_of", "is_janu
 MAX_PATHS = 1_000_000
 
 
-def _whole_number(text: str, expected: str) -> int:
+def _parsed(text: str, convert, expected: str):
+    """``convert(text)``, or ``ArgumentTypeError`` saying what was expected."""
     try:
-        return int(text)
+        return convert(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+
+
+def _whole_number(text: str, expected: str) -> int:
+    return _parsed(text, int, expected)
+
+
+def _checked(value, ok: bool, message: str):
+    """``value`` when ``ok``, else ``ArgumentTypeError(message)``."""
+    if not ok:
+        raise argparse.ArgumentTypeError(message)
+    return value
 
 
 def year(text: str) -> int:
     """A plan year such as 2017."""
     value = _whole_number(text, "a year such as 2017")
-    if not 1990 <= value <= 2100:
-        raise argparse.ArgumentTypeError(f"year {value} is out of range")
-    return value
+    return _checked(value, 1990 <= value <= 2100, f"year {value} is out of range")
 
 
 JANUARY_MESSAGE = (
@@ -87,45 +97,31 @@ def scenario(text: str) -> str:
 def positive_int(text: str) -> int:
     """A whole number of at least 1."""
     value = _whole_number(text, "a whole number")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+    return _checked(value, value >= 1, f"must be at least 1, got {value}")
 
 
 def n_paths(text: str) -> int:
     """A number of simulated paths, from 1 to MAX_PATHS."""
     value = positive_int(text)
-    if value > MAX_PATHS:
-        raise argparse.ArgumentTypeError(f"at most {MAX_PATHS:,} paths, got {value:,}")
-    return value
+    return _checked(value, value <= MAX_PATHS, f"at most {MAX_PATHS:,} paths, got {value:,}")
 
 
 def seed(text: str) -> int:
     """A random seed: a whole number >= 0."""
     value = _whole_number(text, "a whole number")
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {value}")
-    return value
+    return _checked(value, value >= 0, f"must not be negative, got {value}")
 
 
 def positive_float(text: str) -> float:
     """A positive number of seconds."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
-    if not value > 0 or not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
-    return value
+    value = _parsed(text, float, "seconds")
+    return _checked(value, value > 0 and math.isfinite(value),
+                    f"expected a positive number of seconds, got {text!r}")
 
 
 def tolerance(text: str) -> float:
     """A tolerance in growth, as a fraction in [0, 0.5)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a fraction such as 0.005, got {text!r}") from None
+    value = _parsed(text, float, "a fraction such as 0.005")
     if not math.isfinite(value) or not 0 <= value < 0.5:
         hint = f" (for {value:g} points write {value / 100:g})" if 1 <= value < 50 else ""
         raise argparse.ArgumentTypeError(f"expected a fraction in [0, 0.5), got {text}{hint}")
