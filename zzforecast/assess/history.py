@@ -36,7 +36,7 @@ import pandas as pd
 
 from ..data.asof import parse_as_of
 from ..exceptions import UserError
-from .track import HEADLINE_SCOPES
+from .track import HEADLINE_SCOPES, VintageFigures
 
 __all__ = [
     "STORED",
@@ -204,7 +204,7 @@ def stored_runs(root, scenario: str = "baseline", *, year: int | None = None,
 # --------------------------------------------------------------------------- by vintage
 
 @dataclass(frozen=True)
-class VintageHistory:
+class VintageHistory(VintageFigures):
     """How the headline figures moved from 1–2月 to this run's vintage.
 
     ``by_vintage``: as_of, target_id, indicator, scope, kind, target, p_attain, median,
@@ -214,14 +214,7 @@ class VintageHistory:
     ``seconds``: what recomputing cost; ``n_paths`` and ``seed`` are the recomputation's.
     """
 
-    year: int
     as_of: str
-    scenario: str
-    seed: int
-    n_paths: int
-    by_vintage: pd.DataFrame
-    decomposition: pd.DataFrame
-    zone_order: tuple[str, ...]
     notes: tuple[str, ...]
     seconds: float
 

@@ -30,25 +30,34 @@ import pandas as pd
 from ..data.asof import parse_as_of
 from ..exceptions import UserError
 
-__all__ = ["TrackResult", "track", "HEADLINE_SCOPES"]
+__all__ = ["VintageFigures", "TrackResult", "track", "HEADLINE_SCOPES"]
 
 HEADLINE_SCOPES = ("city", "provincial")
 
 
 @dataclass(frozen=True)
-class TrackResult:
-    """``by_vintage``: as_of, target_id, indicator, scope, target, p_attain, median.
-    ``decomposition``: from_as_of, to_as_of, target_id, scope, component, delta_p,
-    delta_median (the components of one change add up to it)."""
+class VintageFigures:
+    """Headline figures of a year by data vintage and each change's parts: what
+    :class:`TrackResult` and :class:`zzforecast.assess.history.VintageHistory` share.
+    ``zone_order`` is the registry order in which the news is added zone by zone."""
 
     year: int
-    through: str
     scenario: str
     seed: int
     n_paths: int
     by_vintage: pd.DataFrame
     decomposition: pd.DataFrame
     zone_order: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TrackResult(VintageFigures):
+    """``by_vintage``: as_of, target_id, indicator, scope, target, p_attain, median.
+    ``decomposition``: from_as_of, to_as_of, target_id, scope, component, delta_p,
+    delta_median (the components of one change add up to it). ``through``: the last
+    vintage."""
+
+    through: str
 
 
 def _visible(observations: pd.DataFrame, year: int, cutoff: dict[str, int]) -> pd.DataFrame:
