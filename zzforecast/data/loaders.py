@@ -318,8 +318,8 @@ def load_cluster_targets(path: str | Path, clusters=None, year: int | None = Non
     ----------
     path : str or path-like
         File with the columns of :data:`~zzforecast.data.schemas.CLUSTER_TARGETS_COLUMNS`.
-    clusters : pandas.DataFrame or iterable of str, optional
-        The cluster registry (or its ids); ``None`` skips the unknown-cluster check.
+    clusters : optional
+        As for :func:`load_projects`.
     year : int, optional
         The plan year the file belongs to; else taken from its plan folder
         (``plans/<year>/``) or a file name ``<year>_clusters.csv`` (else missing).

@@ -224,8 +224,8 @@ def load_province_panel(path=None) -> dict[str, pd.DataFrame]:
 
     Parameters
     ----------
-    path : str or Path, optional
-        The CSV file or the folder holding it; default ``default_data_dir()``.
+    path : optional
+        As for :func:`load_national_fai_monthly`.
 
     Returns
     -------
