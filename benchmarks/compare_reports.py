@@ -5,6 +5,8 @@
 Compares every ``<name>.json`` (provenance, timings and versions left out, since those
 change with the code by design), ``summary.csv``, and the sequence of numbers in the
 visible text of every HTML page (scripts, styles, embedded images and digests removed).
+Keys and numbers only in AFTER (new sections) are counted as additions, not differences:
+a difference is a number of BEFORE that changed or vanished, shown with its neighbours.
 Prints one line per difference and the count; exits 1 when anything differs.
 
 Make BEFORE_DIR with the older commit, e.g. ``git worktree add /tmp/base <commit>`` and
@@ -46,8 +48,22 @@ def _page_numbers(path: Path) -> list[str]:
     return NUMBER.findall(text)
 
 
+def _changed_numbers(old: list[str], new: list[str]) -> tuple[list[str], int]:
+    """Numbers of ``old`` replaced or deleted in ``new`` (with context), and how many added."""
+    from difflib import SequenceMatcher
+
+    changed, added = [], 0
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if op == "insert":
+            added += j2 - j1
+        elif op in ("replace", "delete"):
+            changed.append(f"{' '.join(old[max(0, i1 - 3):i1])} [{' '.join(old[i1:i2])} -> "
+                           f"{' '.join(new[j1:j2])}] {' '.join(old[i2:i2 + 3])}")
+    return changed, added
+
+
 def compare(before: Path, after: Path) -> list[str]:
-    """One line per difference between the two folders' numbers."""
+    """One line per number of ``before`` that differs in ``after``."""
     found = []
     for old in sorted(before.glob("*.json")):
         new = after / old.name
@@ -57,18 +73,19 @@ def compare(before: Path, after: Path) -> list[str]:
             found.append(f"{old.name}: missing after")
             continue
         a, b = (_stable(json.loads(p.read_text(encoding="utf-8"))) for p in (old, new))
-        for key in sorted(set(a) | set(b)):
+        for key in sorted(a):
             if a.get(key) != b.get(key):
                 found.append(f"{old.name}: key {key!r} differs")
     a, b = (pd.read_csv(p / "summary.csv") for p in (before, after))
-    if not a.equals(b):
+    if not a.equals(b[[c for c in a.columns if c in b.columns]]):
         found.append("summary.csv differs")
     for old in sorted(before.glob("*.html")):
         new = after / old.name
         if not new.is_file():
             found.append(f"{old.name}: missing after")
-        elif _page_numbers(old) != _page_numbers(new):
-            found.append(f"{old.name}: the numbers on the page differ")
+        else:
+            changed, _ = _changed_numbers(_page_numbers(old), _page_numbers(new))
+            found += [f"{old.name}: {line}" for line in changed]
     return found
 
 
