@@ -1,6 +1,6 @@
 """The overview as a briefing: what an economist puts on the first page of a monthly note.
 
-Pure functions over a :class:`~zzforecast.simulate.engine.Simulation`, its assessment
+Pure functions over a :class:`~zzforecast.simulate.simulation.Simulation`, its assessment
 (:func:`zzforecast.assess.attain.assess`) and the data bundle; :class:`OverviewReport` turns
 them into HTML, and ``index.html`` and the Word export reuse the same records.
 
@@ -48,11 +48,8 @@ _RAG_WORDS = {"zh": {"green": "绿", "amber": "黄", "red": "红"},
 
 def rag(p) -> str | None:
     """``"green"``, ``"amber"`` or ``"red"`` for a probability (None when unknown)."""
-    try:
-        p = float(p)
-    except (TypeError, ValueError):
-        return None
-    if not math.isfinite(p):
+    p = finite(p)
+    if p is None:
         return None
     low, high = RAG_THRESHOLDS
     return "green" if p >= high else ("amber" if p >= low else "red")
