@@ -10,7 +10,8 @@ import re
 
 __all__ = ["MAX_PATHS", "scenario", "JANUARY_MESSAGE", "year", "as_of", "is_january",
            "refuse_january", "n_paths", "positive_int", "seed",
-           "positive_float", "tolerance"]
+           "positive_float", "tolerance", "add_scenario", "add_seed", "add_n_jobs", "add_lang",
+           "add_format", "add_folders"]
 
 MAX_PATHS = 1_000_000
 
@@ -126,3 +127,38 @@ def tolerance(text: str) -> float:
         hint = f" (for {value:g} points write {value / 100:g})" if 1 <= value < 50 else ""
         raise argparse.ArgumentTypeError(f"expected a fraction in [0, 0.5), got {text}{hint}")
     return value
+
+
+# --------------------------------------------------------------------------- shared options
+# The options several subcommands declare alike; each takes its help text where the
+# subcommands word it differently, so that every ``--help`` reads as before.
+
+def add_scenario(parser, help: str = "scenario name in params/scenarios/ (default baseline)"
+                 ) -> None:
+    parser.add_argument("--scenario", type=scenario, default="baseline", help=help)
+
+
+def add_seed(parser, help: str = "random seed (default: 0)") -> None:
+    parser.add_argument("--seed", type=seed, default=0, help=help)
+
+
+def add_n_jobs(parser) -> None:
+    parser.add_argument("--n-jobs", type=positive_int, default=1,
+                        help="worker processes (default: 1)")
+
+
+def add_lang(parser, help: str) -> None:
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help=help)
+
+
+def add_format(parser, help: str = "output format (json goes to stdout alone)",
+               choices: tuple[str, str] = ("text", "json")) -> None:
+    """``--format``, defaulting to the first of ``choices``."""
+    parser.add_argument("--format", choices=choices, default=choices[0], help=help)
+
+
+def add_folders(parser, params_help: str = "parameter folder",
+                data_help: str = "data folder") -> None:
+    """``--data`` (default ``data``) and ``--params`` (default ``params``)."""
+    parser.add_argument("--data", default="data", metavar="DIR", help=data_help)
+    parser.add_argument("--params", default="params", metavar="DIR", help=params_help)

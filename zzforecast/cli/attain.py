@@ -32,22 +32,19 @@ def add_parser(subparsers) -> None:
                              "year of --as-of when it has a plan, else the latest plan present)")
     parser.add_argument("--as-of", required=True, metavar="YYYY-MM",
                         help="data vintage: use data published through this month (e.g. 2017-07)")
-    parser.add_argument("--scenario", type=arguments.scenario, default="baseline",
-                        help="scenario name in params/scenarios/ (default baseline)")
+    arguments.add_scenario(parser)
     parser.add_argument("--n-paths", type=arguments.n_paths, default=10_000, metavar="N",
                         help="number of joint paths (default 10000)")
-    parser.add_argument("--seed", type=arguments.seed, default=0, help="random seed (default 0)")
+    arguments.add_seed(parser, "random seed (default 0)")
     parser.add_argument("--clusters", default=None, metavar="ID,...",
                         help="restrict to these cluster ids (comma-separated; totals then "
                              "cover only them)")
     parser.add_argument("--tolerance", type=arguments.tolerance, default=0.005,
                         help="tolerance of '左右' targets without one in the registry "
                              "(fraction, default 0.005 = 0.5 point)")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="text language")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="output format (json goes to stdout alone)")
-    parser.add_argument("--data", default="data", metavar="DIR", help="data folder")
-    parser.add_argument("--params", default="params", metavar="DIR", help="parameter folder")
+    arguments.add_lang(parser, "text language")
+    arguments.add_format(parser)
+    arguments.add_folders(parser)
     parser.add_argument("--save", default=None, metavar="PATH.npz",
                         help="also save the joint simulation (for notebooks and reports)")
     parser.add_argument("--force", action="store_true",

@@ -27,10 +27,8 @@ def add_parser(subparsers) -> None:
             "against the total, and smaller implications. Figures taken from the data are "
             "labelled when the data are synthetic."),
     )
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
-                        help="language of the text (default: zh)")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="output format (json goes to stdout alone)")
+    arguments.add_lang(parser, "language of the text (default: zh)")
+    arguments.add_format(parser)
     parser.add_argument("--params", default="params", metavar="DIR",
                         help="parameter folder holding plans/<year>/ (default: params)")
     parser.add_argument("--data", default=None, metavar="DIR",

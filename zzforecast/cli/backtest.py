@@ -49,10 +49,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--data", default=None, metavar="PATH",
                         help="folder or file of the real public series (national FAI or "
                              "provincial panel; default: ../shared/data beside the repository)")
-    parser.add_argument("--seed", type=arguments.seed, default=0, help="random seed (default: 0)")
-    parser.add_argument("--n-jobs", type=arguments.positive_int, default=1, help="worker processes (default: 1)")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="output format (json goes to stdout alone)")
+    arguments.add_seed(parser)
+    arguments.add_n_jobs(parser)
+    arguments.add_format(parser)
     parser.set_defaults(handler=run)
 
 

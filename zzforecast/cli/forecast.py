@@ -26,10 +26,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--model", default="auto",
                         help="auto (default) or one base forecaster: naive, drift, "
                              "robust_trend, log_trend, arima110, theta, dotm, ets, ets_log")
-    parser.add_argument("--seed", type=arguments.seed, default=0, help="random seed (default: 0)")
-    parser.add_argument("--n-jobs", type=arguments.positive_int, default=1, help="worker processes (default: 1)")
-    parser.add_argument("--format", choices=("csv", "json"), default="csv",
-                        help="output format on stdout (default: csv)")
+    arguments.add_seed(parser)
+    arguments.add_n_jobs(parser)
+    arguments.add_format(parser, "output format on stdout (default: csv)", ("csv", "json"))
     parser.set_defaults(handler=run)
 
 

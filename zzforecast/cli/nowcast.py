@@ -31,9 +31,8 @@ def add_parser(subparsers) -> None:
                         help="interval levels in percent (default: 80 95)")
     parser.add_argument("--n-paths", type=arguments.n_paths, default=10000,
                         help="Monte-Carlo draws per series (default: 10000)")
-    parser.add_argument("--seed", type=arguments.seed, default=0, help="random seed (default: 0)")
-    parser.add_argument("--format", choices=("csv", "json"), default="csv",
-                        help="output format on stdout (default: csv)")
+    arguments.add_seed(parser)
+    arguments.add_format(parser, "output format on stdout (default: csv)", ("csv", "json"))
     parser.set_defaults(handler=run)
 
 

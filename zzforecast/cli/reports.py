@@ -40,8 +40,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--year", type=arguments.year, required=True, help="target year, e.g. 2017")
     parser.add_argument("--as-of", type=arguments.as_of, required=True,
                         help="data vintage YYYY-MM (data published through that month)")
-    parser.add_argument("--scenario", type=arguments.scenario, default="baseline",
-                        help="scenario name from params/scenarios (default: baseline)")
+    arguments.add_scenario(parser, "scenario name from params/scenarios (default: baseline)")
     parser.add_argument("--clusters", default="all",
                         help="'all' (default) or comma-separated cluster ids")
     parser.add_argument("--workers", type=arguments.positive_int, default=None,
@@ -52,19 +51,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--out", default="reports", metavar="DIR",
                         help="output root (default: reports)")
     parser.add_argument("--pdf", action="store_true", help="also write PDFs (WeasyPrint)")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
-                        help="report language (default: zh)")
+    arguments.add_lang(parser, "report language (default: zh)")
     parser.add_argument("--n-paths", type=arguments.n_paths, default=10000,
                         help="simulated paths (default: 10000)")
-    parser.add_argument("--seed", type=arguments.seed, default=0,
-                        help="random seed (default: 0)")
+    arguments.add_seed(parser)
     parser.add_argument("--timeout", type=arguments.positive_float, default=600,
                         help="seconds any one notebook cell may run (default: 600)")
-    parser.add_argument("--data", default="data", metavar="DIR", help="data folder")
-    parser.add_argument("--params", default="params", metavar="DIR", help="parameters folder")
+    arguments.add_folders(parser, "parameters folder")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="json prints run.json's summary on stdout")
+    arguments.add_format(parser, "json prints run.json's summary on stdout")
     parser.set_defaults(handler=run)
     return parser
 

@@ -23,16 +23,13 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--year", type=arguments.year, required=True, help="plan year")
     parser.add_argument("--through", required=True, metavar="YYYY-MM",
                         help="last vintage (from 1-2月 of --year up to this month)")
-    parser.add_argument("--scenario", type=arguments.scenario, default="baseline",
-                        help="scenario name in params/scenarios/ (default baseline)")
+    arguments.add_scenario(parser)
     parser.add_argument("--n-paths", type=arguments.n_paths, default=4000, metavar="N",
                         help="joint paths per run (default 4000)")
-    parser.add_argument("--seed", type=arguments.seed, default=0, help="random seed (default 0)")
-    parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="chart language")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="what to print (json goes to stdout alone)")
-    parser.add_argument("--data", default="data", metavar="DIR", help="data folder")
-    parser.add_argument("--params", default="params", metavar="DIR", help="parameter folder")
+    arguments.add_seed(parser, "random seed (default 0)")
+    arguments.add_lang(parser, "chart language")
+    arguments.add_format(parser, "what to print (json goes to stdout alone)")
+    arguments.add_folders(parser)
     parser.add_argument("--out", default=None, metavar="DIR",
                         help="output folder (default reports/<year>/track/<through>_<scenario>)")
     parser.add_argument("--force", action="store_true", help="overwrite earlier track files")

@@ -11,6 +11,8 @@ import json
 import sys
 from pathlib import Path
 
+from . import arguments
+
 __all__ = ["add_parser", "run"]
 
 _REPLACE_HINT = (
@@ -31,12 +33,9 @@ def add_parser(subparsers) -> None:
             "Excel monthly-ledger template instead, and optionally write it out as an "
             "observations CSV."),
     )
-    parser.add_argument("--data", default="data", metavar="DIR",
-                        help="data folder (default: data)")
-    parser.add_argument("--params", default="params", metavar="DIR",
-                        help="parameter folder (default: params)")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="output format (json goes to stdout alone)")
+    arguments.add_folders(parser, "parameter folder (default: params)",
+                          "data folder (default: data)")
+    arguments.add_format(parser)
     ledger = parser.add_argument_group("Excel ledger")
     ledger.add_argument("--ledger", metavar="FILE.xlsx",
                         help="check a filled-in monthly ledger (cluster ids come from "
