@@ -11,7 +11,7 @@ import math
 import pandas as pd
 from tabulate import tabulate
 
-__all__ = ["format_table", "pct", "num"]
+__all__ = ["format_table", "pct", "num", "finite"]
 
 
 def format_table(header: list[str], rows: list[list[str]]) -> str:
@@ -20,6 +20,15 @@ def format_table(header: list[str], rows: list[list[str]]) -> str:
     # cells are already formatted text: tabulate must not reparse "1,425.2" or "-5.6%"
     return tabulate(rows, headers=header, tablefmt="simple", colalign=align,
                     disable_numparse=True)
+
+
+def finite(value) -> float | None:
+    """``value`` as a float, or None where it is missing, not a number or not finite."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
 
 
 def _missing(x) -> bool:

@@ -36,6 +36,7 @@ import pandas as pd
 
 from ..data.asof import parse_as_of
 from ..exceptions import UserError
+from .cells import finite
 from .track import HEADLINE_SCOPES, VintageFigures
 
 __all__ = [
@@ -100,11 +101,8 @@ def _read_json(path: Path) -> dict:
 
 
 def _number(value) -> float:
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        return math.nan
-    return value if math.isfinite(value) else math.nan
+    value = finite(value)
+    return math.nan if value is None else value
 
 
 def _headline_rows(doc: dict, year: int, as_of: str, run: str) -> list[dict]:

@@ -28,13 +28,11 @@ assumption) is read off the paths themselves.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
 from ..data.schemas import CITY_SCOPE, INDICATORS, MUNICIPAL_SCOPE, PROVINCIAL_SCOPE
-from .cells import format_table
+from .cells import finite, format_table
 
 __all__ = [
     "DEFLATOR_SHIFTS",
@@ -58,16 +56,6 @@ def _deflated(indicator: str) -> bool:
                 and spec.growth_price_basis == "real")
 
 
-def _num(v):
-    if v is None:
-        return None
-    try:
-        v = float(v)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
-
-
 # --------------------------------------------------------------------------- deflator
 
 def deflator_assumption(simulation) -> dict:
@@ -80,8 +68,8 @@ def deflator_assumption(simulation) -> dict:
     """
     method = (getattr(simulation, "method", None) or {}).get("deflator") or {}
     gap = (method.get("ytd_gap") or {}).get("iav") or {}
-    return {"mean": _num(method.get("mean")), "sd": _num(method.get("sd")),
-            "ytd_gap": _num(gap.get("gap")), "share_of_year": _num(gap.get("share_of_year"))}
+    return {"mean": finite(method.get("mean")), "sd": finite(method.get("sd")),
+            "ytd_gap": finite(gap.get("gap")), "share_of_year": finite(gap.get("share_of_year"))}
 
 
 def _rest_share(price: np.ndarray, deflator: np.ndarray, fallback: np.ndarray) -> np.ndarray:
@@ -261,12 +249,12 @@ _WORDS = {
 
 
 def _pct(x, digits: int = 1) -> str:
-    x = _num(x)
+    x = finite(x)
     return "-" if x is None else f"{100 * x:.{digits}f}%"
 
 
 def _signed(x, digits: int = 1) -> str:
-    x = _num(x)
+    x = finite(x)
     return "-" if x is None else f"{100 * x:+.{digits}f}%"
 
 

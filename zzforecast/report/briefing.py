@@ -24,6 +24,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..assess.cells import finite
 from ..data.schemas import CITY_SCOPE, INDICATORS, MONTHLY_INDICATORS, PROVINCIAL_SCOPE
 from ..i18n import check_lang, percent
 
