@@ -10,7 +10,7 @@ import re
 
 __all__ = ["MAX_PATHS", "scenario", "JANUARY_MESSAGE", "year", "as_of", "is_january",
            "refuse_january", "n_paths", "positive_int", "seed",
-           "positive_float", "tolerance", "add_scenario", "add_seed", "add_n_jobs", "add_lang",
+           "positive_float", "tolerance", "add_scenario", "add_seed", "add_simulation", "add_n_jobs", "add_lang",
            "add_format", "add_folders"]
 
 MAX_PATHS = 1_000_000
@@ -140,6 +140,13 @@ def add_scenario(parser, help: str = "scenario name in params/scenarios/ (defaul
 
 def add_seed(parser, help: str = "random seed (default: 0)") -> None:
     parser.add_argument("--seed", type=seed, default=0, help=help)
+
+
+def add_simulation(parser, paths: int, paths_help: str) -> None:
+    """``--scenario``, ``--n-paths`` (default ``paths``) and ``--seed`` of a joint simulation."""
+    add_scenario(parser)
+    parser.add_argument("--n-paths", type=n_paths, default=paths, metavar="N", help=paths_help)
+    add_seed(parser, "random seed (default 0)")
 
 
 def add_n_jobs(parser) -> None:

@@ -32,10 +32,7 @@ def add_parser(subparsers) -> None:
                              "year of --as-of when it has a plan, else the latest plan present)")
     parser.add_argument("--as-of", required=True, metavar="YYYY-MM",
                         help="data vintage: use data published through this month (e.g. 2017-07)")
-    arguments.add_scenario(parser)
-    parser.add_argument("--n-paths", type=arguments.n_paths, default=10_000, metavar="N",
-                        help="number of joint paths (default 10000)")
-    arguments.add_seed(parser, "random seed (default 0)")
+    arguments.add_simulation(parser, 10_000, "number of joint paths (default 10000)")
     parser.add_argument("--clusters", default=None, metavar="ID,...",
                         help="restrict to these cluster ids (comma-separated; totals then "
                              "cover only them)")

@@ -23,10 +23,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--year", type=arguments.year, required=True, help="plan year")
     parser.add_argument("--through", required=True, metavar="YYYY-MM",
                         help="last vintage (from 1-2月 of --year up to this month)")
-    arguments.add_scenario(parser)
-    parser.add_argument("--n-paths", type=arguments.n_paths, default=4000, metavar="N",
-                        help="joint paths per run (default 4000)")
-    arguments.add_seed(parser, "random seed (default 0)")
+    arguments.add_simulation(parser, 4000, "joint paths per run (default 4000)")
     arguments.add_lang(parser, "chart language")
     arguments.add_format(parser, "what to print (json goes to stdout alone)")
     arguments.add_folders(parser)
