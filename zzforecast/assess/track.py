@@ -103,6 +103,10 @@ def track(bundle, year: int, through: str, scenario="baseline", *, n_paths: int 
         raise UserError(f"--through {through} must be a month of {year} from {year}-02 on "
                         "(the first release of a year is 1–2月)")
     from ..data.vintages import as_published, release_lags_of
+    from ..simulate.scenarios import Scenario, load_scenario
+
+    if not isinstance(scenario, Scenario):  # read once, not once per engine run
+        scenario = load_scenario(bundle.params_dir, str(scenario))
 
     zones = tuple(bundle.clusters["cluster_id"])
     lags = release_lags_of(bundle)
@@ -145,7 +149,7 @@ def track(bundle, year: int, through: str, scenario="baseline", *, n_paths: int 
             "delta_median"]
     decomposition = (pd.concat(steps, ignore_index=True)[cols] if steps
                      else pd.DataFrame(columns=cols))
-    name = scenario if isinstance(scenario, str) else getattr(scenario, "name", "")
+    name = scenario.name
     return TrackResult(year=int(year), through=f"{t_year}-{t_month:02d}", scenario=name,
                        seed=int(seed), n_paths=int(n_paths), by_vintage=by_vintage,
                        decomposition=decomposition, zone_order=zones)
